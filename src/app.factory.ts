@@ -1,0 +1,64 @@
+import { Logger, LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import cookieParser from 'cookie-parser';
+import { json, urlencoded } from 'express';
+import helmet from 'helmet';
+import { join } from 'node:path';
+import { DataSource } from 'typeorm';
+import { AppModule } from './app.module';
+import { DemoSeedService } from './articles/demo-seed.service';
+import { AllExceptionsFilter } from './common/http-exception.filter';
+import { configureViews } from './common/views';
+import { AppConfig } from './config/config';
+import { PROJECT_ROOT } from './config/project-root';
+
+const LEVELS: LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
+
+/** Builds the configured Nest application; used by main.ts and by the e2e tests. */
+export async function createApp(config: AppConfig): Promise<NestExpressApplication> {
+  const logger = LEVELS.slice(0, LEVELS.indexOf(config.logLevel as LogLevel) + 1);
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+    logger,
+    bodyParser: false,
+  });
+  app.set('trust proxy', 'loopback');
+  app.disable('x-powered-by');
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          defaultSrc: ["'self'"],
+          imgSrc: ["'self'", 'data:'],
+          styleSrc: ["'self'", "'unsafe-inline'"],
+          scriptSrc: ["'self'"],
+          formAction: ["'self'"],
+          frameAncestors: ["'none'"],
+        },
+      },
+    }),
+  );
+  app.use(json({ limit: '1mb' }));
+  app.use(urlencoded({ extended: true, limit: '1mb' }));
+  app.use(cookieParser());
+  app.useStaticAssets(join(PROJECT_ROOT, 'templates', 'public'), { prefix: '/assets/', maxAge: '1h' });
+  configureViews(app);
+  app.useGlobalFilters(new AllExceptionsFilter());
+  app.enableShutdownHooks();
+
+  const doc = new DocumentBuilder()
+    .setTitle('Notice Desk API')
+    .setDescription('Complaint intake, tracking and the article catalogue')
+    .setVersion('1')
+    .build();
+  SwaggerModule.setup('api/docs', app, () => SwaggerModule.createDocument(app, doc));
+
+  const db = app.get(DataSource);
+  if (config.migrationsRun) {
+    const ran = await db.runMigrations({ transaction: 'each' });
+    if (ran.length) new Logger('Migrations').log(`Applied ${ran.map((m) => m.name).join(', ')}`);
+  }
+  if (config.demoData) await app.get(DemoSeedService).seedOnce();
+  return app;
+}

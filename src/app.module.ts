@@ -1,0 +1,29 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ArticlesModule } from './articles/articles.module';
+import { AuditModule } from './audit/audit.module';
+import { ComplaintsModule } from './complaints/complaints.module';
+import { AppConfig } from './config/config';
+import { ConfigModule } from './config/config.module';
+import { dataSourceOptions } from './database/data-source';
+import { HealthController } from './health/health.controller';
+import { MailModule } from './mail/mail.module';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    if (!config.databaseUrl) throw new Error('AppModule needs a database URL (main.ts boots the embedded one)');
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        TypeOrmModule.forRoot(dataSourceOptions(config.databaseUrl)),
+        AuditModule,
+        MailModule,
+        ArticlesModule,
+        ComplaintsModule,
+      ],
+      controllers: [HealthController],
+    };
+  }
+}

@@ -1,0 +1,45 @@
+import { Check, Column, CreateDateColumn, Entity, Index, OneToMany, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { ArticleImage } from './article-image.entity';
+
+export type ArticleStatus = 'published' | 'removed';
+
+@Entity('article')
+@Index('article_published_at_idx', { synchronize: false })
+@Check('article_status_check', `status IN ('published', 'removed')`)
+export class Article {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Column({ type: 'text', unique: true })
+  slug: string;
+
+  @Column({ type: 'text', unique: true })
+  url: string;
+
+  @Column({ type: 'text' })
+  title: string;
+
+  @Column({ type: 'text' })
+  body: string;
+
+  @Column({ name: 'published_at', type: 'timestamptz' })
+  publishedAt: Date;
+
+  @Column({ name: 'owner_name', type: 'text' })
+  ownerName: string;
+
+  @Column({ name: 'owner_email', type: 'text' })
+  ownerEmail: string;
+
+  @Column({ type: 'text', default: 'published' })
+  status: ArticleStatus;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt: Date;
+
+  @OneToMany(() => ArticleImage, (image) => image.article)
+  images?: ArticleImage[];
+}

@@ -1,0 +1,90 @@
+/** Codes every module's errors map to; the exception filter turns each into one HTTP status. */
+export enum ErrorCode {
+  VALIDATION = 'VALIDATION',
+  BAD_REQUEST = 'BAD_REQUEST',
+  NOT_FOUND = 'NOT_FOUND',
+  FORBIDDEN = 'FORBIDDEN',
+  UNAUTHENTICATED = 'UNAUTHENTICATED',
+  CONFLICT = 'CONFLICT',
+  ILLEGAL_TRANSITION = 'ILLEGAL_TRANSITION',
+  PAYLOAD_TOO_LARGE = 'PAYLOAD_TOO_LARGE',
+  UNSUPPORTED_MEDIA_TYPE = 'UNSUPPORTED_MEDIA_TYPE',
+  RATE_LIMITED = 'RATE_LIMITED',
+  CSRF = 'CSRF',
+  INTERNAL = 'INTERNAL',
+}
+
+export interface FieldError {
+  field: string;
+  /** A stable key (e.g. `required`, `email`, `unknownArticle`) that pages translate. */
+  rule: string;
+  message: string;
+}
+
+/** Base of all domain errors; services throw these and never import HttpException. */
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class ValidationError extends DomainError {
+  constructor(readonly fields: FieldError[], message = 'The request has invalid fields') {
+    super(ErrorCode.VALIDATION, message, fields);
+  }
+}
+
+export class NotFoundError extends DomainError {
+  constructor(message = 'Not found') {
+    super(ErrorCode.NOT_FOUND, message);
+  }
+}
+
+export class ConflictError extends DomainError {
+  constructor(message: string, details?: unknown) {
+    super(ErrorCode.CONFLICT, message, details);
+  }
+}
+
+export class RateLimitedError extends DomainError {
+  constructor(readonly retryAfterSeconds: number) {
+    super(ErrorCode.RATE_LIMITED, 'Too many requests; try again later', { retryAfterSeconds });
+  }
+}
+
+/** Exhaustive: adding a code without a status fails to compile. */
+export function statusForCode(code: ErrorCode): number {
+  switch (code) {
+    case ErrorCode.VALIDATION:
+      return 422;
+    case ErrorCode.BAD_REQUEST:
+      return 400;
+    case ErrorCode.NOT_FOUND:
+      return 404;
+    case ErrorCode.FORBIDDEN:
+    case ErrorCode.CSRF:
+      return 403;
+    case ErrorCode.UNAUTHENTICATED:
+      return 401;
+    case ErrorCode.CONFLICT:
+    case ErrorCode.ILLEGAL_TRANSITION:
+      return 409;
+    case ErrorCode.PAYLOAD_TOO_LARGE:
+      return 413;
+    case ErrorCode.UNSUPPORTED_MEDIA_TYPE:
+      return 415;
+    case ErrorCode.RATE_LIMITED:
+      return 429;
+    case ErrorCode.INTERNAL:
+      return 500;
+    default: {
+      const never: never = code;
+      throw new Error(`unmapped error code ${String(never)}`);
+    }
+  }
+}

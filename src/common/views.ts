@@ -1,0 +1,32 @@
+import { NestExpressApplication } from '@nestjs/platform-express';
+import hbs from 'hbs';
+import { join } from 'node:path';
+import { PROJECT_ROOT } from '../config/project-root';
+import { isLocale } from '../complaints/legal-basis';
+import { translate } from './i18n';
+import { localeMiddleware } from './locale.middleware';
+
+/**
+ * Handlebars pages from templates/views with partials from templates/partials.
+ * Double-stash only: every value is escaped. `t` translates a key in the page's locale.
+ */
+export function configureViews(app: NestExpressApplication): void {
+  const engine = hbs.create();
+  engine.registerPartials(join(PROJECT_ROOT, 'templates', 'partials'));
+  engine.registerHelper('t', function (this: unknown, key: string, options: { data: { root: { locale?: string } }; hash: Record<string, unknown> }) {
+    const locale = options.data.root.locale;
+    return translate(isLocale(locale) ? locale : 'zh-CN', key, options.hash);
+  });
+  engine.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+  engine.registerHelper('includes', (list: unknown, value: unknown) => Array.isArray(list) && list.includes(value));
+  engine.registerHelper('formatDate', (d: unknown, options: { data: { root: { locale?: string } } }) => {
+    if (!d) return '';
+    const date = d instanceof Date ? d : new Date(String(d));
+    return date.toLocaleString(options.data.root.locale === 'en' ? 'en-GB' : 'zh-CN', { timeZone: 'Asia/Shanghai', dateStyle: 'medium', timeStyle: 'short' });
+  });
+  app.use(localeMiddleware);
+  app.engine('hbs', engine.__express);
+  app.setBaseViewsDir(join(PROJECT_ROOT, 'templates', 'views'));
+  app.setViewEngine('hbs');
+  app.set('view options', { layout: 'layout' });
+}

@@ -1,0 +1,48 @@
+import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique } from 'typeorm';
+import { Article } from '../articles/article.entity';
+import { ArticleImage } from '../articles/article-image.entity';
+import { Complaint } from './complaint.entity';
+
+export type ItemKind = 'article' | 'image' | 'passage';
+
+@Entity('complaint_item')
+@Unique('complaint_item_position_key', ['complaintId', 'position'])
+@Check('complaint_item_kind_check', `kind IN ('article', 'image', 'passage')`)
+@Index('complaint_item_article_idx', ['articleId'])
+export class ComplaintItem {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Column({ name: 'complaint_id', type: 'uuid' })
+  complaintId: string;
+
+  @ManyToOne(() => Complaint, (c) => c.items, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'complaint_id', foreignKeyConstraintName: 'complaint_item_complaint_fk' })
+  complaint?: Complaint;
+
+  @Column({ type: 'integer' })
+  position: number;
+
+  @Column({ type: 'text' })
+  kind: ItemKind;
+
+  @Column({ name: 'article_id', type: 'uuid' })
+  articleId: string;
+
+  @ManyToOne(() => Article, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'article_id', foreignKeyConstraintName: 'complaint_item_article_fk' })
+  article?: Article;
+
+  @Column({ name: 'image_id', type: 'uuid', nullable: true })
+  imageId: string | null;
+
+  @ManyToOne(() => ArticleImage, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'image_id', foreignKeyConstraintName: 'complaint_item_image_fk' })
+  image?: ArticleImage | null;
+
+  @Column({ name: 'article_url', type: 'text' })
+  articleUrl: string;
+
+  @Column({ type: 'text', nullable: true })
+  detail: string | null;
+}

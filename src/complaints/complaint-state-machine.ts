@@ -1,0 +1,26 @@
+import { ActorRole, COMPLAINT_TRANSITIONS, ComplaintState, Edge } from './complaint-state';
+
+export type TransitionCheck =
+  | { ok: true; edge: Edge }
+  | { ok: false; reason: 'ILLEGAL_TRANSITION' | 'FORBIDDEN' };
+
+/** Pure: may `role` move a complaint from `from` to `to`? No I/O, no clock. */
+export function checkTransition(
+  from: ComplaintState,
+  to: ComplaintState,
+  role: ActorRole,
+  table: Record<ComplaintState, readonly Edge[]> = COMPLAINT_TRANSITIONS,
+): TransitionCheck {
+  const edge = table[from].find((e) => e.to === to);
+  if (!edge) return { ok: false, reason: 'ILLEGAL_TRANSITION' };
+  if (!edge.roles.includes(role)) return { ok: false, reason: 'FORBIDDEN' };
+  return { ok: true, edge };
+}
+
+export function nextStates(from: ComplaintState, role: ActorRole): ComplaintState[] {
+  return COMPLAINT_TRANSITIONS[from].filter((e) => e.roles.includes(role)).map((e) => e.to);
+}
+
+export function isTerminal(state: ComplaintState): boolean {
+  return COMPLAINT_TRANSITIONS[state].length === 0;
+}

@@ -1,0 +1,85 @@
+import { Check, Column, Entity, Index, JoinColumn, ManyToOne, OneToMany, PrimaryGeneratedColumn } from 'typeorm';
+import { COMPLAINT_STATES, ComplaintState } from './complaint-state';
+import { LEGAL_BASES, LegalBasis, Locale } from './legal-basis';
+import { ComplaintItem } from './complaint-item.entity';
+import { EvidenceFile } from './evidence-file.entity';
+
+export interface Complainant {
+  name: string;
+  email: string;
+  phone?: string;
+  address?: string;
+  organisation?: string;
+  actingFor?: string;
+}
+
+const list = (xs: readonly string[]) => xs.map((x) => `'${x}'`).join(', ');
+
+@Entity('complaint')
+@Check('complaint_state_check', `state IN (${list(COMPLAINT_STATES)})`)
+@Check('complaint_legal_basis_check', `legal_basis IN (${list(LEGAL_BASES)})`)
+@Check('complaint_locale_check', `locale IN ('zh-CN', 'en')`)
+@Index('complaint_open_by_email_idx', { synchronize: false })
+@Index('complaint_received_at_idx', { synchronize: false })
+export class Complaint {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Column({ type: 'text', unique: true })
+  reference: string;
+
+  @Column({ type: 'text', default: 'received' })
+  state: ComplaintState;
+
+  @Column({ type: 'integer', default: 1 })
+  version: number;
+
+  @Column({ name: 'legal_basis', type: 'text' })
+  legalBasis: LegalBasis;
+
+  @Column({ type: 'text' })
+  locale: Locale;
+
+  @Column({ type: 'jsonb' })
+  complainant: Complainant;
+
+  @Column({ name: 'complainant_email', type: 'text' })
+  complainantEmail: string;
+
+  @Column({ name: 'original_work', type: 'jsonb', nullable: true })
+  originalWork: { description: string; url?: string } | null;
+
+  @Column({ type: 'text' })
+  explanation: string;
+
+  @Column({ type: 'jsonb' })
+  declarations: Record<string, boolean>;
+
+  @Column({ name: 'tracking_token_hash', type: 'text', unique: true, select: false })
+  trackingTokenHash?: string;
+
+  @Column({ name: 'duplicate_of', type: 'uuid', nullable: true })
+  duplicateOfId: string | null;
+
+  @ManyToOne(() => Complaint, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'duplicate_of', foreignKeyConstraintName: 'complaint_duplicate_of_fk' })
+  duplicateOf?: Complaint | null;
+
+  @Column({ name: 'idempotency_key', type: 'text', unique: true, nullable: true })
+  idempotencyKey: string | null;
+
+  @Column({ name: 'request_hash', type: 'text', nullable: true })
+  requestHash: string | null;
+
+  @Column({ name: 'received_at', type: 'timestamptz', default: () => 'now()' })
+  receivedAt: Date;
+
+  @Column({ name: 'updated_at', type: 'timestamptz', default: () => 'now()' })
+  updatedAt: Date;
+
+  @OneToMany(() => ComplaintItem, (i) => i.complaint)
+  items?: ComplaintItem[];
+
+  @OneToMany(() => EvidenceFile, (f) => f.complaint)
+  files?: EvidenceFile[];
+}

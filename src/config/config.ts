@@ -1,0 +1,186 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsEmail,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  Min,
+  validateSync,
+} from 'class-validator';
+import { isAbsolute, join } from 'node:path';
+import { PROJECT_ROOT } from './project-root';
+
+const toInt = ({ value }: { value: unknown }) =>
+  value === undefined || value === '' ? undefined : Number(value);
+
+/**
+ * The environment, validated once at boot. Nothing else in the code base reads process.env:
+ * a bad value stops the process with a message naming the variable.
+ */
+export class EnvSchema {
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/.+/, { message: 'DATABASE_URL must be a postgres:// URL' })
+  DATABASE_URL?: string;
+
+  @IsOptional()
+  @Matches(/^smtps?:\/\/.+/, { message: 'SMTP_URL must be an smtp:// or smtps:// URL' })
+  SMTP_URL?: string;
+
+  @IsOptional()
+  @IsString()
+  MAIL_FROM: string = 'Notice Desk <notice-desk@localhost>';
+
+  @IsOptional()
+  @IsEmail({}, { message: 'CONTACT_EMAIL must be an email address' })
+  CONTACT_EMAIL: string = '284598818@qq.com';
+
+  @IsOptional()
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'] }, { message: 'PUBLIC_BASE_URL must be an http(s) URL' })
+  PUBLIC_BASE_URL?: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'PORT must be a whole number' })
+  @Min(0)
+  @Max(65535, { message: 'PORT must be at most 65535' })
+  PORT: number = 3000;
+
+  @IsOptional()
+  @IsString()
+  HOST: string = '0.0.0.0';
+
+  @IsOptional()
+  @IsString()
+  UPLOAD_DIR: string = '.data/uploads';
+
+  @IsOptional()
+  @IsString()
+  DATA_DIR: string = '.data';
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'INTAKE_RATE_LIMIT must be a whole number (0 turns it off)' })
+  @Min(0)
+  INTAKE_RATE_LIMIT: number = 10;
+
+  @IsOptional()
+  @IsIn(['true', 'false'], { message: 'MIGRATIONS_RUN must be true or false' })
+  MIGRATIONS_RUN: string = 'true';
+
+  @IsOptional()
+  @IsIn(['true', 'false'], { message: 'DEMO_DATA must be true or false' })
+  DEMO_DATA: string = 'true';
+
+  @IsOptional()
+  @IsIn(['true', 'false'], { message: 'MAIL_WORKER must be true or false' })
+  MAIL_WORKER: string = 'true';
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  MAIL_POLL_MS: number = 1000;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  MAIL_MAX_ATTEMPTS: number = 8;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  AUDIT_SEAL_MS: number = 1000;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'LOCAL_SMTP_PORT must be a whole number' })
+  @Min(0)
+  LOCAL_SMTP_PORT: number = 2525;
+
+  @IsOptional()
+  @IsString()
+  COOKIE_SECRET?: string;
+
+  @IsOptional()
+  @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
+  LOG_LEVEL: string = 'log';
+}
+
+export interface AppConfig {
+  databaseUrl?: string;
+  smtpUrl?: string;
+  mailFrom: string;
+  contactEmail: string;
+  publicBaseUrl: string;
+  port: number;
+  host: string;
+  uploadDir: string;
+  dataDir: string;
+  intakeRateLimit: number;
+  migrationsRun: boolean;
+  demoData: boolean;
+  mailWorker: boolean;
+  mailPollMs: number;
+  mailMaxAttempts: number;
+  auditSealMs: number;
+  localSmtpPort: number;
+  cookieSecret?: string;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {}
+
+function resolvePath(p: string): string {
+  return isAbsolute(p) ? p : join(PROJECT_ROOT, p);
+}
+
+/** Validates the environment; throws ConfigError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const raw: Record<string, string> = {};
+  for (const key of Object.keys(new EnvSchema())) {
+    const value = env[key];
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  for (const key of ['DATABASE_URL', 'SMTP_URL', 'PUBLIC_BASE_URL', 'COOKIE_SECRET']) {
+    if (env[key]) raw[key] = env[key] as string;
+  }
+  const parsed = plainToInstance(EnvSchema, raw);
+  const errors = validateSync(parsed, { whitelist: false });
+  if (errors.length > 0) {
+    const lines = errors.map(
+      (e) => `  ${e.property}: ${Object.values(e.constraints ?? {}).join('; ')}`,
+    );
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const port = parsed.PORT;
+  return {
+    databaseUrl: parsed.DATABASE_URL,
+    smtpUrl: parsed.SMTP_URL,
+    mailFrom: parsed.MAIL_FROM,
+    contactEmail: parsed.CONTACT_EMAIL,
+    publicBaseUrl: (parsed.PUBLIC_BASE_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
+    port,
+    host: parsed.HOST,
+    uploadDir: resolvePath(parsed.UPLOAD_DIR),
+    dataDir: resolvePath(parsed.DATA_DIR),
+    intakeRateLimit: parsed.INTAKE_RATE_LIMIT,
+    migrationsRun: parsed.MIGRATIONS_RUN === 'true',
+    demoData: parsed.DEMO_DATA === 'true',
+    mailWorker: parsed.MAIL_WORKER === 'true',
+    mailPollMs: parsed.MAIL_POLL_MS,
+    mailMaxAttempts: parsed.MAIL_MAX_ATTEMPTS,
+    auditSealMs: parsed.AUDIT_SEAL_MS,
+    localSmtpPort: parsed.LOCAL_SMTP_PORT,
+    cookieSecret: parsed.COOKIE_SECRET,
+    logLevel: parsed.LOG_LEVEL,
+  };
+}
+
+/** Injection token for AppConfig. */
+export const APP_CONFIG = Symbol('APP_CONFIG');

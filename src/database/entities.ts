@@ -1,0 +1,21 @@
+import { ArticleImage } from '../articles/article-image.entity';
+import { Article } from '../articles/article.entity';
+import { AuditEvent } from '../audit/audit-event.entity';
+import { AuditSeal } from '../audit/audit-seal.entity';
+import { ComplaintItem } from '../complaints/complaint-item.entity';
+import { Complaint } from '../complaints/complaint.entity';
+import { EvidenceFile } from '../complaints/evidence-file.entity';
+import { MailJob } from '../mail/mail-job.entity';
+import { MailboxMessage } from '../mail/mailbox-message.entity';
+
+export const ENTITIES = [
+  Article,
+  ArticleImage,
+  Complaint,
+  ComplaintItem,
+  EvidenceFile,
+  AuditEvent,
+  AuditSeal,
+  MailJob,
+  MailboxMessage,
+];

@@ -1,0 +1,37 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { createApp } from './app.factory';
+import { ConfigError, loadConfig } from './config/config';
+import { startRuntime } from './runtime';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const runtime = await startRuntime(config);
+  const app = await createApp(runtime.config);
+  app.enableShutdownHooks();
+  await app.listen(runtime.config.port, runtime.config.host);
+  const logger = new Logger('NoticeDesk');
+  logger.log(`Notice Desk is up at ${runtime.config.publicBaseUrl}`);
+  if (!config.smtpUrl) logger.log(`No SMTP_URL: mail goes to the local mailbox at ${runtime.config.publicBaseUrl}/mailbox`);
+  const stop = async () => {
+    await app.close();
+    await runtime.stop();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

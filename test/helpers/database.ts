@@ -1,0 +1,35 @@
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { dataSourceOptions } from '../../src/database/data-source';
+
+/** The database `npm test` created for this run, with every migration applied once. */
+export function testDatabaseUrl(): string {
+  const url = process.env.TEST_DATABASE_URL;
+  if (!url) throw new Error('TEST_DATABASE_URL is unset: run the suite with `npm test`');
+  return url;
+}
+
+/**
+ * A brand-new database with the real migrations, for tests that damage shared state
+ * (e.g. editing the audit trail as a superuser). Returns its URL.
+ */
+export async function createScratchDatabase(name: string): Promise<string> {
+  const server = process.env.TEST_SERVER_URL;
+  if (!server) throw new Error('TEST_SERVER_URL is unset: run the suite with `npm test`');
+  const admin = new Client({ connectionString: server });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(server);
+  url.pathname = `/${name}`;
+  await migrate(url.toString());
+  return url.toString();
+}
+
+export async function migrate(url: string): Promise<void> {
+  const ds = new DataSource(dataSourceOptions(url));
+  await ds.initialize();
+  await ds.runMigrations({ transaction: 'each' });
+  await ds.destroy();
+}

