@@ -95,6 +95,12 @@ export class EnvSchema {
   @Transform(toInt)
   @IsInt()
   @Min(10)
+  MAIL_RETRY_BASE_MS: number = 30000;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
   AUDIT_SEAL_MS: number = 1000;
 
   @IsOptional()
@@ -128,6 +134,7 @@ export interface AppConfig {
   mailWorker: boolean;
   mailPollMs: number;
   mailMaxAttempts: number;
+  mailRetryBaseMs: number;
   auditSealMs: number;
   localSmtpPort: number;
   cookieSecret?: string;
@@ -175,6 +182,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     mailWorker: parsed.MAIL_WORKER === 'true',
     mailPollMs: parsed.MAIL_POLL_MS,
     mailMaxAttempts: parsed.MAIL_MAX_ATTEMPTS,
+    mailRetryBaseMs: parsed.MAIL_RETRY_BASE_MS,
     auditSealMs: parsed.AUDIT_SEAL_MS,
     localSmtpPort: parsed.LOCAL_SMTP_PORT,
     cookieSecret: parsed.COOKIE_SECRET,
