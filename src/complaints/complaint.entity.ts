@@ -1,6 +1,8 @@
 import { Check, Column, Entity, Index, JoinColumn, ManyToOne, OneToMany, PrimaryGeneratedColumn } from 'typeorm';
-import { COMPLAINT_STATES, ComplaintState } from './complaint-state';
-import { LEGAL_BASES, LegalBasis, Locale } from './legal-basis';
+import { COMPLAINT_STATES } from './complaint-state';
+import type { ComplaintState } from './complaint-state';
+import { LEGAL_BASES } from './legal-basis';
+import type { LegalBasis, Locale } from './legal-basis';
 import { ComplaintItem } from './complaint-item.entity';
 import { EvidenceFile } from './evidence-file.entity';
 

@@ -1,4 +1,17 @@
 import { Module } from '@nestjs/common';
+import { ArticlesModule } from '../articles/articles.module';
+import { RateLimitService } from '../common/rate-limit.service';
+import { ComplaintFormController } from './complaint-form.controller';
+import { ComplaintIntakeService } from './complaint-intake.service';
+import { ComplaintsApiController } from './complaints-api.controller';
+import { EvidenceStorage } from './evidence-storage';
+import { IntakeRateLimitGuard } from './intake-rate-limit.guard';
+import { TrackingService } from './tracking.service';
 
-@Module({})
+@Module({
+  imports: [ArticlesModule],
+  controllers: [ComplaintsApiController, ComplaintFormController],
+  providers: [ComplaintIntakeService, EvidenceStorage, TrackingService, RateLimitService, IntakeRateLimitGuard],
+  exports: [ComplaintIntakeService, TrackingService],
+})
 export class ComplaintsModule {}

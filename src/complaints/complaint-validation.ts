@@ -1,0 +1,138 @@
+import { plainToInstance } from 'class-transformer';
+import { validate, ValidationError as CvError } from 'class-validator';
+import { FieldError, ValidationError } from '../common/domain-error';
+import type { ArticleRef } from '../articles/articles.service';
+import { CreateComplaintDto } from './dto/create-complaint.dto';
+import { BASIS_REQUIREMENTS } from './legal-basis';
+import type { BasisRequirements } from './legal-basis';
+
+export const MAX_EVIDENCE_FILES = 5;
+export const MAX_FILE_BYTES = 10 * 1024 * 1024;
+
+export interface ResolvedItem {
+  position: number;
+  kind: 'article' | 'image' | 'passage';
+  article: ArticleRef;
+  imageId: string | null;
+  articleUrl: string;
+  detail: string | null;
+}
+
+const RULE_BY_CONSTRAINT: Record<string, string> = {
+  isNotEmpty: 'required',
+  isDefined: 'required',
+  isEmail: 'email',
+  maxLength: 'maxLength',
+  isUrl: 'url',
+  isBoolean: 'declaration',
+  arrayMinSize: 'itemsRequired',
+  arrayMaxSize: 'maxItems',
+};
+
+const MESSAGE_BY_RULE: Record<string, string> = {
+  required: 'is required',
+  email: 'must be a valid email address',
+  url: 'must be an http(s) URL',
+  declaration: 'must be confirmed (true)',
+  itemsRequired: 'name at least one item',
+  maxItems: 'at most 10 items',
+  invalid: 'has an invalid value',
+  unknownArticle: 'is not the URL of one of our articles',
+  unknownImage: 'must be the id or URL of an image of that article',
+  passageRequired: 'quote the passage concerned',
+  authorisationRequired: 'an agent must attach the authorisation',
+};
+
+export function fieldError(field: string, rule: string, message?: string): FieldError {
+  return { field, rule, message: message ?? MESSAGE_BY_RULE[rule] ?? 'is invalid' };
+}
+
+function flatten(errors: CvError[], prefix = ''): FieldError[] {
+  const out: FieldError[] = [];
+  for (const e of errors) {
+    const path = prefix ? `${prefix}.${e.property}` : e.property;
+    if (e.constraints) {
+      const [name, text] = Object.entries(e.constraints)[0];
+      const missing = e.value === undefined || e.value === null || e.value === '';
+      let rule = RULE_BY_CONSTRAINT[name] ?? 'invalid';
+      if (missing && rule !== 'itemsRequired' && rule !== 'declaration') rule = 'required';
+      const message = rule === 'maxLength' || (rule === 'invalid' && !missing) ? text.replace(/^\S+ /, '') : MESSAGE_BY_RULE[rule];
+      out.push(fieldError(path, rule, message));
+    }
+    if (e.children?.length) out.push(...flatten(e.children, path));
+  }
+  return out;
+}
+
+/**
+ * Structural validation of the request body (class-validator), with dotted field paths.
+ * Returns the (possibly partial) DTO with its errors so the business rules can still run and
+ * every problem is reported at once.
+ */
+export async function parseComplaint(body: unknown): Promise<{ dto: CreateComplaintDto; errors: FieldError[] }> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new ValidationError([fieldError('body', 'invalid', 'must be a JSON object')]);
+  }
+  const dto = plainToInstance(CreateComplaintDto, body);
+  return { dto, errors: flatten(await validate(dto, { whitelist: true, forbidUnknownValues: false })) };
+}
+
+/** One message per field, the first found; keeps the order fields were checked in. */
+export function firstPerField(errors: FieldError[]): FieldError[] {
+  const seen = new Set<string>();
+  return errors.filter((e) => (seen.has(e.field) ? false : (seen.add(e.field), true)));
+}
+
+export interface FileSummary {
+  evidence: number;
+  authorisation: number;
+}
+
+/**
+ * The rules of the legal basis (DESIGN.md table) and the catalogue: required fields per basis,
+ * the agent's authorisation, and every item naming one of our articles (and its image).
+ * Collects every problem at once so a form can show them all.
+ */
+export async function checkBusinessRules(
+  dto: CreateComplaintDto,
+  files: FileSummary,
+  resolve: (url: string) => Promise<ArticleRef | null>,
+): Promise<{ items: ResolvedItem[]; errors: FieldError[] }> {
+  // The DTO may have failed structural checks; read it defensively.
+  const errors: FieldError[] = [];
+  const req = BASIS_REQUIREMENTS[dto.legalBasis] as BasisRequirements | undefined;
+  const blank = (v?: unknown) => typeof v !== 'string' || !v.trim();
+  const complainant = (typeof dto.complainant === 'object' && dto.complainant) || ({} as Partial<CreateComplaintDto['complainant']>);
+  const declarations = (typeof dto.declarations === 'object' && dto.declarations) || ({} as Partial<CreateComplaintDto['declarations']>);
+  if (req?.address && blank(complainant.address)) errors.push(fieldError('complainant.address', 'required'));
+  if (req?.phone && blank(complainant.phone)) errors.push(fieldError('complainant.phone', 'required'));
+  if (req?.originalWork && blank(dto.originalWork?.description)) errors.push(fieldError('originalWork.description', 'required'));
+  if (req?.signature && blank(dto.signature)) errors.push(fieldError('signature', 'required'));
+  if (req?.evidence && files.evidence === 0) errors.push(fieldError('evidence', 'required', 'attach preliminary evidence (PDF, JPEG, PNG or WebP)'));
+  if (declarations.truthful !== true) errors.push(fieldError('declarations.truthful', 'declaration'));
+  if (req?.goodFaith && declarations.goodFaith !== true) errors.push(fieldError('declarations.goodFaith', 'declaration'));
+  if (req?.perjury && declarations.perjury !== true) errors.push(fieldError('declarations.perjury', 'declaration'));
+  if (!blank(complainant.actingFor) && files.authorisation === 0) {
+    errors.push(fieldError('authorisation', 'authorisationRequired'));
+  }
+
+  const items: ResolvedItem[] = [];
+  for (const [i, item] of (Array.isArray(dto.items) ? dto.items : []).entries()) {
+    if (typeof item !== 'object' || item === null || typeof item.articleUrl !== 'string' || !item.articleUrl.trim()) continue;
+    const article = await resolve(item.articleUrl);
+    if (!article) {
+      errors.push(fieldError(`items.${i}.articleUrl`, 'unknownArticle'));
+      continue;
+    }
+    const detail = item.detail?.trim() || null;
+    let imageId: string | null = null;
+    if (item.kind === 'image') {
+      const wanted = detail?.split('/').pop() ?? '';
+      imageId = article.images.find((img) => img.id === wanted)?.id ?? null;
+      if (!imageId) errors.push(fieldError(`items.${i}.detail`, 'unknownImage'));
+    }
+    if (item.kind === 'passage' && !detail) errors.push(fieldError(`items.${i}.detail`, 'passageRequired'));
+    items.push({ position: i, kind: item.kind, article, imageId, articleUrl: article.url, detail });
+  }
+  return { items, errors };
+}

@@ -1,0 +1,75 @@
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Req, Res, UploadedFiles, UseGuards, UseInterceptors } from '@nestjs/common';
+import { FileFieldsInterceptor } from '@nestjs/platform-express';
+import { ApiBody, ApiConsumes, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { DomainError, ErrorCode } from '../common/domain-error';
+import { ComplaintIntakeService } from './complaint-intake.service';
+import { ComplaintCreatedDto, CreateComplaintDto } from './dto/create-complaint.dto';
+import { TrackingService, TrackingView } from './tracking.service';
+import { IntakeRateLimitGuard } from './intake-rate-limit.guard';
+import { UPLOAD_FIELDS, UPLOAD_OPTIONS } from './upload-limits';
+import type { UploadedPart } from './evidence-storage';
+
+type Uploads = Record<string, Express.Multer.File[] | undefined> | undefined;
+
+export function partsOf(files: Uploads): UploadedPart[] {
+  return Object.values(files ?? {}).flatMap((list) => list ?? []);
+}
+
+@ApiTags('complaints')
+@Controller('api/v1')
+export class ComplaintsApiController {
+  constructor(
+    private readonly intake: ComplaintIntakeService,
+    private readonly tracking: TrackingService,
+  ) {}
+
+  @Post('complaints')
+  @HttpCode(201)
+  @UseGuards(IntakeRateLimitGuard)
+  @UseInterceptors(FileFieldsInterceptor(UPLOAD_FIELDS, UPLOAD_OPTIONS))
+  @ApiOperation({
+    summary: 'File a complaint',
+    description:
+      'JSON, or multipart/form-data with a `complaint` field holding the same JSON and `evidence` files (PDF, JPEG, PNG, WebP; ≤10 MB each, ≤5) plus an optional `authorisation` file. A repeat with the same Idempotency-Key returns the same case and sends nothing twice.',
+  })
+  @ApiConsumes('application/json', 'multipart/form-data')
+  @ApiBody({ type: CreateComplaintDto })
+  @ApiHeader({ name: 'Idempotency-Key', required: false })
+  @ApiCreatedResponse({ type: ComplaintCreatedDto })
+  @ApiResponse({ status: 422, description: '{ statusCode, code: "VALIDATION", message, details: [{ field, rule, message }] }' })
+  @ApiResponse({ status: 409, description: 'Idempotency-Key reused with a different body' })
+  @ApiResponse({ status: 413, description: 'Body or a file too large' })
+  @ApiResponse({ status: 429, description: 'Rate limit (INTAKE_RATE_LIMIT per IP per minute)' })
+  async create(
+    @Body() body: unknown,
+    @UploadedFiles() files: Uploads,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<ComplaintCreatedDto> {
+    const result = await this.intake.submit(this.complaintBody(req, body), partsOf(files), { idempotencyKey, ip: req.ip, channel: 'api' });
+    if (result.replayed) res.setHeader('Idempotent-Replayed', 'true');
+    res.setHeader('Location', `/api/v1/complaints/${result.reference}`);
+    return { reference: result.reference, state: result.state, trackingUrl: result.trackingUrl, ...(result.duplicateOf ? { duplicateOf: result.duplicateOf } : {}) };
+  }
+
+  @Get('track/:token')
+  @ApiOperation({ summary: "The complainant's view of a case, by the private tracking token" })
+  @ApiOkResponse({ description: '{ reference, state, legalBasis, receivedAt, items, timeline }' })
+  async track(@Param('token') token: string): Promise<TrackingView> {
+    return this.tracking.find(token, 'en');
+  }
+
+  /** multipart carries the JSON in a `complaint` field; malformed JSON there is a 400 like a JSON body. */
+  private complaintBody(req: Request, body: unknown): unknown {
+    if (!req.is('multipart/form-data')) return body;
+    const raw = (body as Record<string, unknown> | undefined)?.complaint;
+    if (typeof raw !== 'string') return raw;
+    try {
+      return JSON.parse(raw) as unknown;
+    } catch {
+      throw new DomainError(ErrorCode.BAD_REQUEST, 'The `complaint` field is not valid JSON');
+    }
+  }
+}

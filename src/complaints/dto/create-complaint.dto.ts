@@ -1,0 +1,157 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsBoolean,
+  IsEmail,
+  IsIn,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  IsUrl,
+  MaxLength,
+  ValidateNested,
+} from 'class-validator';
+import { LEGAL_BASES, LOCALES } from '../legal-basis';
+import type { LegalBasis, Locale } from '../legal-basis';
+
+export class ComplainantDto {
+  @ApiProperty({ description: 'Full legal name (real identity for Chinese legal bases)' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
+  name: string;
+
+  @ApiProperty()
+  @IsEmail({}, { message: 'must be a valid email address' })
+  @MaxLength(254)
+  email: string;
+
+  @ApiPropertyOptional({ description: 'Required for us-dmca' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(50)
+  phone?: string;
+
+  @ApiPropertyOptional({ description: 'Postal address; required for cn-copyright and us-dmca' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  address?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  organisation?: string;
+
+  @ApiPropertyOptional({ description: 'The rights holder an agent files for; an authorisation file is then required' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  actingFor?: string;
+}
+
+export class ComplaintItemDto {
+  @ApiProperty({ description: 'URL of one of our articles (GET /api/v1/articles)' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(2000)
+  articleUrl: string;
+
+  @ApiProperty({ enum: ['article', 'image', 'passage'] })
+  @IsIn(['article', 'image', 'passage'])
+  kind: 'article' | 'image' | 'passage';
+
+  @ApiPropertyOptional({ description: 'image: the image id or URL; passage: the quoted passage; article: a note' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(4000)
+  detail?: string;
+}
+
+export class OriginalWorkDto {
+  @ApiProperty({ description: 'The work claimed and where the original is' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(2000)
+  description: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'] }, { message: 'must be an http(s) URL' })
+  @MaxLength(2000)
+  url?: string;
+}
+
+export class DeclarationsDto {
+  @ApiProperty({ description: 'The information is accurate; I know a wrongful notice may make me liable' })
+  @IsBoolean()
+  truthful: boolean;
+
+  @ApiPropertyOptional({ description: 'Good-faith statement; required for us-dmca and eu-dsa' })
+  @IsOptional()
+  @IsBoolean()
+  goodFaith?: boolean;
+
+  @ApiPropertyOptional({ description: 'us-dmca: under penalty of perjury, authorised to act for the owner' })
+  @IsOptional()
+  @IsBoolean()
+  perjury?: boolean;
+}
+
+export class CreateComplaintDto {
+  @ApiProperty({ enum: LEGAL_BASES })
+  @IsIn(LEGAL_BASES as unknown as string[], { message: `must be one of ${LEGAL_BASES.join(', ')}` })
+  legalBasis: LegalBasis;
+
+  @ApiPropertyOptional({ enum: LOCALES, default: 'zh-CN' })
+  @IsOptional()
+  @IsIn(LOCALES as unknown as string[])
+  locale?: Locale;
+
+  @ApiProperty({ type: ComplainantDto })
+  @ValidateNested()
+  @Type(() => ComplainantDto)
+  complainant: ComplainantDto;
+
+  @ApiProperty({ type: [ComplaintItemDto], minItems: 1, maxItems: 10 })
+  @IsArray()
+  @ArrayMinSize(1, { message: 'name at least one item' })
+  @ArrayMaxSize(10)
+  @ValidateNested({ each: true })
+  @Type(() => ComplaintItemDto)
+  items: ComplaintItemDto[];
+
+  @ApiPropertyOptional({ type: OriginalWorkDto, description: 'Required for cn-copyright and us-dmca' })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => OriginalWorkDto)
+  originalWork?: OriginalWorkDto;
+
+  @ApiProperty({ description: 'What is wrong and why (accuracy: which statement and why)' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(10000)
+  explanation: string;
+
+  @ApiPropertyOptional({ description: 'us-dmca: your full name as an electronic signature' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  signature?: string;
+
+  @ApiProperty({ type: DeclarationsDto })
+  @ValidateNested()
+  @Type(() => DeclarationsDto)
+  declarations: DeclarationsDto;
+}
+
+export class ComplaintCreatedDto {
+  @ApiProperty({ example: 'ND-2026-000123' }) reference: string;
+  @ApiProperty({ enum: ['received', 'duplicate'] }) state: string;
+  @ApiProperty({ description: 'Private link for the complainant (unguessable token)' }) trackingUrl: string | null;
+  @ApiPropertyOptional({ description: 'For state duplicate: the open case this one joins' }) duplicateOf?: string;
+}

@@ -1,0 +1,60 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { NotFoundError } from '../common/domain-error';
+import { translate } from '../common/i18n';
+import { hashToken } from './complaint-intake.service';
+import type { Locale } from './legal-basis';
+
+export interface TrackingView {
+  reference: string;
+  state: string;
+  legalBasis: string;
+  locale: Locale;
+  receivedAt: Date;
+  items: Array<{ kind: string; articleTitle: string; articleUrl: string; detail: string | null }>;
+  timeline: Array<{ at: Date; action: string; text: string }>;
+}
+
+/** Audit actions a complainant may see on the tracking page; internal ones stay internal. */
+const PUBLIC_ACTIONS = new Set(['complaint.received', 'complaint.transition', 'mail.sent']);
+
+@Injectable()
+export class TrackingService {
+  constructor(private readonly db: DataSource) {}
+
+  /** The case behind a tracking token (only its SHA-256 is stored), for the complainant. */
+  async find(token: string, locale: Locale): Promise<TrackingView> {
+    if (!/^[A-Za-z0-9_-]{40,64}$/.test(token)) throw new NotFoundError('No case for this tracking link');
+    const rows = (await this.db.query(
+      `SELECT c.id, c.reference, c.state, c.legal_basis, c.locale, c.received_at, c.complainant_email,
+              (SELECT json_agg(json_build_object('kind', i.kind, 'articleTitle', a.title, 'articleUrl', a.url, 'detail', i.detail) ORDER BY i.position)
+                 FROM complaint_item i JOIN article a ON a.id = i.article_id WHERE i.complaint_id = c.id) AS items
+         FROM complaint c WHERE c.tracking_token_hash = $1`,
+      [hashToken(token)],
+    )) as Array<{ id: string; reference: string; state: string; legal_basis: string; locale: Locale; received_at: Date; complainant_email: string; items: TrackingView['items'] }>;
+    const c = rows[0];
+    if (!c) throw new NotFoundError('No case for this tracking link');
+    const events = (await this.db.query(
+      `SELECT occurred_at, action, payload FROM audit_event
+        WHERE subject_type = 'complaint' AND subject_id = $1 ORDER BY id`,
+      [c.id],
+    )) as Array<{ occurred_at: Date; action: string; payload: Record<string, unknown> }>;
+    const timeline = events
+      .filter((e) => PUBLIC_ACTIONS.has(e.action))
+      // Only mail the complainant received belongs on their page.
+      .filter((e) => e.action !== 'mail.sent' || String(e.payload.to ?? '').toLowerCase() === c.complainant_email)
+      .map((e) => {
+        const key = e.action === 'complaint.received' && e.payload.state === 'duplicate' ? 'timeline.complaint.duplicate' : `timeline.${e.action}`;
+        return { at: e.occurred_at, action: e.action, text: translate(locale, key, { ...e.payload }) };
+      });
+    return {
+      reference: c.reference,
+      state: c.state,
+      legalBasis: c.legal_basis,
+      locale: c.locale,
+      receivedAt: c.received_at,
+      items: c.items ?? [],
+      timeline,
+    };
+  }
+}

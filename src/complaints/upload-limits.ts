@@ -1,0 +1,15 @@
+import type { Options } from 'multer';
+import type { MulterOptions } from '@nestjs/platform-express/multer/interfaces/multer-options.interface';
+import { memoryStorage } from 'multer';
+import { MAX_EVIDENCE_FILES, MAX_FILE_BYTES } from './complaint-validation';
+
+/** Uploads stay in memory until checked; nothing touches the disk before validation. */
+export const UPLOAD_OPTIONS: Options & MulterOptions = {
+  storage: memoryStorage(),
+  limits: { fileSize: MAX_FILE_BYTES, files: MAX_EVIDENCE_FILES + 1, fields: 200, fieldSize: 64 * 1024, parts: 220 },
+};
+
+export const UPLOAD_FIELDS = [
+  { name: 'evidence', maxCount: MAX_EVIDENCE_FILES },
+  { name: 'authorisation', maxCount: 1 },
+];
