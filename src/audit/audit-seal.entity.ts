@@ -1,13 +1,29 @@
-import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Check, Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
-/** A batch seal: hash = sha256(prev_hash + canonical JSON of the sealed events, in order). */
+/**
+ * A batch seal: hash = sha256(prev_hash + "\n" + canonical JSON of the sealed events, in id order).
+ * low_water: every event id <= low_water is sealed or was never committed.
+ * event_digests[i] is sha256 of event_ids[i]'s canonical JSON; not part of the hash, it only lets
+ * the verifier name the event that no longer matches.
+ */
 @Entity('audit_seal')
+@Check(
+  'audit_seal_digests_check',
+  'cardinality(event_ids) > 0 AND cardinality(event_digests) = cardinality(event_ids)',
+)
+// One successor per seal: a second sealer racing past the advisory lock cannot fork the chain.
+@Index('audit_seal_prev_hash_key', ['prevHash'], { unique: true })
+// Expression index (TypeORM cannot declare it): finds the seals holding ids above a low-water mark.
+@Index('audit_seal_last_event_idx', { synchronize: false })
 export class AuditSeal {
   @PrimaryGeneratedColumn('increment', { type: 'bigint' })
   id: string;
 
   @Column({ name: 'event_ids', type: 'bigint', array: true })
   eventIds: string[];
+
+  @Column({ name: 'event_digests', type: 'text', array: true })
+  eventDigests: string[];
 
   @Column({ name: 'low_water', type: 'bigint' })
   lowWater: string;
