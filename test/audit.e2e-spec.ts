@@ -1,0 +1,382 @@
+import { Test } from '@nestjs/testing';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { AuditSealer } from '../src/audit/audit-sealer.service';
+import { AuditVerifier } from '../src/audit/audit-verifier.service';
+import { AuditModule } from '../src/audit/audit.module';
+import { loadConfig } from '../src/config/config';
+import { ConfigModule } from '../src/config/config.module';
+import { dataSourceOptions } from '../src/database/data-source';
+import { createScratchDatabase } from './helpers/database';
+
+const ROOT = join(__dirname, '..');
+const INSERT = `INSERT INTO audit_event (actor_type, action, subject_type, subject_id, payload)
+  VALUES ('system', $1, 'test', $2, $3) RETURNING id::text AS id`;
+
+/** A scratch database with the real migrations, plus a sealer and verifier on it. */
+interface Trail {
+  url: string;
+  ds: DataSource;
+  sealer: AuditSealer;
+  verifier: AuditVerifier;
+  close(): Promise<void>;
+}
+
+const open: Trail[] = [];
+
+async function trail(name: string): Promise<Trail> {
+  const url = await createScratchDatabase(name);
+  const ds = await new DataSource({ ...dataSourceOptions(url), extra: { max: 4 } }).initialize();
+  const sealer = new AuditSealer(ds, { auditSealMs: 1000 });
+  const t: Trail = {
+    url,
+    ds,
+    sealer,
+    verifier: new AuditVerifier(ds),
+    close: async () => {
+      await sealer.onModuleDestroy();
+      await ds.destroy();
+    },
+  };
+  open.push(t);
+  return t;
+}
+
+async function connect(url: string): Promise<Client> {
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  return c;
+}
+
+async function insert(c: Client | DataSource, action: string, n: number): Promise<string> {
+  const rows = (c instanceof DataSource
+    ? await c.query(INSERT, [action, String(n), JSON.stringify({ n })])
+    : (await c.query(INSERT, [action, String(n), JSON.stringify({ n })])).rows) as Array<{ id: string }>;
+  return rows[0].id;
+}
+
+/** Every sealed id in seal order, duplicates kept, plus the latest low-water mark. */
+async function sealedIds(ds: DataSource): Promise<{ ids: string[]; lowWater: string }> {
+  const seals = (await ds.query(
+    `SELECT event_ids::text[] AS ids, low_water::text AS lw FROM audit_seal ORDER BY id`,
+  )) as Array<{ ids: string[]; lw: string }>;
+  return { ids: seals.flatMap((s) => s.ids), lowWater: seals.at(-1)?.lw ?? '0' };
+}
+
+async function committedIds(ds: DataSource): Promise<string[]> {
+  return ((await ds.query(`SELECT id::text AS id FROM audit_event ORDER BY id`)) as Array<{ id: string }>).map((r) => r.id);
+}
+
+/** As a superuser with the append-only triggers off: what an attacker with the database could do. */
+async function tamper(url: string, sql: string): Promise<void> {
+  const c = await connect(url);
+  try {
+    await c.query('ALTER TABLE audit_event DISABLE TRIGGER ALL');
+    await c.query(sql);
+    await c.query('ALTER TABLE audit_event ENABLE TRIGGER ALL');
+  } finally {
+    await c.end();
+  }
+}
+
+/** A trail of `count` events (one transaction each), sealed in two batches, verified intact. */
+async function sealedTrail(name: string, count: number): Promise<Trail & { ids: string[] }> {
+  const t = await trail(name);
+  const ids: string[] = [];
+  for (let n = 0; n < count; n++) {
+    ids.push(await insert(t.ds, 'sample', n));
+    if (n === Math.floor(count / 2)) await t.sealer.sealNow();
+  }
+  await t.sealer.sealNow();
+  const before = await t.verifier.verify();
+  expect(before).toMatchObject({ ok: true, sealedEvents: count, unsealed: 0 });
+  expect(before.seals).toBeGreaterThanOrEqual(2);
+  return { ...t, ids };
+}
+
+function runCli(url: string): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('npm', ['run', '-s', 'audit:verify'], {
+      cwd: ROOT,
+      env: { ...process.env, DATABASE_URL: url },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, out }));
+  });
+}
+
+afterAll(async () => {
+  for (const t of open) await t.close();
+});
+
+describe('audit trail: append-only in the database', () => {
+  it('refuses UPDATE, DELETE and TRUNCATE on audit_event and audit_seal', async () => {
+    const t = await sealedTrail('nd_audit_append_only', 3);
+    const c = await connect(t.url);
+    try {
+      for (const sql of [
+        `UPDATE audit_event SET payload = '{}'`,
+        `DELETE FROM audit_event`,
+        `TRUNCATE audit_event CASCADE`,
+        `UPDATE audit_seal SET hash = 'x'`,
+        `DELETE FROM audit_seal`,
+        `TRUNCATE audit_seal`,
+      ]) {
+        await expect(c.query(sql)).rejects.toThrow(/append-only/);
+      }
+      expect(await committedIds(t.ds)).toEqual(t.ids);
+      expect((await t.verifier.verify()).ok).toBe(true);
+    } finally {
+      await c.end();
+    }
+  });
+});
+
+describe('audit trail: sealing', () => {
+  it('seals an event committed out of id order before an older open one, then the older one, each once', async () => {
+    const t = await trail('nd_audit_order');
+    const early = await connect(t.url); // takes its xid first, inserts last
+    const late = await connect(t.url); // inserts first (lower id), commits last
+    const doomed = await connect(t.url); // inserts, then rolls back: a gap in the ids
+    try {
+      await early.query('BEGIN');
+      await early.query('SELECT pg_current_xact_id()');
+      await late.query('BEGIN');
+      const lowId = await insert(late, 'late', 1);
+      await doomed.query('BEGIN');
+      const gapId = await insert(doomed, 'doomed', 2);
+      const highId = await insert(early, 'early', 3);
+      await early.query('COMMIT');
+      expect(BigInt(lowId)).toBeLessThan(BigInt(highId));
+
+      // `early` committed with an xid below the open `late`: sealable although its id is higher.
+      expect(await t.sealer.sealNow()).toBe(1);
+      let sealed = await sealedIds(t.ds);
+      expect(sealed.ids).toEqual([highId]);
+      expect(BigInt(sealed.lowWater)).toBeLessThan(BigInt(lowId));
+      expect(await t.verifier.verify()).toMatchObject({ ok: true, sealedEvents: 1, unsealed: 0 });
+
+      await late.query('COMMIT');
+      await doomed.query('ROLLBACK');
+      expect(await t.sealer.sealNow()).toBe(1);
+      sealed = await sealedIds(t.ds);
+      expect(sealed.ids).toEqual([highId, lowId]);
+      // The rolled-back id is a gap whose writer is over: low_water passes it.
+      expect(BigInt(sealed.lowWater)).toBeGreaterThanOrEqual(BigInt(highId));
+      expect(BigInt(sealed.lowWater)).toBeGreaterThan(BigInt(gapId));
+      expect(await t.sealer.sealNow()).toBe(0);
+      expect(await t.verifier.verify()).toMatchObject({ ok: true, sealedEvents: 2, seals: 2, unsealed: 0 });
+    } finally {
+      await Promise.all([early.end(), late.end(), doomed.end()]);
+    }
+  });
+
+  it('does not move low_water past an id held by a transaction still open, even after later ids are sealed', async () => {
+    const t = await trail('nd_audit_open_writer');
+    const holder = await connect(t.url);
+    try {
+      await insert(t.ds, 'before', 0);
+      await t.sealer.sealNow();
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1'); // no xid yet: its xid will be newer than the events below
+      const heldId = await insert(holder, 'held', 1);
+      // Committed after `holder` took its id; their xids are above holder's, so nothing is sealable yet.
+      const after = [await insert(t.ds, 'after', 2), await insert(t.ds, 'after', 3)];
+      expect(await t.sealer.sealNow()).toBe(0);
+      await holder.query('ROLLBACK');
+      expect(await t.sealer.sealNow()).toBe(2);
+      const sealed = await sealedIds(t.ds);
+      expect(sealed.ids.slice(1)).toEqual(after);
+      expect(BigInt(sealed.lowWater)).toBeGreaterThan(BigInt(heldId));
+      expect((await t.verifier.verify()).ok).toBe(true);
+    } finally {
+      await holder.end();
+    }
+  });
+
+  it('seals every committed event exactly once under concurrent writers, late commits and rollbacks', async () => {
+    const t = await trail('nd_audit_concurrent');
+    // A second instance's sealer racing the first: the advisory lock must keep them from double-sealing.
+    const rival = new AuditSealer(t.ds, { auditSealMs: 1000 });
+    const [longOpen, longRolledBack, early] = await Promise.all([connect(t.url), connect(t.url), connect(t.url)]);
+    const workers = await Promise.all(Array.from({ length: 8 }, () => connect(t.url)));
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    try {
+      let stop = false;
+      const sealing = (async () => {
+        for (let passes = 0; !stop && passes < 2000; passes++) {
+          await Promise.all([t.sealer.sealNow(), rival.sealNow()]);
+          await sleep(2);
+        }
+      })();
+
+      const committedPerWorker = 25;
+      let lateIds: string[] = [];
+      const writing = workers.map(async (c, w) => {
+        let committed = 0;
+        for (let round = 0; committed < committedPerWorker; round++) {
+          const size = Math.min(1 + ((w + round) % 3), committedPerWorker - committed);
+          const rollback = round % 4 === 3;
+          await c.query('BEGIN');
+          // Half the transactions take their xid before their ids: commit order then differs from id order.
+          if ((w + round) % 2 === 0) await c.query('SELECT pg_current_xact_id()');
+          await sleep((w * 7 + round * 3) % 3);
+          for (let i = 0; i < size; i++) await insert(c, rollback ? 'rolled-back' : 'worker', w * 1000 + round * 10 + i);
+          // Every fifth stays open while later ids commit and get sealed.
+          await sleep(round % 5 === 2 ? 30 : (w + round) % 2);
+          await c.query(rollback ? 'ROLLBACK' : 'COMMIT');
+          if (!rollback) committed += size;
+        }
+      });
+      // Midway, a transaction takes ids and stays open to the end; another rolls back at the end.
+      // `early` took its xid before them but inserts after: sealable above their open ids.
+      await sleep(40);
+      await early.query('BEGIN');
+      await early.query('SELECT pg_current_xact_id()');
+      await longOpen.query('BEGIN');
+      lateIds = [await insert(longOpen, 'long-open', -1), await insert(longOpen, 'long-open', -2)];
+      await longRolledBack.query('BEGIN');
+      await insert(longRolledBack, 'long-rolled-back', -3);
+      const earlyId = await insert(early, 'early', -4);
+      await early.query('COMMIT');
+      await Promise.all(writing);
+      stop = true;
+      await sealing;
+
+      await t.sealer.sealNow();
+      let sealed = await sealedIds(t.ds);
+      for (const id of lateIds) expect(sealed.ids).not.toContain(id);
+      expect(sealed.ids).toContain(earlyId);
+      expect(BigInt(sealed.lowWater)).toBeLessThan(BigInt(lateIds[0]));
+      expect(new Set(sealed.ids).size).toBe(sealed.ids.length);
+      const midway = await t.verifier.verify();
+      expect(midway.ok).toBe(true);
+      expect(midway.unsealed).toBeGreaterThanOrEqual(2);
+
+      await longOpen.query('COMMIT');
+      await longRolledBack.query('ROLLBACK');
+      for (let i = 0; i < 3; i++) await Promise.all([t.sealer.sealNow(), rival.sealNow()]);
+
+      sealed = await sealedIds(t.ds);
+      const committed = await committedIds(t.ds);
+      expect(committed).toHaveLength(8 * committedPerWorker + 3);
+      expect(new Set(sealed.ids).size).toBe(sealed.ids.length); // never twice
+      expect([...sealed.ids].sort()).toEqual([...committed].sort()); // every one
+      const [{ last }] = (await t.ds.query(`SELECT last_value::text AS last FROM audit_event_id_seq`)) as Array<{ last: string }>;
+      expect(sealed.lowWater).toBe(last); // all gaps (rolled-back ids) are behind low_water
+      expect(await t.verifier.verify()).toMatchObject({ ok: true, sealedEvents: committed.length, unsealed: 0 });
+    } finally {
+      await rival.onModuleDestroy();
+      await Promise.all([longOpen.end(), longRolledBack.end(), early.end(), ...workers.map((c) => c.end())]);
+    }
+  });
+
+  it('runs on a timer from application bootstrap and stops on shutdown', async () => {
+    const url = await createScratchDatabase('nd_audit_timer');
+    const config = { ...loadConfig({}), databaseUrl: url, auditSealMs: 50 };
+    const moduleRef = await Test.createTestingModule({
+      imports: [ConfigModule.forRoot(config), TypeOrmModule.forRoot(dataSourceOptions(url)), AuditModule],
+    }).compile();
+    await moduleRef.init();
+    const ds = moduleRef.get(DataSource);
+    await insert(ds, 'timer', 1);
+    const deadline = Date.now() + 10_000;
+    while ((await sealedIds(ds)).ids.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect((await sealedIds(ds)).ids).toHaveLength(1);
+    await moduleRef.close();
+
+    const check = await connect(url);
+    try {
+      await check.query(INSERT, ['after-close', '2', '{}']);
+      await new Promise((r) => setTimeout(r, 300));
+      const { rows } = await check.query<{ n: number }>(`SELECT count(*)::int AS n FROM audit_seal`);
+      expect(rows[0].n).toBe(1);
+    } finally {
+      await check.end();
+    }
+  });
+});
+
+describe('audit trail: verification', () => {
+  it('names an event edited by a superuser with the triggers disabled', async () => {
+    const t = await sealedTrail('nd_audit_edit', 10);
+    const victim = t.ids[6];
+    await tamper(t.url, `UPDATE audit_event SET payload = payload || '{"n": 999}' WHERE id = ${victim}`);
+    const r = await t.verifier.verify();
+    expect(r.ok).toBe(false);
+    expect(r.firstBad).toMatchObject({ eventId: victim, problem: 'edited or reordered' });
+  });
+
+  it('names a deleted event', async () => {
+    const t = await sealedTrail('nd_audit_delete', 10);
+    const victim = t.ids[2];
+    await tamper(t.url, `DELETE FROM audit_event WHERE id = ${victim}`);
+    const r = await t.verifier.verify();
+    expect(r.ok).toBe(false);
+    expect(r.firstBad).toMatchObject({ eventId: victim, problem: 'removed' });
+  });
+
+  it('names the first of two events whose payloads were swapped', async () => {
+    const t = await sealedTrail('nd_audit_swap', 10);
+    const [a, b] = [t.ids[7], t.ids[8]];
+    await tamper(
+      t.url,
+      `UPDATE audit_event e SET payload = o.payload FROM audit_event o
+        WHERE (e.id, o.id) IN ((${a}, ${b}), (${b}, ${a}))`,
+    );
+    const swapped = (await t.ds.query(`SELECT id::text AS id, payload FROM audit_event WHERE id IN (${a}, ${b}) ORDER BY id`)) as Array<{
+      payload: { n: number };
+    }>;
+    expect(swapped.map((r) => r.payload.n)).toEqual([8, 7]);
+    const r = await t.verifier.verify();
+    expect(r.ok).toBe(false);
+    expect(r.firstBad).toMatchObject({ eventId: a, problem: 'edited or reordered' });
+  });
+
+  it('names an event slipped in below the low-water mark', async () => {
+    const t = await sealedTrail('nd_audit_insert', 4);
+    await tamper(t.url, `INSERT INTO audit_event (id, actor_type, action, subject_type, subject_id) VALUES (0, 'admin', 'forged', 'x', 'y')`);
+    const r = await t.verifier.verify();
+    expect(r.ok).toBe(false);
+    expect(r.firstBad).toMatchObject({ eventId: '0', problem: expect.stringMatching(/inserted/) as unknown });
+  });
+
+  it('catches a rewritten seal hash', async () => {
+    const t = await sealedTrail('nd_audit_seal_edit', 6);
+    const c = await connect(t.url);
+    try {
+      await c.query('ALTER TABLE audit_seal DISABLE TRIGGER ALL');
+      await c.query(`UPDATE audit_seal SET hash = repeat('a', 64) WHERE id = (SELECT min(id) FROM audit_seal)`);
+    } finally {
+      await c.end();
+    }
+    const r = await t.verifier.verify();
+    expect(r.ok).toBe(false);
+    expect(r.firstBad?.problem).toMatch(/seal/);
+  });
+
+  it('npm run audit:verify exits 0 when intact, 1 naming the event when not, 2 when it cannot connect', async () => {
+    const t = await sealedTrail('nd_audit_cli', 5);
+    const intact = await runCli(t.url);
+    expect(intact.out).toMatch(/intact/);
+    expect(intact.code).toBe(0);
+
+    const victim = t.ids[3];
+    await tamper(t.url, `UPDATE audit_event SET action = 'rewritten' WHERE id = ${victim}`);
+    const broken = await runCli(t.url);
+    expect(broken.out).toContain(`event ${victim}`);
+    expect(broken.out).toMatch(/edited or reordered/);
+    expect(broken.code).toBe(1);
+
+    const down = await runCli('postgres://postgres@127.0.0.1:1/nowhere');
+    expect(down.out).toMatch(/cannot connect/);
+    expect(down.code).toBe(2);
+  });
+});
