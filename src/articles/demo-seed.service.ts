@@ -4,7 +4,9 @@ import { DataSource } from 'typeorm';
 import { APP_CONFIG } from '../config/config';
 import type { AppConfig } from '../config/config';
 import { loadDemoCatalogue } from './demo/demo-catalogue';
-import { demoImagePng } from './demo/demo-image';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PROJECT_ROOT } from '../config/project-root';
 
 /** Loads the demo catalogue on first start (when the catalogue is empty), in one transaction. */
 @Injectable()
@@ -31,7 +33,8 @@ export class DemoSeedService {
           [a.slug, `${this.config.publicBaseUrl}/articles/${a.slug}`, a.title, a.paragraphs.join('\n'), a.publishedAt, a.ownerName, a.ownerEmail],
         )) as Array<{ id: string }>;
         for (const [position, caption] of a.imageCaptions.entries()) {
-          const data = demoImagePng(imageSeed++);
+          // Eight pictures shipped in the repo (made by demo/demo-image.ts), used in turn.
+          const data = readFileSync(join(PROJECT_ROOT, 'src/articles/demo/images', `demo-${((imageSeed++ - 1) % 8) + 1}.png`));
           await tx.query(
             `INSERT INTO article_image (article_id, position, caption, content_type, data, sha256)
              VALUES ($1, $2, $3, 'image/png', $4, $5)`,

@@ -1,6 +1,10 @@
 import { PNG } from 'pngjs';
 
-/** A small deterministic picture (sky, river and skyline) so image complaints have real images. */
+/**
+ * A small deterministic picture (sky, river and skyline) so image complaints have real images.
+ * Run `npx ts-node src/articles/demo/demo-image.ts` to write demo/images/demo-1..8.png again;
+ * the seed reads those files (drawing them at start-up is slow under the test runner).
+ */
 export function demoImagePng(seed: number, width = 640, height = 360): Buffer {
   const png = new PNG({ width, height });
   let s = seed * 9301 + 49297;
@@ -46,4 +50,10 @@ function hsl(h: number, s: number, l: number): number[] {
     return Math.round(255 * (l - a * Math.max(-1, Math.min(k - 3, 9 - k, 1))));
   };
   return [f(0), f(8), f(4)];
+}
+
+if (require.main === module) {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { writeFileSync } = require('node:fs') as typeof import('node:fs');
+  for (let i = 1; i <= 8; i++) writeFileSync(`${__dirname}/images/demo-${i}.png`, demoImagePng(i));
 }
