@@ -5,9 +5,11 @@ import {
   ArrayMinSize,
   IsArray,
   IsBoolean,
+  IsDefined,
   IsEmail,
   IsIn,
   IsNotEmpty,
+  IsObject,
   IsOptional,
   IsString,
   IsUrl,
@@ -113,6 +115,8 @@ export class CreateComplaintDto {
   locale?: Locale;
 
   @ApiProperty({ type: ComplainantDto })
+  @IsDefined()
+  @IsObject()
   @ValidateNested()
   @Type(() => ComplainantDto)
   complainant: ComplainantDto;
@@ -144,6 +148,8 @@ export class CreateComplaintDto {
   signature?: string;
 
   @ApiProperty({ type: DeclarationsDto })
+  @IsDefined()
+  @IsObject()
   @ValidateNested()
   @Type(() => DeclarationsDto)
   declarations: DeclarationsDto;
