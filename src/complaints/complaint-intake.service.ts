@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import canonicalize from 'canonicalize';
 import { createHash, randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
@@ -50,7 +50,7 @@ export class ComplaintIntakeService {
     private readonly articles: ArticlesService,
     private readonly storage: EvidenceStorage,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @Optional() private readonly outbox?: OutboxSignal,
+    private readonly outbox: OutboxSignal,
   ) {
     this.domain = mailDomain(config);
   }
@@ -79,7 +79,7 @@ export class ComplaintIntakeService {
     const stored = await this.storage.write(files);
     try {
       const result = await this.insert(dto, items, stored, locale, key, requestHash, ctx);
-      this.outbox?.kick();
+      this.outbox.kick();
       return result;
     } catch (err) {
       await this.storage.remove(stored);

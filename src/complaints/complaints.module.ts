@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ArticlesModule } from '../articles/articles.module';
 import { RateLimitService } from '../common/rate-limit.service';
+import { MailModule } from '../mail/mail.module';
 import { ComplaintFormController } from './complaint-form.controller';
 import { ComplaintIntakeService } from './complaint-intake.service';
 import { ComplaintsApiController } from './complaints-api.controller';
@@ -9,7 +10,7 @@ import { IntakeRateLimitGuard } from './intake-rate-limit.guard';
 import { TrackingService } from './tracking.service';
 
 @Module({
-  imports: [ArticlesModule],
+  imports: [ArticlesModule, MailModule],
   controllers: [ComplaintsApiController, ComplaintFormController],
   providers: [ComplaintIntakeService, EvidenceStorage, TrackingService, RateLimitService, IntakeRateLimitGuard],
   exports: [ComplaintIntakeService, TrackingService],
