@@ -1,0 +1,268 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
+import { createTransport, Transporter } from 'nodemailer';
+import { DataSource } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import { APP_CONFIG } from '../config/config';
+import type { AppConfig } from '../config/config';
+import { classifyFailure, describeFailure, maskAddress, redactSecrets, retryDelayMs } from './mail-failure';
+import type { MailLocale } from './mail-helpers';
+import { MailRenderer } from './mail-renderer';
+import { OutboxSignal } from './outbox-signal';
+
+interface ClaimedJob {
+  id: string;
+  template: string;
+  locale: MailLocale;
+  to_address: string;
+  message_id: string;
+  payload: Record<string, unknown>;
+  complaint_id: string | null;
+  attempts: number;
+}
+
+// One statement claims a batch: SKIP LOCKED keeps instances apart, and a job whose worker
+// died mid-send ('sending' past locked_until) is claimed again, so delivery is at-least-once.
+const CLAIM_SQL = `
+  UPDATE mail_job SET state = 'sending', attempts = attempts + 1, locked_until = now() + interval '2 minutes'
+   WHERE id IN (SELECT id FROM mail_job
+                 WHERE (state = 'pending' AND next_attempt_at <= now()) OR (state = 'sending' AND locked_until < now())
+                 ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+  RETURNING id, template, locale, to_address, message_id, payload, complaint_id, attempts`;
+
+// Start no send later than this after claiming: the lock lasts 2 minutes, and a send that
+// begins near its end could overlap another instance's retry of the same job.
+const SEND_WINDOW_MS = 60_000;
+
+const EMAIL_IN_TEXT = /[^\s<>"'@]+@[^\s<>"']+/g;
+
+/**
+ * Delivers the outbox. Runs inside one process are serialised (poll, kick and drain share a
+ * chain); several processes share the table safely through the claim statement above.
+ */
+@Injectable()
+export class MailWorker implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('MailWorker');
+  /** Jobs claimed per statement. */
+  batchSize = 20;
+  private transport?: Transporter;
+  private chain: Promise<unknown> = Promise.resolve();
+  private kickQueued = false;
+  private timer?: NodeJS.Timeout;
+  private stopped = false;
+  private polling = false;
+  private unsubscribe?: () => void;
+
+  constructor(
+    private readonly db: DataSource,
+    private readonly renderer: MailRenderer,
+    private readonly audit: AuditService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Optional() private readonly signal?: OutboxSignal,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (!this.config.mailWorker) return;
+    if (!this.config.smtpUrl) {
+      this.logger.warn('MAIL_WORKER is on but there is no SMTP_URL: mail stays queued');
+      return;
+    }
+    this.polling = true;
+    this.unsubscribe = this.signal?.subscribe(() => this.kick());
+    this.schedule(0);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.stopped = true;
+    this.polling = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.unsubscribe?.();
+    await this.chain;
+    this.transport?.close();
+  }
+
+  /** Run now instead of at the next poll (after a commit that queued mail). Never throws. */
+  kick(): void {
+    if (!this.polling || this.stopped || this.kickQueued) return;
+    this.kickQueued = true;
+    void this.serial(() => {
+      this.kickQueued = false;
+      return this.runOnce();
+    }).catch((err: unknown) => this.logger.error(`mail run failed: ${describeFailure(err)}`));
+  }
+
+  /** Resolves once no job is due (for tests and scripts); jobs backing off are not waited for. */
+  async drain(): Promise<void> {
+    while ((await this.serial(() => this.runOnce())) > 0) {
+      // keep going: a full or partial batch may have made room for more
+    }
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.serial(() => this.runOnce())
+        .catch((err: unknown) => {
+          this.logger.error(`mail run failed: ${describeFailure(err)}`);
+          return 0;
+        })
+        .then((n) => this.schedule(n >= this.batchSize ? 0 : this.config.mailPollMs));
+    }, ms);
+  }
+
+  private serial(fn: () => Promise<number>): Promise<number> {
+    const run = this.chain.then(fn);
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Claims one batch and handles each job; returns how many were claimed. */
+  private async runOnce(): Promise<number> {
+    if (this.stopped) return 0;
+    const transport = this.getTransport();
+    const [jobs] = await this.db.query<[ClaimedJob[], number]>(CLAIM_SQL, [this.batchSize]);
+    const claimedAt = Date.now();
+    for (const job of jobs) {
+      if (this.stopped || Date.now() - claimedAt > SEND_WINDOW_MS) await this.release(job);
+      else await this.deliver(transport, job);
+    }
+    return jobs.length;
+  }
+
+  private async deliver(transport: Transporter, job: ClaimedJob): Promise<void> {
+    const max = this.config.mailMaxAttempts;
+    // A job that crashed its worker every time would otherwise be claimed forever.
+    if (job.attempts > max) return this.fail(job, `gave up after ${max} attempts`);
+    let rendered;
+    try {
+      rendered = this.renderer.render(job.template, job.locale, job.payload);
+    } catch (err) {
+      return this.fail(job, `render: ${describeFailure(err)}`);
+    }
+    const reference =
+      typeof job.payload.reference === 'string' ? job.payload.reference.replace(/[\r\n]/g, '') : undefined;
+    try {
+      await transport.sendMail({
+        from: this.config.mailFrom,
+        to: job.to_address,
+        subject: rendered.subject,
+        text: rendered.text,
+        html: rendered.html,
+        messageId: job.message_id,
+        headers: reference ? { 'X-Notice-Desk-Reference': reference } : {},
+      });
+    } catch (err) {
+      const reason = describeFailure(err);
+      if (classifyFailure(err) === 'retry' && job.attempts < max) return this.retry(job, reason);
+      return this.fail(job, reason);
+    }
+    await this.markSent(job);
+  }
+
+  private async markSent(job: ClaimedJob): Promise<void> {
+    const owned = await this.db.transaction(async (tx) => {
+      const [, count] = await tx.query<[unknown, number]>(
+        `UPDATE mail_job SET state = 'sent', sent_at = now(), locked_until = NULL, last_error = NULL
+          WHERE id = $1 AND attempts = $2 AND state = 'sending'`,
+        [job.id, job.attempts],
+      );
+      if (count === 0) return false;
+      await this.audit.append(tx, {
+        actorType: 'system',
+        action: 'mail.sent',
+        ...this.subject(job),
+        payload: {
+          mailJobId: job.id,
+          template: job.template,
+          to: maskAddress(job.to_address),
+          messageId: job.message_id,
+        },
+      });
+      return true;
+    });
+    if (owned) this.logger.log(`${this.label(job)} sent (attempt ${job.attempts})`);
+    else this.logger.warn(`${this.label(job)} sent, but another worker had reclaimed it; it may arrive twice`);
+  }
+
+  private async retry(job: ClaimedJob, reason: string): Promise<void> {
+    const delay = retryDelayMs(job.attempts, this.config.mailRetryBaseMs);
+    await this.db.query(
+      `UPDATE mail_job SET state = 'pending', next_attempt_at = now() + $3 * interval '1 millisecond',
+              locked_until = NULL, last_error = $4
+        WHERE id = $1 AND attempts = $2 AND state = 'sending'`,
+      [job.id, job.attempts, delay, reason],
+    );
+    this.logger.warn(
+      `${this.label(job)} attempt ${job.attempts} failed (${reason}); retrying in ${Math.round(delay / 1000)} s`,
+    );
+  }
+
+  private async fail(job: ClaimedJob, reason: string): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      const [, count] = await tx.query<[unknown, number]>(
+        `UPDATE mail_job SET state = 'failed', locked_until = NULL, last_error = $3
+          WHERE id = $1 AND attempts = $2 AND state = 'sending'`,
+        [job.id, job.attempts, reason],
+      );
+      if (count === 0) return;
+      await this.audit.append(tx, {
+        actorType: 'system',
+        action: 'mail.failed',
+        ...this.subject(job),
+        payload: {
+          mailJobId: job.id,
+          template: job.template,
+          to: maskAddress(job.to_address),
+          messageId: job.message_id,
+          attempts: job.attempts,
+          // The audit trail cannot be erased, so addresses quoted in SMTP replies are masked.
+          error: reason.replace(EMAIL_IN_TEXT, (m) => maskAddress(m)),
+        },
+      });
+    });
+    this.logger.warn(`${this.label(job)} failed for good after ${job.attempts} attempt(s): ${reason}`);
+  }
+
+  /** Gives a claimed job back untouched (shutting down, or its send window has passed). */
+  private async release(job: ClaimedJob): Promise<void> {
+    await this.db.query(
+      `UPDATE mail_job SET state = 'pending', attempts = attempts - 1, locked_until = NULL
+        WHERE id = $1 AND attempts = $2 AND state = 'sending'`,
+      [job.id, job.attempts],
+    );
+  }
+
+  private subject(job: ClaimedJob): { subjectType: string; subjectId: string } {
+    return job.complaint_id
+      ? { subjectType: 'complaint', subjectId: job.complaint_id }
+      : { subjectType: 'mail', subjectId: job.id };
+  }
+
+  private label(job: ClaimedJob): string {
+    const ref = typeof job.payload.reference === 'string' ? ` ${job.payload.reference}` : '';
+    return `mail ${job.id} (${job.template}${ref}) to ${maskAddress(job.to_address)}`;
+  }
+
+  private getTransport(): Transporter {
+    if (!this.transport) {
+      if (!this.config.smtpUrl) throw new Error('no SMTP_URL configured');
+      try {
+        this.transport = createTransport({
+          url: this.config.smtpUrl,
+          pool: true,
+          maxConnections: 3,
+          connectionTimeout: 15_000,
+          greetingTimeout: 15_000,
+          socketTimeout: 60_000,
+          disableFileAccess: true,
+          disableUrlAccess: true,
+        });
+      } catch (err) {
+        // nodemailer may echo the URL, password included, in a parse error: keep it out of the cause.
+        // eslint-disable-next-line preserve-caught-error
+        throw new Error(`cannot create the SMTP transport: ${redactSecrets(String((err as Error).message))}`);
+      }
+    }
+    return this.transport;
+  }
+}
