@@ -1,0 +1,74 @@
+import 'reflect-metadata';
+import { DynamicModule, Logger, LogLevel, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditModule } from './audit/audit.module';
+import { AppConfig, ConfigError, loadConfig } from './config/config';
+import { ConfigModule } from './config/config.module';
+import { dataSourceOptions } from './database/data-source';
+import { EMBEDDED_DATABASE_URL } from './database/embedded-postgres';
+import { MailModule } from './mail/mail.module';
+
+const LEVELS: LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
+
+/** Just what delivery needs: no HTTP, no migrations, no demo data. */
+@Module({})
+class WorkerModule {
+  static forRoot(config: AppConfig & { databaseUrl: string }): DynamicModule {
+    return {
+      module: WorkerModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        TypeOrmModule.forRoot(dataSourceOptions(config.databaseUrl)),
+        AuditModule,
+        MailModule,
+      ],
+    };
+  }
+}
+
+/**
+ * `npm run worker`: a mail worker process beside (or instead of) the one in the web process.
+ * It needs a real SMTP_URL, since the zero-config local mailbox lives in the web process, and
+ * it uses DATABASE_URL or, without one, the embedded server that `npm start` runs.
+ */
+async function main(): Promise<void> {
+  let config: AppConfig;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+  if (!config.smtpUrl) {
+    console.error(
+      'SMTP_URL is not set. The standalone mail worker needs a real SMTP server: without SMTP_URL, ' +
+        'mail goes to the local mailbox inside the web process, whose own worker delivers it (MAIL_WORKER=true).',
+    );
+    process.exit(1);
+  }
+  const databaseUrl = config.databaseUrl ?? EMBEDDED_DATABASE_URL;
+  const app = await NestFactory.createApplicationContext(
+    // MAIL_WORKER=false is meant for the web process that leaves delivery to this one.
+    WorkerModule.forRoot({ ...config, databaseUrl, mailWorker: true }),
+    { logger: LEVELS.slice(0, LEVELS.indexOf(config.logLevel as LogLevel) + 1) },
+  );
+  await app.init();
+  const logger = new Logger('Worker');
+  logger.log(`Mail worker running (poll every ${config.mailPollMs} ms)`);
+  const stop = async (signal: string) => {
+    logger.log(`${signal}: finishing the current batch`);
+    await app.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
