@@ -17,6 +17,8 @@ export interface TrackingView {
 
 /** Audit actions a complainant may see on the tracking page; internal ones stay internal. */
 const PUBLIC_ACTIONS = new Set(['complaint.received', 'complaint.transition', 'mail.sent']);
+/** Mail addressed to the complainant (the audit trail keeps no addresses, only templates). */
+const COMPLAINANT_TEMPLATES = new Set(['complaint-receipt']);
 
 @Injectable()
 export class TrackingService {
@@ -26,12 +28,12 @@ export class TrackingService {
   async find(token: string, locale: Locale): Promise<TrackingView> {
     if (!/^[A-Za-z0-9_-]{40,64}$/.test(token)) throw new NotFoundError('No case for this tracking link');
     const rows = (await this.db.query(
-      `SELECT c.id, c.reference, c.state, c.legal_basis, c.locale, c.received_at, c.complainant_email,
+      `SELECT c.id, c.reference, c.state, c.legal_basis, c.locale, c.received_at,
               (SELECT json_agg(json_build_object('kind', i.kind, 'articleTitle', a.title, 'articleUrl', a.url, 'detail', i.detail) ORDER BY i.position)
                  FROM complaint_item i JOIN article a ON a.id = i.article_id WHERE i.complaint_id = c.id) AS items
          FROM complaint c WHERE c.tracking_token_hash = $1`,
       [hashToken(token)],
-    )) as Array<{ id: string; reference: string; state: string; legal_basis: string; locale: Locale; received_at: Date; complainant_email: string; items: TrackingView['items'] }>;
+    )) as Array<{ id: string; reference: string; state: string; legal_basis: string; locale: Locale; received_at: Date; items: TrackingView['items'] }>;
     const c = rows[0];
     if (!c) throw new NotFoundError('No case for this tracking link');
     const events = (await this.db.query(
@@ -42,7 +44,7 @@ export class TrackingService {
     const timeline = events
       .filter((e) => PUBLIC_ACTIONS.has(e.action))
       // Only mail the complainant received belongs on their page.
-      .filter((e) => e.action !== 'mail.sent' || String(e.payload.to ?? '').toLowerCase() === c.complainant_email)
+      .filter((e) => e.action !== 'mail.sent' || COMPLAINANT_TEMPLATES.has(String(e.payload.template)))
       .map((e) => {
         const key = e.action === 'complaint.received' && e.payload.state === 'duplicate' ? 'timeline.complaint.duplicate' : `timeline.${e.action}`;
         return { at: e.occurred_at, action: e.action, text: translate(locale, key, { ...e.payload }) };

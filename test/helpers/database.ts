@@ -13,7 +13,8 @@ export function testDatabaseUrl(): string {
  * A brand-new database with the real migrations, for tests that damage shared state
  * (e.g. editing the audit trail as a superuser). Returns its URL.
  */
-export async function createScratchDatabase(name: string): Promise<string> {
+export async function createScratchDatabase(tag: string): Promise<string> {
+  const name = `nd_scratch_${process.env.TEST_RUN_ID ?? process.pid}_${tag.replace(/\W/g, '_')}`.toLowerCase();
   const server = process.env.TEST_SERVER_URL;
   if (!server) throw new Error('TEST_SERVER_URL is unset: run the suite with `npm test`');
   const admin = new Client({ connectionString: server });
