@@ -52,22 +52,25 @@ async function connect(url: string): Promise<Client> {
 }
 
 async function insert(c: Client | DataSource, action: string, n: number): Promise<string> {
-  const rows = (c instanceof DataSource
-    ? await c.query(INSERT, [action, String(n), JSON.stringify({ n })])
-    : (await c.query(INSERT, [action, String(n), JSON.stringify({ n })])).rows) as Array<{ id: string }>;
+  const rows = (
+    c instanceof DataSource
+      ? await c.query(INSERT, [action, String(n), JSON.stringify({ n })])
+      : (await c.query(INSERT, [action, String(n), JSON.stringify({ n })])).rows
+  ) as Array<{ id: string }>;
   return rows[0].id;
 }
 
 /** Every sealed id in seal order, duplicates kept, plus the latest low-water mark. */
 async function sealedIds(ds: DataSource): Promise<{ ids: string[]; lowWater: string }> {
-  const seals = (await ds.query(
+  const seals = await ds.query<Array<{ ids: string[]; lw: string }>>(
     `SELECT event_ids::text[] AS ids, low_water::text AS lw FROM audit_seal ORDER BY id`,
-  )) as Array<{ ids: string[]; lw: string }>;
+  );
   return { ids: seals.flatMap((s) => s.ids), lowWater: seals.at(-1)?.lw ?? '0' };
 }
 
 async function committedIds(ds: DataSource): Promise<string[]> {
-  return ((await ds.query(`SELECT id::text AS id FROM audit_event ORDER BY id`)) as Array<{ id: string }>).map((r) => r.id);
+  const rows = await ds.query<Array<{ id: string }>>(`SELECT id::text AS id FROM audit_event ORDER BY id`);
+  return rows.map((r) => r.id);
 }
 
 /** As a superuser with the append-only triggers off: what an attacker with the database could do. */
@@ -228,7 +231,8 @@ describe('audit trail: sealing', () => {
           // Half the transactions take their xid before their ids: commit order then differs from id order.
           if ((w + round) % 2 === 0) await c.query('SELECT pg_current_xact_id()');
           await sleep((w * 7 + round * 3) % 3);
-          for (let i = 0; i < size; i++) await insert(c, rollback ? 'rolled-back' : 'worker', w * 1000 + round * 10 + i);
+          for (let i = 0; i < size; i++)
+            await insert(c, rollback ? 'rolled-back' : 'worker', w * 1000 + round * 10 + i);
           // Every fifth stays open while later ids commit and get sealed.
           await sleep(round % 5 === 2 ? 30 : (w + round) % 2);
           await c.query(rollback ? 'ROLLBACK' : 'COMMIT');
@@ -269,7 +273,9 @@ describe('audit trail: sealing', () => {
       expect(committed).toHaveLength(8 * committedPerWorker + 3);
       expect(new Set(sealed.ids).size).toBe(sealed.ids.length); // never twice
       expect([...sealed.ids].sort()).toEqual([...committed].sort()); // every one
-      const [{ last }] = (await t.ds.query(`SELECT last_value::text AS last FROM audit_event_id_seq`)) as Array<{ last: string }>;
+      const [{ last }] = await t.ds.query<Array<{ last: string }>>(
+        `SELECT last_value::text AS last FROM audit_event_id_seq`,
+      );
       expect(sealed.lowWater).toBe(last); // all gaps (rolled-back ids) are behind low_water
       expect(await t.verifier.verify()).toMatchObject({ ok: true, sealedEvents: committed.length, unsealed: 0 });
     } finally {
@@ -331,9 +337,9 @@ describe('audit trail: verification', () => {
       `UPDATE audit_event e SET payload = o.payload FROM audit_event o
         WHERE (e.id, o.id) IN ((${a}, ${b}), (${b}, ${a}))`,
     );
-    const swapped = (await t.ds.query(`SELECT id::text AS id, payload FROM audit_event WHERE id IN (${a}, ${b}) ORDER BY id`)) as Array<{
-      payload: { n: number };
-    }>;
+    const swapped = await t.ds.query<Array<{ payload: { n: number } }>>(
+      `SELECT payload FROM audit_event WHERE id IN (${a}, ${b}) ORDER BY id`,
+    );
     expect(swapped.map((r) => r.payload.n)).toEqual([8, 7]);
     const r = await t.verifier.verify();
     expect(r.ok).toBe(false);
@@ -342,7 +348,10 @@ describe('audit trail: verification', () => {
 
   it('names an event slipped in below the low-water mark', async () => {
     const t = await sealedTrail('nd_audit_insert', 4);
-    await tamper(t.url, `INSERT INTO audit_event (id, actor_type, action, subject_type, subject_id) VALUES (0, 'admin', 'forged', 'x', 'y')`);
+    await tamper(
+      t.url,
+      `INSERT INTO audit_event (id, actor_type, action, subject_type, subject_id) VALUES (0, 'admin', 'forged', 'x', 'y')`,
+    );
     const r = await t.verifier.verify();
     expect(r.ok).toBe(false);
     expect(r.firstBad).toMatchObject({ eventId: '0', problem: expect.stringMatching(/inserted/) as unknown });

@@ -7,10 +7,7 @@ import { Check, Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
  * the verifier name the event that no longer matches.
  */
 @Entity('audit_seal')
-@Check(
-  'audit_seal_digests_check',
-  'cardinality(event_ids) > 0 AND cardinality(event_digests) = cardinality(event_ids)',
-)
+@Check('audit_seal_digests_check', 'cardinality(event_ids) > 0 AND cardinality(event_digests) = cardinality(event_ids)')
 // One successor per seal: a second sealer racing past the advisory lock cannot fork the chain.
 @Index('audit_seal_prev_hash_key', ['prevHash'], { unique: true })
 // Expression index (TypeORM cannot declare it): finds the seals holding ids above a low-water mark.

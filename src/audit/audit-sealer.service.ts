@@ -74,7 +74,7 @@ export class AuditSealer implements OnApplicationBootstrap, OnModuleDestroy {
   sealNow(): Promise<number> {
     const run = this.queue.then(async () => {
       let total = 0;
-      for (let n = BATCH; n === BATCH && !this.destroyed; ) {
+      for (let n = BATCH; n === BATCH && !this.destroyed;) {
         n = await this.sealBatch();
         total += n;
       }
@@ -88,7 +88,9 @@ export class AuditSealer implements OnApplicationBootstrap, OnModuleDestroy {
     if (!this.running) return;
     this.timer = setTimeout(() => {
       this.sealNow()
-        .catch((err: unknown) => this.logger.error(`Sealing failed: ${err instanceof Error ? err.message : String(err)}`))
+        .catch((err: unknown) =>
+          this.logger.error(`Sealing failed: ${err instanceof Error ? err.message : String(err)}`),
+        )
         .finally(() => this.schedule());
     }, this.config.auditSealMs);
     this.timer.unref();
@@ -115,7 +117,9 @@ export class AuditSealer implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private async sealIn(qr: QueryRunner): Promise<number> {
-    const [lock] = (await qr.query('SELECT pg_try_advisory_xact_lock($1) AS ok', [AUDIT_SEAL_LOCK])) as Array<{ ok: boolean }>;
+    const [lock] = (await qr.query('SELECT pg_try_advisory_xact_lock($1) AS ok', [AUDIT_SEAL_LOCK])) as Array<{
+      ok: boolean;
+    }>;
     if (!lock.ok) return 0; // another instance is sealing
 
     const [head] = (await qr.query(
@@ -172,7 +176,8 @@ export class AuditSealer implements OnApplicationBootstrap, OnModuleDestroy {
         WHERE format('%I.%I', ps.schemaname, ps.sequencename)::regclass = pg_get_serial_sequence('audit_event', 'id')::regclass`,
     )) as Array<{ last_value: string | null; cache_size: string }>;
     if (!seq || seq.cache_size !== '1') {
-      if (!this.warnedCache) this.logger.warn('audit_event id sequence is cached or unreadable: low_water only advances over sealed ids');
+      if (!this.warnedCache)
+        this.logger.warn('audit_event id sequence is cached or unreadable: low_water only advances over sealed ids');
       this.warnedCache = true;
       return 0n;
     }
@@ -189,9 +194,10 @@ export class AuditSealer implements OnApplicationBootstrap, OnModuleDestroy {
 
     let horizon = this.knownFinal < upTo ? this.knownFinal : upTo;
     if (this.pending) {
-      const [still] = (await qr.query(`SELECT count(*)::int AS n FROM pg_locks WHERE virtualtransaction = ANY($1::text[])`, [
-        this.pending.writers,
-      ])) as Array<{ n: number }>;
+      const [still] = (await qr.query(
+        `SELECT count(*)::int AS n FROM pg_locks WHERE virtualtransaction = ANY($1::text[])`,
+        [this.pending.writers],
+      )) as Array<{ n: number }>;
       if (still.n === 0) {
         if (this.pending.upTo > horizon) horizon = this.pending.upTo;
         this.pending = undefined;

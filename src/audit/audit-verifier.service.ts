@@ -52,7 +52,9 @@ export class AuditVerifier {
   }
 
   private async walk(qr: QueryRunner): Promise<AuditVerification> {
-    const [head] = (await qr.query(`SELECT low_water::text AS low_water FROM audit_seal ORDER BY id DESC LIMIT 1`)) as Array<{
+    const [head] = (await qr.query(
+      `SELECT low_water::text AS low_water FROM audit_seal ORDER BY id DESC LIMIT 1`,
+    )) as Array<{
       low_water: string;
     }>;
     const lastLowWater = head?.low_water ?? '0';
@@ -79,20 +81,23 @@ export class AuditVerifier {
       )) as SealRow[];
       if (seals.length === 0) break;
       after = seals[seals.length - 1].id;
-      const rows = (await qr.query(`SELECT ${AUDIT_EVENT_JSON} AS event FROM audit_event WHERE id = ANY($1::bigint[])`, [
-        seals.flatMap((s) => s.event_ids),
-      ])) as Array<{ event: SealedEvent }>;
+      const rows = (await qr.query(
+        `SELECT ${AUDIT_EVENT_JSON} AS event FROM audit_event WHERE id = ANY($1::bigint[])`,
+        [seals.flatMap((s) => s.event_ids)],
+      )) as Array<{ event: SealedEvent }>;
       const byId = new Map(rows.map((r) => [r.event.id, r.event]));
 
       for (const seal of seals) {
         const sealId = seal.id;
-        if (seal.prev_hash !== prevHash) return fail({ sealId, problem: 'prev_hash does not match the previous seal (chain broken)' });
+        if (seal.prev_hash !== prevHash)
+          return fail({ sealId, problem: 'prev_hash does not match the previous seal (chain broken)' });
         let lastId = prevLowWater;
         const events: SealedEvent[] = [];
         for (const eventId of seal.event_ids) {
           const id = BigInt(eventId);
           if (sealedIds.has(eventId)) return fail({ eventId, sealId, problem: 'sealed twice' });
-          if (id <= lastId) return fail({ eventId, sealId, problem: 'seal lists events out of order or below the low-water mark' });
+          if (id <= lastId)
+            return fail({ eventId, sealId, problem: 'seal lists events out of order or below the low-water mark' });
           const event = byId.get(eventId);
           if (!event) return fail({ eventId, sealId, problem: 'removed' });
           sealedIds.add(eventId);
@@ -121,7 +126,8 @@ export class AuditVerifier {
         WHERE e.id <= $1 AND NOT EXISTS (SELECT 1 FROM sealed WHERE sealed.id = e.id)`,
       [lastLowWater],
     )) as Array<{ id: string | null }>;
-    if (stray.id !== null) return fail({ eventId: stray.id, problem: 'inserted below the low-water mark (in no seal)' });
+    if (stray.id !== null)
+      return fail({ eventId: stray.id, problem: 'inserted below the low-water mark (in no seal)' });
     return result;
   }
 }

@@ -18,7 +18,14 @@ export class AuditService {
     await tx.query(
       `INSERT INTO audit_event (actor_type, actor_id, action, subject_type, subject_id, payload)
        VALUES ($1, $2, $3, $4, $5, $6)`,
-      [event.actorType, event.actorId ?? null, event.action, event.subjectType, event.subjectId, JSON.stringify(event.payload ?? {})],
+      [
+        event.actorType,
+        event.actorId ?? null,
+        event.action,
+        event.subjectType,
+        event.subjectId,
+        JSON.stringify(event.payload ?? {}),
+      ],
     );
   }
 }
