@@ -1,4 +1,5 @@
 import { Check, Column, Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique } from 'typeorm';
+import { Complaint } from '../complaints/complaint.entity';
 import { Article } from './article.entity';
 
 export type ImageStatus = 'visible' | 'removed';
@@ -34,4 +35,12 @@ export class ArticleImage {
 
   @Column({ type: 'text', default: 'visible' })
   status: ImageStatus;
+
+  /** The complaint whose remedy removed it, if any. */
+  @Column({ name: 'removed_by', type: 'uuid', nullable: true })
+  removedById: string | null;
+
+  @ManyToOne(() => Complaint, { onDelete: 'SET NULL' })
+  @JoinColumn({ name: 'removed_by', foreignKeyConstraintName: 'article_image_removed_by_fk' })
+  removedBy?: Complaint | null;
 }

@@ -1,4 +1,5 @@
-import { Check, Column, CreateDateColumn, Entity, Index, OneToMany, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, OneToMany, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { Complaint } from '../complaints/complaint.entity';
 import { ArticleImage } from './article-image.entity';
 
 export type ArticleStatus = 'published' | 'removed';
@@ -42,4 +43,12 @@ export class Article {
 
   @OneToMany(() => ArticleImage, (image) => image.article)
   images?: ArticleImage[];
+
+  /** The complaint whose remedy removed it, if any. */
+  @Column({ name: 'removed_by', type: 'uuid', nullable: true })
+  removedById: string | null;
+
+  @ManyToOne(() => Complaint, { onDelete: 'SET NULL' })
+  @JoinColumn({ name: 'removed_by', foreignKeyConstraintName: 'article_removed_by_fk' })
+  removedBy?: Complaint | null;
 }

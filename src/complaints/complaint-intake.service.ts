@@ -206,6 +206,8 @@ export class ComplaintIntakeService {
         JSON.stringify(auditPayload),
         JSON.stringify(mails),
         `${this.config.publicBaseUrl}/staff/complaints/`,
+        items[0].article.title,
+        this.config.sla.firstReviewHours,
       ])) as Array<{ id: string; reference: string }>;
       this.logger.log(`${row.reference} ${state} (${dto.legalBasis}, ${items.length} item(s), ${files.length} file(s))`);
       return { reference: row.reference, state, trackingUrl, duplicateOf: duplicateOf?.reference, email, replayed: false };
@@ -217,10 +219,22 @@ export class ComplaintIntakeService {
 const INTAKE_SQL = `
 WITH c AS (
   INSERT INTO complaint (reference, state, legal_basis, locale, complainant, complainant_email, original_work,
-                         explanation, declarations, tracking_token_hash, duplicate_of, idempotency_key, request_hash)
+                         explanation, declarations, tracking_token_hash, duplicate_of, idempotency_key, request_hash,
+                         article_title, due_at)
   VALUES ('ND-' || to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYYY') || '-' || lpad(nextval('complaint_reference_seq')::text, 6, '0'),
-          $1, $2, $3, $4::jsonb, $5, $6::jsonb, $7, $8::jsonb, $9, $10, $11, $12)
+          $1, $2, $3, $4::jsonb, $5, $6::jsonb, $7, $8::jsonb, $9, $10, $11, $12,
+          $18, CASE WHEN $1 = 'received' THEN now() + make_interval(hours => $19::int) END)
   RETURNING id, reference
+), snapshots AS (
+  -- The article as it stood at intake, with a hash of what was captured.
+  INSERT INTO article_snapshot (complaint_id, article_id, title, body, images, sha256)
+  SELECT c.id, a.id, a.title, a.body, imgs.list,
+         encode(sha256(convert_to(a.title || E'\n' || a.body || E'\n' || imgs.list::text, 'UTF8')), 'hex')
+    FROM c, article a,
+         LATERAL (SELECT coalesce(jsonb_agg(jsonb_build_object('id', i.id, 'caption', i.caption, 'sha256', i.sha256, 'status', i.status)
+                                            ORDER BY i.position), '[]'::jsonb) AS list
+                    FROM article_image i WHERE i.article_id = a.id) imgs
+   WHERE a.id IN (SELECT (x->>'article_id')::uuid FROM jsonb_array_elements($13::jsonb) x)
 ), items AS (
   INSERT INTO complaint_item (complaint_id, position, kind, article_id, image_id, article_url, detail)
   SELECT c.id, x.position, x.kind, x.article_id, x.image_id, x.article_url, x.detail

@@ -4,10 +4,16 @@ import { ArticleImage } from '../articles/article-image.entity';
 import { Complaint } from './complaint.entity';
 
 export type ItemKind = 'article' | 'image' | 'passage';
+export const REMEDIES = ['remove_article', 'remove_image', 'edit_passage', 'add_correction', 'add_attribution', 'no_action'] as const;
+export type Remedy = (typeof REMEDIES)[number];
 
 @Entity('complaint_item')
 @Unique('complaint_item_position_key', ['complaintId', 'position'])
 @Check('complaint_item_kind_check', `kind IN ('article', 'image', 'passage')`)
+@Check(
+  'complaint_item_remedy_check',
+  `remedy IN ('remove_article', 'remove_image', 'edit_passage', 'add_correction', 'add_attribution', 'no_action')`,
+)
 @Index('complaint_item_article_idx', ['articleId'])
 export class ComplaintItem {
   @PrimaryGeneratedColumn('uuid')
@@ -45,4 +51,10 @@ export class ComplaintItem {
 
   @Column({ type: 'text', nullable: true })
   detail: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  remedy: Remedy | null;
+
+  @Column({ name: 'remedy_applied_at', type: 'timestamptz', nullable: true })
+  remedyAppliedAt: Date | null;
 }

@@ -3,6 +3,7 @@ import { COMPLAINT_STATES } from './complaint-state';
 import type { ComplaintState } from './complaint-state';
 import { LEGAL_BASES } from './legal-basis';
 import type { LegalBasis, Locale } from './legal-basis';
+import { StaffUser } from '../auth/staff-user.entity';
 import { ComplaintItem } from './complaint-item.entity';
 import { EvidenceFile } from './evidence-file.entity';
 
@@ -23,6 +24,11 @@ const list = (xs: readonly string[]) => xs.map((x) => `'${x}'`).join(', ');
 @Check('complaint_locale_check', `locale IN ('zh-CN', 'en')`)
 @Index('complaint_open_by_email_idx', { synchronize: false })
 @Index('complaint_received_at_idx', { synchronize: false })
+@Index('complaint_queue_idx', { synchronize: false })
+@Index('complaint_queue_assignee_idx', { synchronize: false })
+@Index('complaint_state_idx', { synchronize: false })
+@Index('complaint_search_idx', { synchronize: false })
+@Index('complaint_owner_token_key', { synchronize: false })
 export class Complaint {
   @PrimaryGeneratedColumn('uuid')
   id: string;
@@ -78,6 +84,46 @@ export class Complaint {
 
   @Column({ name: 'updated_at', type: 'timestamptz', default: () => 'now()' })
   updatedAt: Date;
+
+  @Column({ name: 'assignee_id', type: 'uuid', nullable: true })
+  assigneeId: string | null;
+
+  @ManyToOne(() => StaffUser, { onDelete: 'SET NULL' })
+  @JoinColumn({ name: 'assignee_id', foreignKeyConstraintName: 'complaint_assignee_fk' })
+  assignee?: StaffUser | null;
+
+  @Column({ name: 'due_at', type: 'timestamptz', nullable: true })
+  dueAt: Date | null;
+
+  /** The first item's article title, kept on the case for the queue's search. */
+  @Column({ name: 'article_title', type: 'text', default: '' })
+  articleTitle: string;
+
+  @Column({ name: 'decided_by', type: 'uuid', nullable: true })
+  decidedById: string | null;
+
+  @ManyToOne(() => StaffUser, { onDelete: 'SET NULL' })
+  @JoinColumn({ name: 'decided_by', foreignKeyConstraintName: 'complaint_decided_by_fk' })
+  decidedBy?: StaffUser | null;
+
+  @Column({ name: 'escalated_by', type: 'uuid', nullable: true })
+  escalatedById: string | null;
+
+  @ManyToOne(() => StaffUser, { onDelete: 'SET NULL' })
+  @JoinColumn({ name: 'escalated_by', foreignKeyConstraintName: 'complaint_escalated_by_fk' })
+  escalatedBy?: StaffUser | null;
+
+  @Column({ name: 'proposed_remedies', type: 'jsonb', nullable: true })
+  proposedRemedies: Array<{ item: number; remedy: string }> | null;
+
+  @Column({ name: 'decision_reason', type: 'text', nullable: true })
+  decisionReason: string | null;
+
+  @Column({ name: 'info_request', type: 'jsonb', nullable: true })
+  infoRequest: { missing: string[]; message?: string; requestedBy: string; requestedAt: string } | null;
+
+  @Column({ name: 'owner_token_hash', type: 'text', nullable: true, select: false })
+  ownerTokenHash?: string | null;
 
   @OneToMany(() => ComplaintItem, (i) => i.complaint)
   items?: ComplaintItem[];

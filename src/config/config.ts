@@ -99,6 +99,56 @@ export class EnvSchema {
 
   @IsOptional()
   @Transform(toInt)
+  @IsInt({ message: 'SLA_FIRST_REVIEW_HOURS must be a whole number of hours' })
+  @Min(1)
+  SLA_FIRST_REVIEW_HOURS: number = 24;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'SLA_INFO_ANSWER_HOURS must be a whole number of hours' })
+  @Min(1)
+  SLA_INFO_ANSWER_HOURS: number = 48;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'SLA_DECISION_HOURS must be a whole number of hours' })
+  @Min(1)
+  SLA_DECISION_HOURS: number = 72;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'NEEDS_INFO_DAYS must be a whole number of days' })
+  @Min(1)
+  NEEDS_INFO_DAYS: number = 14;
+
+  @IsOptional()
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'] }, { message: 'CMS_WEBHOOK_URL must be an http(s) URL' })
+  CMS_WEBHOOK_URL?: string;
+
+  @IsOptional()
+  @IsString()
+  CMS_WEBHOOK_SECRET?: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  SESSION_IDLE_MINUTES: number = 30;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  SESSION_ABSOLUTE_HOURS: number = 12;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'LOGIN_RATE_LIMIT must be a whole number (0 turns it off)' })
+  @Min(0)
+  LOGIN_RATE_LIMIT: number = 10;
+
+  @IsOptional()
+  @Transform(toInt)
   @IsInt()
   @Min(10)
   AUDIT_SEAL_MS: number = 1000;
@@ -136,6 +186,12 @@ export interface AppConfig {
   mailMaxAttempts: number;
   mailRetryBaseMs: number;
   auditSealMs: number;
+  sla: { firstReviewHours: number; infoAnswerHours: number; decisionHours: number; needsInfoDays: number };
+  cmsWebhookUrl?: string;
+  cmsWebhookSecret?: string;
+  sessionIdleMinutes: number;
+  sessionAbsoluteHours: number;
+  loginRateLimit: number;
   localSmtpPort: number;
   cookieSecret?: string;
   logLevel: string;
@@ -154,7 +210,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     const value = env[key];
     if (value !== undefined && value !== '') raw[key] = value;
   }
-  for (const key of ['DATABASE_URL', 'SMTP_URL', 'PUBLIC_BASE_URL', 'COOKIE_SECRET']) {
+  for (const key of ['DATABASE_URL', 'SMTP_URL', 'PUBLIC_BASE_URL', 'COOKIE_SECRET', 'CMS_WEBHOOK_URL', 'CMS_WEBHOOK_SECRET']) {
     if (env[key]) raw[key] = env[key] as string;
   }
   const parsed = plainToInstance(EnvSchema, raw);
@@ -184,6 +240,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     mailMaxAttempts: parsed.MAIL_MAX_ATTEMPTS,
     mailRetryBaseMs: parsed.MAIL_RETRY_BASE_MS,
     auditSealMs: parsed.AUDIT_SEAL_MS,
+    sla: {
+      firstReviewHours: parsed.SLA_FIRST_REVIEW_HOURS,
+      infoAnswerHours: parsed.SLA_INFO_ANSWER_HOURS,
+      decisionHours: parsed.SLA_DECISION_HOURS,
+      needsInfoDays: parsed.NEEDS_INFO_DAYS,
+    },
+    cmsWebhookUrl: parsed.CMS_WEBHOOK_URL,
+    cmsWebhookSecret: parsed.CMS_WEBHOOK_SECRET,
+    sessionIdleMinutes: parsed.SESSION_IDLE_MINUTES,
+    sessionAbsoluteHours: parsed.SESSION_ABSOLUTE_HOURS,
+    loginRateLimit: parsed.LOGIN_RATE_LIMIT,
     localSmtpPort: parsed.LOCAL_SMTP_PORT,
     cookieSecret: parsed.COOKIE_SECRET,
     logLevel: parsed.LOG_LEVEL,

@@ -7,6 +7,16 @@ import { Complaint } from '../complaints/complaint.entity';
 import { EvidenceFile } from '../complaints/evidence-file.entity';
 import { MailJob } from '../mail/mail-job.entity';
 import { MailboxMessage } from '../mail/mailbox-message.entity';
+import { StaffUser } from '../auth/staff-user.entity';
+import {
+  ArticleCorrection,
+  ArticleSnapshot,
+  ComplaintNote,
+  ComplaintResponse,
+  NewsroomTask,
+  ReplyTemplate,
+  WebhookJob,
+} from '../moderation/workspace.entities';
 
 export const ENTITIES = [
   Article,
@@ -18,4 +28,12 @@ export const ENTITIES = [
   AuditSeal,
   MailJob,
   MailboxMessage,
+  StaffUser,
+  ArticleSnapshot,
+  ComplaintNote,
+  ComplaintResponse,
+  ReplyTemplate,
+  ArticleCorrection,
+  NewsroomTask,
+  WebhookJob,
 ];
