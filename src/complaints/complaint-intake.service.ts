@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import canonicalize from 'canonicalize';
 import { createHash, randomBytes } from 'node:crypto';
+import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { ArticlesService } from '../articles/articles.service';
 import { ConflictError, ValidationError } from '../common/domain-error';
@@ -44,6 +45,7 @@ export function hashToken(token: string): string {
 export class ComplaintIntakeService {
   private readonly logger = new Logger('Intake');
   private readonly domain: string;
+  private readonly pool: Pool;
 
   constructor(
     private readonly db: DataSource,
@@ -53,6 +55,7 @@ export class ComplaintIntakeService {
     private readonly outbox: OutboxSignal,
   ) {
     this.domain = mailDomain(config);
+    this.pool = (db.driver as unknown as { master: Pool }).master;
   }
 
   async submit(body: unknown, parts: UploadedPart[], ctx: IntakeContext): Promise<IntakeResult> {
@@ -131,128 +134,144 @@ export class ComplaintIntakeService {
     const articleIds = [...new Set(items.map((i) => i.article.id))];
     const complainant = Object.fromEntries(Object.entries(dto.complainant).filter(([, v]) => typeof v === 'string' && v.trim() !== ''));
 
-    return this.db.transaction('READ COMMITTED', async (tx) => {
-      // Serialises only filings by the same complainant, so the duplicate check is race-free.
-      await tx.query(`SELECT pg_advisory_xact_lock(hashtext('intake:' || $1))`, [email]);
-      const open = (await tx.query(
-        `SELECT c.id, c.reference FROM complaint c JOIN complaint_item i ON i.complaint_id = c.id
-          WHERE c.complainant_email = $1 AND i.article_id = ANY($2::uuid[])
-            AND c.state NOT IN ('duplicate', 'not_processed', 'withdrawn', 'closed')
-          ORDER BY c.received_at LIMIT 1`,
-        [email, articleIds],
-      )) as Array<{ id: string; reference: string }>;
-      const duplicateOf = open[0];
-      const state = duplicateOf ? 'duplicate' : 'received';
-
-      const mailItems = items.map((i) => ({ kind: i.kind, articleTitle: i.article.title, articleUrl: i.article.url, detail: i.kind === 'image' ? null : i.detail }));
-      const receipt = newMessageId(this.domain);
-      const mails: Array<Record<string, unknown>> = [
-        {
-          id: receipt.id,
-          template: 'complaint-receipt',
-          locale,
-          to_address: email,
-          message_id: receipt.messageId,
-          payload: { trackingUrl, legalBasis: dto.legalBasis, complainantName: dto.complainant.name, items: mailItems, duplicateOfReference: duplicateOf?.reference ?? null },
+    const mailItems = items.map((i) => ({ kind: i.kind, articleTitle: i.article.title, articleUrl: i.article.url, detail: i.kind === 'image' ? null : i.detail }));
+    const receipt = newMessageId(this.domain);
+    const notice = newMessageId(this.domain);
+    // The statement decides between received and duplicate; mails marked newOnly are dropped
+    // for a duplicate (the desk hears of new cases, not of duplicates joining an open one).
+    const mails = [
+      {
+        id: receipt.id,
+        template: 'complaint-receipt',
+        locale,
+        to_address: email,
+        message_id: receipt.messageId,
+        new_only: false,
+        payload: { trackingUrl, legalBasis: dto.legalBasis, complainantName: dto.complainant.name, items: mailItems },
+      },
+      {
+        id: notice.id,
+        template: 'complaint-notice',
+        locale: 'zh-CN',
+        to_address: this.config.contactEmail,
+        message_id: notice.messageId,
+        new_only: true,
+        payload: {
+          legalBasis: dto.legalBasis,
+          complainantName: dto.complainant.name,
+          complainantEmail: email,
+          organisation: dto.complainant.organisation ?? null,
+          actingFor: dto.complainant.actingFor ?? null,
+          items: mailItems,
+          explanationExcerpt: dto.explanation.slice(0, 500),
+          evidenceCount: files.length,
         },
-      ];
-      // The desk hears of new cases, not of duplicates that join an open one.
-      if (!duplicateOf) {
-        const notice = newMessageId(this.domain);
-        mails.push({
-          id: notice.id,
-          template: 'complaint-notice',
-          locale: 'zh-CN',
-          to_address: this.config.contactEmail,
-          message_id: notice.messageId,
-          payload: {
-            legalBasis: dto.legalBasis,
-            complainantName: dto.complainant.name,
-            complainantEmail: email,
-            organisation: dto.complainant.organisation ?? null,
-            actingFor: dto.complainant.actingFor ?? null,
-            items: mailItems,
-            explanationExcerpt: dto.explanation.slice(0, 500),
-            evidenceCount: files.length,
-          },
-        });
-      }
-      // No personal data in the audit trail: it can never be erased.
-      const auditPayload = {
-        channel: ctx.channel,
-        legalBasis: dto.legalBasis,
-        locale,
-        state,
-        duplicateOf: duplicateOf?.reference ?? null,
-        items: items.map((i) => ({ kind: i.kind, articleId: i.article.id, imageId: i.imageId })),
-        files: files.map((f) => ({ purpose: f.purpose, sha256: f.sha256, sizeBytes: f.sizeBytes, contentType: f.contentType })),
-      };
+      },
+    ];
+    // No personal data in the audit trail: it can never be erased.
+    const auditPayload = {
+      channel: ctx.channel,
+      legalBasis: dto.legalBasis,
+      locale,
+      items: items.map((i) => ({ kind: i.kind, articleId: i.article.id, imageId: i.imageId })),
+      files: files.map((f) => ({ purpose: f.purpose, sha256: f.sha256, sizeBytes: f.sizeBytes, contentType: f.contentType })),
+    };
+    const params = [
+      dto.legalBasis,
+      locale,
+      JSON.stringify(complainant),
+      email,
+      dto.originalWork ? JSON.stringify(dto.originalWork) : null,
+      dto.explanation,
+      JSON.stringify({ truthful: dto.declarations.truthful, goodFaith: dto.declarations.goodFaith ?? false, perjury: dto.declarations.perjury ?? false, signature: dto.signature ?? null }),
+      hashToken(token),
+      articleIds,
+      idempotencyKey ?? null,
+      requestHash,
+      JSON.stringify(items.map((i) => ({ position: i.position, kind: i.kind, article_id: i.article.id, image_id: i.imageId, article_url: i.articleUrl, detail: i.detail }))),
+      JSON.stringify(files.map((f) => ({ purpose: f.purpose, original_name: f.originalName, content_type: f.contentType, size_bytes: f.sizeBytes, sha256: f.sha256, storage_key: f.storageKey }))),
+      JSON.stringify(auditPayload),
+      JSON.stringify(mails),
+      `${this.config.publicBaseUrl}/staff/complaints/`,
+      items[0].article.title,
+      this.config.sla.firstReviewHours,
+    ];
 
-      const [row] = (await tx.query(INTAKE_SQL, [
-        state,
-        dto.legalBasis,
-        locale,
-        JSON.stringify(complainant),
-        email,
-        dto.originalWork ? JSON.stringify(dto.originalWork) : null,
-        dto.explanation,
-        JSON.stringify({ truthful: dto.declarations.truthful, goodFaith: dto.declarations.goodFaith ?? false, perjury: dto.declarations.perjury ?? false, signature: dto.signature ?? null }),
-        hashToken(token),
-        duplicateOf?.id ?? null,
-        idempotencyKey ?? null,
-        requestHash,
-        JSON.stringify(items.map((i) => ({ position: i.position, kind: i.kind, article_id: i.article.id, image_id: i.imageId, article_url: i.articleUrl, detail: i.detail }))),
-        JSON.stringify(files.map((f) => ({ purpose: f.purpose, original_name: f.originalName, content_type: f.contentType, size_bytes: f.sizeBytes, sha256: f.sha256, storage_key: f.storageKey }))),
-        JSON.stringify(auditPayload),
-        JSON.stringify(mails),
-        `${this.config.publicBaseUrl}/staff/complaints/`,
-        items[0].article.title,
-        this.config.sla.firstReviewHours,
-      ])) as Array<{ id: string; reference: string }>;
-      this.logger.log(`${row.reference} ${state} (${dto.legalBasis}, ${items.length} item(s), ${files.length} file(s))`);
-      return { reference: row.reference, state, trackingUrl, duplicateOf: duplicateOf?.reference, email, replayed: false };
-    });
+    // Three round trips on a pooled connection: BEGIN with the lock, the statement, COMMIT.
+    // The advisory lock serialises only filings by the same complainant, which makes the
+    // duplicate check race-free; it is taken before the statement so that statement's
+    // snapshot sees every case committed by an earlier filing of the same person.
+    const client = await this.pool.connect();
+    try {
+      await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${lockKey(email)})`);
+      const { rows } = await client.query<{ reference: string; state: 'received' | 'duplicate'; duplicate_of: string | null }>(INTAKE_SQL, params);
+      await client.query('COMMIT');
+      const row = rows[0];
+      this.logger.debug(`${row.reference} ${row.state} (${dto.legalBasis}, ${items.length} item(s), ${files.length} file(s))`);
+      return { reference: row.reference, state: row.state, trackingUrl, duplicateOf: row.duplicate_of ?? undefined, email, replayed: false };
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
   }
+}
+
+/** A signed 64-bit advisory-lock key for one complainant, as an SQL literal (digits only). */
+function lockKey(email: string): string {
+  return createHash('sha256').update(`intake:${email}`).digest().readBigInt64BE(0).toString();
 }
 
 /** Complaint, items, files, audit event and mail jobs: one statement, one round trip. */
 const INTAKE_SQL = `
-WITH c AS (
+WITH dup AS (
+  -- The same person's open case about one of the same articles, if any.
+  SELECT c.id, c.reference FROM complaint c JOIN complaint_item i ON i.complaint_id = c.id
+   WHERE c.complainant_email = $4 AND i.article_id = ANY($9::uuid[])
+     AND c.state NOT IN ('duplicate', 'not_processed', 'withdrawn', 'closed')
+   ORDER BY c.received_at LIMIT 1
+), c AS (
   INSERT INTO complaint (reference, state, legal_basis, locale, complainant, complainant_email, original_work,
                          explanation, declarations, tracking_token_hash, duplicate_of, idempotency_key, request_hash,
                          article_title, due_at)
-  VALUES ('ND-' || to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYYY') || '-' || lpad(nextval('complaint_reference_seq')::text, 6, '0'),
-          $1, $2, $3, $4::jsonb, $5, $6::jsonb, $7, $8::jsonb, $9, $10, $11, $12,
-          $18, CASE WHEN $1 = 'received' THEN now() + make_interval(hours => $19::int) END)
-  RETURNING id, reference
+  SELECT 'ND-' || to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYYY') || '-' || lpad(nextval('complaint_reference_seq')::text, 6, '0'),
+         CASE WHEN dup.id IS NULL THEN 'received' ELSE 'duplicate' END,
+         $1, $2, $3::jsonb, $4, $5::jsonb, $6, $7::jsonb, $8, dup.id, $10, $11, $17,
+         CASE WHEN dup.id IS NULL THEN now() + make_interval(hours => $18::int) END
+    FROM (SELECT 1) one LEFT JOIN dup ON true
+  RETURNING id, reference, state
 ), snapshots AS (
   -- The article as it stood at intake, with a hash of what was captured.
   INSERT INTO article_snapshot (complaint_id, article_id, title, body, images, sha256)
   SELECT c.id, a.id, a.title, a.body, imgs.list,
-         encode(sha256(convert_to(a.title || E'\n' || a.body || E'\n' || imgs.list::text, 'UTF8')), 'hex')
+         encode(sha256(convert_to(a.title || E'\\n' || a.body || E'\\n' || imgs.list::text, 'UTF8')), 'hex')
     FROM c, article a,
          LATERAL (SELECT coalesce(jsonb_agg(jsonb_build_object('id', i.id, 'caption', i.caption, 'sha256', i.sha256, 'status', i.status)
                                             ORDER BY i.position), '[]'::jsonb) AS list
                     FROM article_image i WHERE i.article_id = a.id) imgs
-   WHERE a.id IN (SELECT (x->>'article_id')::uuid FROM jsonb_array_elements($13::jsonb) x)
+   WHERE a.id = ANY($9::uuid[])
 ), items AS (
   INSERT INTO complaint_item (complaint_id, position, kind, article_id, image_id, article_url, detail)
   SELECT c.id, x.position, x.kind, x.article_id, x.image_id, x.article_url, x.detail
-    FROM c, jsonb_to_recordset($13::jsonb) AS x(position int, kind text, article_id uuid, image_id uuid, article_url text, detail text)
+    FROM c, jsonb_to_recordset($12::jsonb) AS x(position int, kind text, article_id uuid, image_id uuid, article_url text, detail text)
 ), files AS (
   INSERT INTO evidence_file (complaint_id, purpose, original_name, content_type, size_bytes, sha256, storage_key)
   SELECT c.id, x.purpose, x.original_name, x.content_type, x.size_bytes, x.sha256, x.storage_key
-    FROM c, jsonb_to_recordset($14::jsonb) AS x(purpose text, original_name text, content_type text, size_bytes int, sha256 text, storage_key text)
+    FROM c, jsonb_to_recordset($13::jsonb) AS x(purpose text, original_name text, content_type text, size_bytes int, sha256 text, storage_key text)
 ), audit AS (
   INSERT INTO audit_event (actor_type, action, subject_type, subject_id, payload)
-  SELECT 'complainant', 'complaint.received', 'complaint', c.id::text, $15::jsonb || jsonb_build_object('reference', c.reference)
+  SELECT 'complainant', 'complaint.received', 'complaint', c.id::text,
+         $14::jsonb || jsonb_build_object('reference', c.reference, 'state', c.state, 'duplicateOf', (SELECT reference FROM dup))
     FROM c
 ), mail AS (
   INSERT INTO mail_job (id, template, locale, to_address, message_id, payload, complaint_id)
   SELECT x.id, x.template, x.locale, x.to_address, x.message_id,
-         x.payload || jsonb_build_object('reference', c.reference, 'caseUrl', $17 || c.reference,
+         x.payload || jsonb_build_object('reference', c.reference, 'caseUrl', $16 || c.reference,
+                                         'duplicateOfReference', (SELECT reference FROM dup),
                                          'receivedAt', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')),
          c.id
-    FROM c, jsonb_to_recordset($16::jsonb) AS x(id uuid, template text, locale text, to_address text, message_id text, payload jsonb)
+    FROM c, jsonb_to_recordset($15::jsonb) AS x(id uuid, template text, locale text, to_address text, message_id text, new_only boolean, payload jsonb)
+   WHERE NOT (x.new_only AND c.state = 'duplicate')
 )
-SELECT id, reference FROM c`;
+SELECT c.reference, c.state, (SELECT reference FROM dup) AS duplicate_of FROM c`;
