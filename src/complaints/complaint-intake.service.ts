@@ -204,7 +204,8 @@ export class ComplaintIntakeService {
     const client = await this.pool.connect();
     try {
       await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${lockKey(email)})`);
-      const { rows } = await client.query<{ reference: string; state: 'received' | 'duplicate'; duplicate_of: string | null }>(INTAKE_SQL, params);
+      // Named: parsed once per connection, not on every complaint.
+      const { rows } = await client.query<{ reference: string; state: 'received' | 'duplicate'; duplicate_of: string | null }>({ name: 'intake-v1', text: INTAKE_SQL, values: params });
       await client.query('COMMIT');
       const row = rows[0];
       this.logger.debug(`${row.reference} ${row.state} (${dto.legalBasis}, ${items.length} item(s), ${files.length} file(s))`);

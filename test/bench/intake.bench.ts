@@ -126,6 +126,10 @@ const SQL = {
           VALUES ('complainant', 'complaint.received', 'complaint', $1, $2::jsonb)`,
   mail: `INSERT INTO mail_job (id, template, locale, to_address, message_id, payload, complaint_id, next_attempt_at)
          VALUES (gen_random_uuid(), $1, 'en', $2, $3, $4::jsonb, $5, 'infinity')`,
+  // Intake keeps the article as it stood at filing time; the same row here.
+  snapshot: `INSERT INTO article_snapshot (complaint_id, article_id, title, body, images, sha256)
+             SELECT $1, a.id, a.title, a.body, '[]'::jsonb, encode(sha256(convert_to(a.title || a.body, 'UTF8')), 'hex')
+               FROM article a WHERE a.id = $2`,
 };
 
 async function sqlPhase(pool: Pool, article: { id: string; url: string }): Promise<Figures> {
@@ -146,9 +150,13 @@ async function sqlPhase(pool: Pool, article: { id: string; url: string }): Promi
       ]);
       const id = rows[0].id;
       await client.query(SQL.item, [id, article.id, article.url]);
-      await client.query(SQL.audit, [id, JSON.stringify({ channel: 'bench', legalBasis: 'eu-dsa', locale: 'en' })]);
+      await client.query(SQL.snapshot, [id, article.id]);
+      const items = [{ kind: 'article', articleId: article.id, imageId: null }];
+      await client.query(SQL.audit, [id, JSON.stringify({ channel: 'bench', legalBasis: 'eu-dsa', locale: 'en', items, files: [] })]);
+      // Mail payloads of the size intake writes (names, items, links).
+      const payload = JSON.stringify({ legalBasis: 'eu-dsa', complainantName: body.complainant.name, items: [{ kind: 'article', articleTitle: 'x'.repeat(40), articleUrl: article.url, detail: null }], trackingUrl: `${article.url}/track/${'x'.repeat(43)}` });
       for (const template of ['complaint-receipt', 'complaint-notice']) {
-        await client.query(SQL.mail, [template, email, `<bench-${RUN}-${n}-${template}@example.invalid>`, '{}', id]);
+        await client.query(SQL.mail, [template, email, `<bench-${RUN}-${n}-${template}@example.invalid>`, payload, id]);
       }
       await client.query('COMMIT');
     } catch (err) {
