@@ -18,13 +18,13 @@ export async function startRuntime(config: AppConfig): Promise<Runtime> {
   if (!databaseUrl) {
     const pg = await startEmbeddedPostgres(config.dataDir);
     databaseUrl = pg.url;
-    stops.push(pg.stop);
+    stops.push(() => pg.stop());
   }
   let smtpUrl = config.smtpUrl;
   if (!smtpUrl) {
     const smtp = await startLocalSmtp(databaseUrl, config.localSmtpPort);
     smtpUrl = smtp.url;
-    stops.push(smtp.stop);
+    stops.push(() => smtp.stop());
   }
   return {
     config: { ...config, databaseUrl, smtpUrl },

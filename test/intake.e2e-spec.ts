@@ -82,12 +82,12 @@ describe('complaint intake (API, real PostgreSQL and SMTP)', () => {
       expect(out.reference).toMatch(/^ND-\d{4}-\d{6}$/);
       expect(out.trackingUrl).toMatch(new RegExp(`^${t.baseUrl}/track/[A-Za-z0-9_-]{43}$`));
 
-      const [row] = (await db.query(`SELECT id, legal_basis, state, locale FROM complaint WHERE reference = $1`, [out.reference])) as Array<{ id: string; legal_basis: string; state: string; locale: string }>;
+      const [row] = await db.query<Array<{ id: string; legal_basis: string; state: string; locale: string }>>(`SELECT id, legal_basis, state, locale FROM complaint WHERE reference = $1`, [out.reference]);
       expect(row).toMatchObject({ legal_basis: basis, state: 'received' });
-      const events = (await db.query(`SELECT action, payload FROM audit_event WHERE subject_id = $1 AND action = 'complaint.received'`, [row.id])) as Array<{ payload: { legalBasis: string; files: Array<{ sha256: string }> } }>;
+      const events = await db.query<Array<{ payload: { legalBasis: string; files: Array<{ sha256: string }> } }>>(`SELECT action, payload FROM audit_event WHERE subject_id = $1 AND action = 'complaint.received'`, [row.id]);
       expect(events).toHaveLength(1);
       expect(events[0].payload.legalBasis).toBe(basis);
-      const files = (await db.query(`SELECT sha256, content_type, storage_key FROM evidence_file WHERE complaint_id = $1 ORDER BY content_type`, [row.id])) as Array<{ sha256: string; content_type: string; storage_key: string }>;
+      const files = await db.query<Array<{ sha256: string; content_type: string; storage_key: string }>>(`SELECT sha256, content_type, storage_key FROM evidence_file WHERE complaint_id = $1 ORDER BY content_type`, [row.id]);
       if (withEvidence) {
         expect(files.map((f) => f.content_type)).toEqual(['application/pdf', 'image/png']);
         expect(files[1].sha256).toBe(createHash('sha256').update(png).digest('hex'));
@@ -131,9 +131,9 @@ describe('complaint intake (API, real PostgreSQL and SMTP)', () => {
       ['us-dmca without signature', () => base({ legalBasis: 'us-dmca', complainant: { name: 'J', email: email('x'), phone: '1', address: 'a' }, originalWork: { description: 'w' }, declarations: { truthful: true, goodFaith: true, perjury: true } }), 'signature'],
       ['an agent without the authorisation', () => base({ complainant: { name: 'Agent', email: email('agent'), actingFor: 'Rights Holder Ltd' } }), 'authorisation'],
     ])('%s: 422 naming the field', async (_name, make, field) => {
-      const before = ((await db.query(`SELECT count(*)::int AS n FROM complaint`)) as Array<{ n: number }>)[0].n;
+      const before = (await db.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM complaint`))[0].n;
       expect(await fieldsOf(await post(make()))).toContain(field);
-      const after = ((await db.query(`SELECT count(*)::int AS n FROM complaint`)) as Array<{ n: number }>)[0].n;
+      const after = (await db.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM complaint`))[0].n;
       expect(after).toBe(before);
     });
 
@@ -177,12 +177,12 @@ describe('complaint intake (API, real PostgreSQL and SMTP)', () => {
     expect(await second.json()).toEqual({ reference: a.reference, state: 'received', trackingUrl: a.trackingUrl });
     const concurrent = await Promise.all([1, 2, 3].map(() => post(body, { 'Idempotency-Key': key })));
     for (const r of concurrent) expect(((await r.json()) as { reference: string }).reference).toBe(a.reference);
-    const rows = (await db.query(`SELECT count(*)::int AS n FROM complaint WHERE idempotency_key = $1`, [key])) as Array<{ n: number }>;
+    const rows = await db.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM complaint WHERE idempotency_key = $1`, [key]);
     expect(rows[0].n).toBe(1);
     await t.sink.waitFor((m) => m.subject?.includes(a.reference) === true && t.sink.to(body.complainant.email).includes(m));
     await new Promise((r) => setTimeout(r, 600));
     expect(t.sink.to(body.complainant.email)).toHaveLength(1);
-    const jobs = (await db.query(`SELECT count(*)::int AS n FROM mail_job m JOIN complaint c ON c.id = m.complaint_id WHERE c.reference = $1`, [a.reference])) as Array<{ n: number }>;
+    const jobs = await db.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM mail_job m JOIN complaint c ON c.id = m.complaint_id WHERE c.reference = $1`, [a.reference]);
     expect(jobs[0].n).toBe(2);
 
     const reused = await post({ ...body, explanation: 'something else' }, { 'Idempotency-Key': key });
@@ -210,7 +210,7 @@ describe('complaint intake (API, real PostgreSQL and SMTP)', () => {
       BEGIN IF NEW.to_address = '${victim}' THEN RAISE EXCEPTION 'forced failure'; END IF; RETURN NEW; END $$`);
     await db.query(`CREATE TRIGGER test_fail_mail BEFORE INSERT ON mail_job FOR EACH ROW EXECUTE FUNCTION test_fail_mail()`);
     try {
-      const count = async (sql: string) => ((await db.query(sql)) as Array<{ n: number }>)[0].n;
+      const count = async (sql: string) => (await db.query<Array<{ n: number }>>(sql))[0].n;
       const before = { complaints: await count(`SELECT count(*)::int AS n FROM complaint`), events: await count(`SELECT count(*)::int AS n FROM audit_event`), jobs: await count(`SELECT count(*)::int AS n FROM mail_job`), files: filesUnder(t.uploadDir).length };
       const res = await postMultipart(base({ complainant: { name: 'Atomic', email: victim } }), [{ field: 'evidence', name: 'p.png', data: png, type: 'image/png' }]);
       expect(res.status).toBe(500);

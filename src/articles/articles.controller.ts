@@ -3,6 +3,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Inject } from '@nestjs/common';
 import { translate } from '../common/i18n';
+import type { Locale } from '../complaints/legal-basis';
 import { APP_CONFIG } from '../config/config';
 import type { AppConfig } from '../config/config';
 import { ArticlesService } from './articles.service';
@@ -21,7 +22,7 @@ export class ArticlesController {
   async index(@Req() req: Request, @Res({ passthrough: true }) res: Response) {
     const list = await this.articles.listPublished();
     return {
-      title: translate(res.locals.locale, 'page.home.title'),
+      title: translate(res.locals.locale as Locale, 'page.home.title'),
       currentPath: req.path,
       contactEmail: this.config.contactEmail,
       articles: list.map((a) => {

@@ -85,7 +85,7 @@ export class ArticlesService {
     } catch {
       slug = null;
     }
-    const rows = (await this.db.query(
+    const rows = await this.db.query<Array<{ id: string; slug: string; url: string; title: string; owner_name: string; owner_email: string; images: ArticleRef['images'] }>>(
       `SELECT a.id, a.slug, a.url, a.title, a.owner_name, a.owner_email,
               coalesce(json_agg(json_build_object('id', i.id, 'position', i.position) ORDER BY i.position)
                        FILTER (WHERE i.id IS NOT NULL), '[]') AS images
@@ -93,7 +93,7 @@ export class ArticlesService {
         WHERE a.url = $1 OR a.slug = $2
         GROUP BY a.id LIMIT 1`,
       [key, slug],
-    )) as Array<{ id: string; slug: string; url: string; title: string; owner_name: string; owner_email: string; images: ArticleRef['images'] }>;
+    );
     const r = rows[0];
     const ref = r ? { id: r.id, slug: r.slug, url: r.url, title: r.title, ownerName: r.owner_name, ownerEmail: r.owner_email, images: r.images } : null;
     if (this.refCache.size > 5000) this.refCache.clear();

@@ -23,15 +23,15 @@ export class DemoSeedService {
     return this.db.transaction(async (tx) => {
       // Two instances starting together must not both seed.
       await tx.query(`SELECT pg_advisory_xact_lock(hashtext('notice-desk:demo-seed'))`);
-      const [{ count }] = (await tx.query(`SELECT count(*)::int AS count FROM article`)) as Array<{ count: number }>;
+      const [{ count }] = await tx.query<Array<{ count: number }>>(`SELECT count(*)::int AS count FROM article`);
       if (count > 0) return false;
       let imageSeed = 1;
       for (const a of articles) {
-        const [{ id }] = (await tx.query(
+        const [{ id }] = await tx.query<Array<{ id: string }>>(
           `INSERT INTO article (slug, url, title, body, published_at, owner_name, owner_email)
            VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
           [a.slug, `${this.config.publicBaseUrl}/articles/${a.slug}`, a.title, a.paragraphs.join('\n'), a.publishedAt, a.ownerName, a.ownerEmail],
-        )) as Array<{ id: string }>;
+        );
         for (const [position, caption] of a.imageCaptions.entries()) {
           // Eight pictures shipped in the repo (made by demo/demo-image.ts), used in turn.
           const data = readFileSync(join(PROJECT_ROOT, 'src/articles/demo/images', `demo-${((imageSeed++ - 1) % 8) + 1}.png`));

@@ -49,7 +49,7 @@ export function toErrorBody(exception: unknown): ErrorBody {
     const message = typeof res === 'string' ? res : ((res as { message?: unknown }).message ?? exception.message);
     const cause = fromLowerLayers((exception as { cause?: unknown }).cause);
     if (cause) return cause;
-    return { statusCode: status, code: codeForStatus(status), message: Array.isArray(message) ? message.join('; ') : String(message), details: null };
+    return { statusCode: status, code: codeForStatus(status), message: Array.isArray(message) ? message.join('; ') : typeof message === 'string' ? message : exception.message, details: null };
   }
   return { statusCode: 500, code: ErrorCode.INTERNAL, message: 'Internal error', details: null };
 }
@@ -74,7 +74,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     const wantsHtml = !req.path.startsWith('/api/') && (req.accepts(['json', 'html']) === 'html');
     if (wantsHtml) {
-      res.status(body.statusCode).render('error', { title: String(body.statusCode), error: body, locale: res.locals.locale ?? 'zh-CN' }, (err, html) => {
+      res.status(body.statusCode).render('error', { title: String(body.statusCode), error: body, locale: (res.locals.locale as string | undefined) ?? 'zh-CN' }, (err, html) => {
         if (err) res.status(body.statusCode).type('text/plain').send(`${body.statusCode} ${body.message}`);
         else res.send(html);
       });

@@ -10,7 +10,11 @@ const DICTS: Record<Locale, Messages> = { 'zh-CN': ZH_CN, en: EN };
 export function translate(locale: Locale, key: string, vars?: Record<string, unknown>): string {
   const text = DICTS[locale]?.[key] ?? EN[key] ?? key;
   if (!vars) return text;
-  return text.replace(/\{(\w+)\}/g, (_, name: string) => (vars[name] === undefined ? `{${name}}` : String(vars[name])));
+  return text.replace(/\{(\w+)\}/g, (_, name: string) => {
+    const v = vars[name];
+    if (v === undefined || v === null) return `{${name}}`;
+    return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v);
+  });
 }
 
 /** Picks zh-CN or en from ?lang=, the lang cookie, then Accept-Language; Chinese first. */

@@ -21,11 +21,11 @@ export function configureViews(app: NestExpressApplication): void {
   engine.registerHelper('includes', (list: unknown, value: unknown) => Array.isArray(list) && list.includes(value));
   engine.registerHelper('formatDate', (d: unknown, options: { data: { root: { locale?: string } } }) => {
     if (!d) return '';
-    const date = d instanceof Date ? d : new Date(String(d));
+    const date = d instanceof Date ? d : new Date(d as string | number);
     return date.toLocaleString(options.data.root.locale === 'en' ? 'en-GB' : 'zh-CN', { timeZone: 'Asia/Shanghai', dateStyle: 'medium', timeStyle: 'short' });
   });
   app.use(localeMiddleware);
-  app.engine('hbs', engine.__express);
+  app.engine('hbs', engine.__express.bind(engine));
   app.setBaseViewsDir(join(PROJECT_ROOT, 'templates', 'views'));
   app.setViewEngine('hbs');
   app.set('view options', { layout: 'layout' });

@@ -96,14 +96,14 @@ export class ComplaintIntakeService {
   }
 
   private async findByIdempotencyKey(key: string, requestHash: string): Promise<IntakeResult | null> {
-    const rows = (await this.db.query(
+    const rows = await this.db.query<Array<{ reference: string; state: 'received' | 'duplicate'; request_hash: string; complainant_email: string; duplicate_of: string | null; tracking_url: string | null }>>(
       `SELECT c.reference, c.state, c.request_hash, c.complainant_email, d.reference AS duplicate_of,
               (SELECT m.payload->>'trackingUrl' FROM mail_job m
                 WHERE m.complaint_id = c.id AND m.template = 'complaint-receipt' LIMIT 1) AS tracking_url
          FROM complaint c LEFT JOIN complaint d ON d.id = c.duplicate_of
         WHERE c.idempotency_key = $1`,
       [key],
-    )) as Array<{ reference: string; state: 'received' | 'duplicate'; request_hash: string; complainant_email: string; duplicate_of: string | null; tracking_url: string | null }>;
+    );
     const r = rows[0];
     if (!r) return null;
     if (r.request_hash !== requestHash) {

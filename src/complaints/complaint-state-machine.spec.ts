@@ -36,7 +36,12 @@ describe('complaint state machine', () => {
       while (queue.length) {
         const s = queue.shift() as ComplaintState;
         if (s === 'closed') return true;
-        for (const e of COMPLAINT_TRANSITIONS[s]) if (!seen.has(e.to)) (seen.add(e.to), queue.push(e.to));
+        for (const e of COMPLAINT_TRANSITIONS[s]) {
+          if (!seen.has(e.to)) {
+            seen.add(e.to);
+            queue.push(e.to);
+          }
+        }
       }
       return false;
     };

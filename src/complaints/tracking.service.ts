@@ -27,20 +27,20 @@ export class TrackingService {
   /** The case behind a tracking token (only its SHA-256 is stored), for the complainant. */
   async find(token: string, locale: Locale): Promise<TrackingView> {
     if (!/^[A-Za-z0-9_-]{40,64}$/.test(token)) throw new NotFoundError('No case for this tracking link');
-    const rows = (await this.db.query(
+    const rows = await this.db.query<Array<{ id: string; reference: string; state: string; legal_basis: string; locale: Locale; received_at: Date; items: TrackingView['items'] }>>(
       `SELECT c.id, c.reference, c.state, c.legal_basis, c.locale, c.received_at,
               (SELECT json_agg(json_build_object('kind', i.kind, 'articleTitle', a.title, 'articleUrl', a.url, 'detail', i.detail) ORDER BY i.position)
                  FROM complaint_item i JOIN article a ON a.id = i.article_id WHERE i.complaint_id = c.id) AS items
          FROM complaint c WHERE c.tracking_token_hash = $1`,
       [hashToken(token)],
-    )) as Array<{ id: string; reference: string; state: string; legal_basis: string; locale: Locale; received_at: Date; items: TrackingView['items'] }>;
+    );
     const c = rows[0];
     if (!c) throw new NotFoundError('No case for this tracking link');
-    const events = (await this.db.query(
+    const events = await this.db.query<Array<{ occurred_at: Date; action: string; payload: Record<string, unknown> }>>(
       `SELECT occurred_at, action, payload FROM audit_event
         WHERE subject_type = 'complaint' AND subject_id = $1 ORDER BY id`,
       [c.id],
-    )) as Array<{ occurred_at: Date; action: string; payload: Record<string, unknown> }>;
+    );
     const timeline = events
       .filter((e) => PUBLIC_ACTIONS.has(e.action))
       // Only mail the complainant received belongs on their page.

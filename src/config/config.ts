@@ -211,7 +211,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     if (value !== undefined && value !== '') raw[key] = value;
   }
   for (const key of ['DATABASE_URL', 'SMTP_URL', 'PUBLIC_BASE_URL', 'COOKIE_SECRET', 'CMS_WEBHOOK_URL', 'CMS_WEBHOOK_SECRET']) {
-    if (env[key]) raw[key] = env[key] as string;
+    if (env[key]) raw[key] = env[key];
   }
   const parsed = plainToInstance(EnvSchema, raw);
   const errors = validateSync(parsed, { whitelist: false });

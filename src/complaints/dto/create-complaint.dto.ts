@@ -106,12 +106,12 @@ export class DeclarationsDto {
 
 export class CreateComplaintDto {
   @ApiProperty({ enum: LEGAL_BASES })
-  @IsIn(LEGAL_BASES as unknown as string[], { message: `must be one of ${LEGAL_BASES.join(', ')}` })
+  @IsIn(LEGAL_BASES, { message: `must be one of ${LEGAL_BASES.join(', ')}` })
   legalBasis: LegalBasis;
 
   @ApiPropertyOptional({ enum: LOCALES, default: 'zh-CN' })
   @IsOptional()
-  @IsIn(LOCALES as unknown as string[])
+  @IsIn(LOCALES)
   locale?: Locale;
 
   @ApiProperty({ type: ComplainantDto })
