@@ -8,6 +8,7 @@ import { ConfigModule } from './config/config.module';
 import { dataSourceOptions } from './database/data-source';
 import { HealthController } from './health/health.controller';
 import { MailModule } from './mail/mail.module';
+import { CasesModule } from './moderation/cases.module';
 
 @Module({})
 export class AppModule {
@@ -22,6 +23,7 @@ export class AppModule {
         MailModule,
         ArticlesModule,
         ComplaintsModule,
+        CasesModule,
       ],
       controllers: [HealthController],
     };

@@ -6,11 +6,12 @@ import { ArticlesApiController } from './articles-api.controller';
 import { ArticlesController } from './articles.controller';
 import { ArticlesService } from './articles.service';
 import { DemoSeedService } from './demo-seed.service';
+import { RemediesService } from './remedies.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Article, ArticleImage])],
   controllers: [ArticlesController, ArticlesApiController],
-  providers: [ArticlesService, DemoSeedService],
-  exports: [ArticlesService, DemoSeedService],
+  providers: [ArticlesService, DemoSeedService, RemediesService],
+  exports: [ArticlesService, DemoSeedService, RemediesService],
 })
 export class ArticlesModule {}

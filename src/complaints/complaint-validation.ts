@@ -47,7 +47,7 @@ export function fieldError(field: string, rule: string, message?: string): Field
   return { field, rule, message: message ?? MESSAGE_BY_RULE[rule] ?? 'is invalid' };
 }
 
-function flatten(errors: CvError[], prefix = ''): FieldError[] {
+export function flatten(errors: CvError[], prefix = ''): FieldError[] {
   const out: FieldError[] = [];
   for (const e of errors) {
     const path = prefix ? `${prefix}.${e.property}` : e.property;
@@ -75,6 +75,17 @@ export async function parseComplaint(body: unknown): Promise<{ dto: CreateCompla
   }
   const dto = plainToInstance(CreateComplaintDto, body);
   return { dto, errors: flatten(await validate(dto, { whitelist: true, forbidUnknownValues: false })) };
+}
+
+/** Validates a request body against a class-validator DTO; throws ValidationError naming fields. */
+export async function validateBody<T extends object>(cls: new () => T, body: unknown): Promise<T> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new ValidationError([fieldError('body', 'invalid', 'must be a JSON object')]);
+  }
+  const dto = plainToInstance(cls, body);
+  const errors = flatten(await validate(dto, { whitelist: true, forbidUnknownValues: false }));
+  if (errors.length) throw new ValidationError(errors);
+  return dto;
 }
 
 /** One message per field, the first found; keeps the order fields were checked in. */

@@ -4,6 +4,7 @@ import { RateLimitService } from '../common/rate-limit.service';
 import { MailModule } from '../mail/mail.module';
 import { ComplaintFormController } from './complaint-form.controller';
 import { ComplaintIntakeService } from './complaint-intake.service';
+import { ComplaintsService } from './complaints.service';
 import { ComplaintsApiController } from './complaints-api.controller';
 import { EvidenceStorage } from './evidence-storage';
 import { IntakeRateLimitGuard } from './intake-rate-limit.guard';
@@ -12,7 +13,7 @@ import { TrackingService } from './tracking.service';
 @Module({
   imports: [ArticlesModule, MailModule],
   controllers: [ComplaintsApiController, ComplaintFormController],
-  providers: [ComplaintIntakeService, EvidenceStorage, TrackingService, RateLimitService, IntakeRateLimitGuard],
-  exports: [ComplaintIntakeService, TrackingService],
+  providers: [ComplaintIntakeService, ComplaintsService, EvidenceStorage, TrackingService, RateLimitService, IntakeRateLimitGuard],
+  exports: [ComplaintIntakeService, ComplaintsService, TrackingService, EvidenceStorage],
 })
 export class ComplaintsModule {}

@@ -1,0 +1,221 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import type { StaffPrincipal } from '../auth/auth.decorators';
+import { NotFoundError } from '../common/domain-error';
+import { COMPLAINT_TRANSITIONS } from '../complaints/complaint-state';
+import type { ComplaintState } from '../complaints/complaint-state';
+
+export interface CaseAction {
+  to: ComplaintState;
+  /** claim, release, request_info, reject, uphold, escalate, approve, send_back */
+  kind: string;
+  needs: Array<'reason' | 'missing' | 'remedies'>;
+}
+
+/** Everything a moderator needs to decide, in one read (the case page and GET /api/v1/complaints/:ref). */
+export interface CaseView {
+  reference: string;
+  state: ComplaintState;
+  version: number;
+  legalBasis: string;
+  locale: string;
+  receivedAt: Date;
+  dueAt: Date | null;
+  overdue: boolean;
+  complainant: Record<string, string>;
+  originalWork: { description: string; url?: string } | null;
+  explanation: string;
+  declarations: Record<string, unknown>;
+  assignee: { id: string; displayName: string } | null;
+  escalatedBy: { id: string; displayName: string } | null;
+  decisionReason: string | null;
+  proposedRemedies: Array<{ item: number; remedy: string; text?: string }> | null;
+  infoRequest: { missing: string[]; message?: string } | null;
+  duplicateOf: string | null;
+  items: Array<{ position: number; kind: string; articleId: string; articleSlug: string; articleTitle: string; articleUrl: string; articleStatus: string; imageId: string | null; imageStatus: string | null; detail: string | null; remedy: string | null }>;
+  files: Array<{ id: string; purpose: string; originalName: string; contentType: string; sizeBytes: number; sha256: string; createdAt: Date; downloadUrl: string }>;
+  snapshots: Array<{ articleId: string; title: string; body: string; images: Array<{ id: string; caption: string; sha256: string; status: string }>; sha256: string; takenAt: Date; live: { title: string; body: string; status: string; images: Array<{ id: string; status: string; sha256: string }> }; changed: boolean }>;
+  timeline: Array<{ id: string; at: Date; actorType: string; actorName: string | null; action: string; payload: Record<string, unknown> }>;
+  mail: Array<{ id: string; template: string; to: string; state: string; attempts: number; createdAt: Date; sentAt: Date | null; lastError: string | null }>;
+  responses: Array<{ author: string; body: string; fileIds: string[]; createdAt: Date }>;
+  notes: Array<{ id: string; author: string; body: string; createdAt: Date }>;
+  actions: CaseAction[];
+}
+
+const ACTION_KIND: Record<string, CaseAction> = {
+  'received>in_review': { to: 'in_review', kind: 'claim', needs: [] },
+  'in_review>received': { to: 'received', kind: 'release', needs: [] },
+  'in_review>needs_info': { to: 'needs_info', kind: 'request_info', needs: ['missing'] },
+  'in_review>rejected': { to: 'rejected', kind: 'reject', needs: ['reason'] },
+  'in_review>actioned': { to: 'actioned', kind: 'uphold', needs: ['reason', 'remedies'] },
+  'in_review>escalated': { to: 'escalated', kind: 'escalate', needs: ['reason', 'remedies'] },
+  'escalated>actioned': { to: 'actioned', kind: 'approve', needs: [] },
+  'escalated>rejected': { to: 'rejected', kind: 'reject', needs: ['reason'] },
+  'escalated>in_review': { to: 'in_review', kind: 'send_back', needs: ['reason'] },
+};
+
+@Injectable()
+export class CaseService {
+  constructor(
+    private readonly db: DataSource,
+    private readonly audit: AuditService,
+  ) {}
+
+  async view(reference: string, viewer: StaffPrincipal): Promise<CaseView> {
+    const [c] = await this.db.query<Array<Record<string, unknown>>>(
+      `SELECT c.*, a.display_name AS assignee_name, e.display_name AS escalated_by_name, d.reference AS duplicate_of_reference
+         FROM complaint c
+         LEFT JOIN staff_user a ON a.id = c.assignee_id
+         LEFT JOIN staff_user e ON e.id = c.escalated_by
+         LEFT JOIN complaint d ON d.id = c.duplicate_of
+        WHERE c.reference = $1`,
+      [reference],
+    );
+    if (!c) throw new NotFoundError(`No case ${reference}`);
+    const id = c.id as string;
+    const [items, files, snapshots, timeline, mail, responses, notes] = await Promise.all([
+      this.db.query<Array<Record<string, unknown>>>(
+        `SELECT i.position, i.kind, i.article_id, a.slug, a.title, a.url, a.status AS article_status, i.image_id, im.status AS image_status, i.detail, i.remedy
+           FROM complaint_item i JOIN article a ON a.id = i.article_id LEFT JOIN article_image im ON im.id = i.image_id
+          WHERE i.complaint_id = $1 ORDER BY i.position`,
+        [id],
+      ),
+      this.db.query<Array<Record<string, unknown>>>(
+        `SELECT id, purpose, original_name, content_type, size_bytes, sha256, created_at FROM evidence_file WHERE complaint_id = $1 ORDER BY created_at, id`,
+        [id],
+      ),
+      this.db.query<Array<Record<string, unknown>>>(
+        `SELECT s.article_id, s.title, s.body, s.images, s.sha256, s.taken_at, a.title AS live_title, a.body AS live_body, a.status AS live_status,
+                (SELECT coalesce(json_agg(json_build_object('id', i.id, 'status', i.status, 'sha256', i.sha256) ORDER BY i.position), '[]')
+                   FROM article_image i WHERE i.article_id = a.id) AS live_images
+           FROM article_snapshot s JOIN article a ON a.id = s.article_id WHERE s.complaint_id = $1`,
+        [id],
+      ),
+      this.db.query<Array<Record<string, unknown>>>(
+        `SELECT e.id, e.occurred_at, e.actor_type, e.action, e.payload, u.display_name
+           FROM audit_event e LEFT JOIN staff_user u ON u.id::text = e.actor_id
+          WHERE e.subject_type = 'complaint' AND e.subject_id = $1 ORDER BY e.id`,
+        [id],
+      ),
+      this.db.query<Array<Record<string, unknown>>>(
+        `SELECT id, template, to_address, state, attempts, created_at, sent_at, last_error FROM mail_job WHERE complaint_id = $1 ORDER BY created_at, id`,
+        [id],
+      ),
+      this.db.query<Array<Record<string, unknown>>>(`SELECT author, body, file_ids, created_at FROM complaint_response WHERE complaint_id = $1 ORDER BY created_at`, [id]),
+      this.db.query<Array<Record<string, unknown>>>(
+        `SELECT n.id, u.display_name AS author, n.body, n.created_at FROM complaint_note n JOIN staff_user u ON u.id = n.author_id
+          WHERE n.complaint_id = $1 ORDER BY n.created_at`,
+        [id],
+      ),
+    ]);
+    const state = c.state as ComplaintState;
+    const dueAt = (c.due_at as Date | null) ?? null;
+    return {
+      reference: c.reference as string,
+      state,
+      version: c.version as number,
+      legalBasis: c.legal_basis as string,
+      locale: c.locale as string,
+      receivedAt: c.received_at as Date,
+      dueAt,
+      overdue: !!dueAt && dueAt.getTime() < Date.now(),
+      complainant: c.complainant as Record<string, string>,
+      originalWork: (c.original_work as CaseView['originalWork']) ?? null,
+      explanation: c.explanation as string,
+      declarations: c.declarations as Record<string, unknown>,
+      assignee: c.assignee_id ? { id: c.assignee_id as string, displayName: c.assignee_name as string } : null,
+      escalatedBy: c.escalated_by ? { id: c.escalated_by as string, displayName: c.escalated_by_name as string } : null,
+      decisionReason: (c.decision_reason as string | null) ?? null,
+      proposedRemedies: (c.proposed_remedies as CaseView['proposedRemedies']) ?? null,
+      infoRequest: (c.info_request as CaseView['infoRequest']) ?? null,
+      duplicateOf: (c.duplicate_of_reference as string | null) ?? null,
+      items: items.map((i) => ({
+        position: i.position as number,
+        kind: i.kind as string,
+        articleId: i.article_id as string,
+        articleSlug: i.slug as string,
+        articleTitle: i.title as string,
+        articleUrl: i.url as string,
+        articleStatus: i.article_status as string,
+        imageId: (i.image_id as string | null) ?? null,
+        imageStatus: (i.image_status as string | null) ?? null,
+        detail: (i.detail as string | null) ?? null,
+        remedy: (i.remedy as string | null) ?? null,
+      })),
+      files: files.map((f) => ({
+        id: f.id as string,
+        purpose: f.purpose as string,
+        originalName: f.original_name as string,
+        contentType: f.content_type as string,
+        sizeBytes: f.size_bytes as number,
+        sha256: f.sha256 as string,
+        createdAt: f.created_at as Date,
+        downloadUrl: `/staff/complaints/${c.reference as string}/files/${f.id as string}`,
+      })),
+      snapshots: snapshots.map((s) => {
+        const live = { title: s.live_title as string, body: s.live_body as string, status: s.live_status as string, images: s.live_images as Array<{ id: string; status: string; sha256: string }> };
+        const images = s.images as CaseView['snapshots'][number]['images'];
+        const changed =
+          live.title !== s.title || live.body !== s.body || live.status !== 'published' ||
+          JSON.stringify(live.images.map((i) => [i.id, i.status, i.sha256])) !== JSON.stringify(images.map((i) => [i.id, i.status, i.sha256]));
+        return { articleId: s.article_id as string, title: s.title as string, body: s.body as string, images, sha256: s.sha256 as string, takenAt: s.taken_at as Date, live, changed };
+      }),
+      timeline: timeline.map((e) => ({
+        id: e.id as string,
+        at: e.occurred_at as Date,
+        actorType: e.actor_type as string,
+        actorName: (e.display_name as string | null) ?? null,
+        action: e.action as string,
+        payload: e.payload as Record<string, unknown>,
+      })),
+      mail: mail.map((m) => ({
+        id: m.id as string,
+        template: m.template as string,
+        to: m.to_address as string,
+        state: m.state as string,
+        attempts: m.attempts as number,
+        createdAt: m.created_at as Date,
+        sentAt: (m.sent_at as Date | null) ?? null,
+        lastError: (m.last_error as string | null) ?? null,
+      })),
+      responses: responses.map((r) => ({ author: r.author as string, body: r.body as string, fileIds: r.file_ids as string[], createdAt: r.created_at as Date })),
+      notes: notes.map((n) => ({ id: n.id as string, author: n.author as string, body: n.body as string, createdAt: n.created_at as Date })),
+      actions: this.actionsFor(state, c, viewer),
+    };
+  }
+
+  /** The transitions this person may take now (the service enforces the same rules). */
+  actionsFor(state: ComplaintState, c: Record<string, unknown>, viewer: StaffPrincipal): CaseAction[] {
+    const mine = c.assignee_id === viewer.id || viewer.role === 'admin';
+    return COMPLAINT_TRANSITIONS[state]
+      .filter((e) => e.roles.includes(viewer.role))
+      .map((e) => ACTION_KIND[`${state}>${e.to}`])
+      .filter((a): a is CaseAction => !!a)
+      .filter((a) => {
+        if (state === 'in_review' && a.kind !== 'claim') return mine;
+        if (state === 'escalated') return viewer.role === 'admin' && c.escalated_by !== viewer.id;
+        return true;
+      });
+  }
+
+  async file(reference: string, fileId: string): Promise<{ storageKey: string; originalName: string; contentType: string }> {
+    if (!/^[0-9a-f-]{36}$/i.test(fileId)) throw new NotFoundError('No such file');
+    const [row] = await this.db.query<Array<{ storage_key: string; original_name: string; content_type: string }>>(
+      `SELECT f.storage_key, f.original_name, f.content_type FROM evidence_file f JOIN complaint c ON c.id = f.complaint_id
+        WHERE c.reference = $1 AND f.id = $2`,
+      [reference, fileId],
+    );
+    if (!row) throw new NotFoundError('No such file');
+    return { storageKey: row.storage_key, originalName: row.original_name, contentType: row.content_type };
+  }
+
+  async addNote(reference: string, author: StaffPrincipal, body: string): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      const [c] = await tx.query<Array<{ id: string }>>(`SELECT id FROM complaint WHERE reference = $1`, [reference]);
+      if (!c) throw new NotFoundError(`No case ${reference}`);
+      const [note] = await tx.query<Array<{ id: string }>>(`INSERT INTO complaint_note (complaint_id, author_id, body) VALUES ($1, $2, $3) RETURNING id`, [c.id, author.id, body]);
+      await this.audit.append(tx, { actorType: author.role, actorId: author.id, action: 'complaint.note', subjectType: 'complaint', subjectId: c.id, payload: { reference, noteId: note.id } });
+    });
+  }
+}

@@ -1,0 +1,75 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsString, MaxLength, Min, ValidateNested } from 'class-validator';
+import { COMPLAINT_STATES } from '../../complaints/complaint-state';
+import type { ComplaintState } from '../../complaints/complaint-state';
+import { REMEDIES } from '../../complaints/complaint-item.entity';
+import type { Remedy } from '../../complaints/complaint-item.entity';
+
+export class RemedyDto {
+  @ApiProperty({ description: 'Item position (0-based, as in the case view)' })
+  @IsInt()
+  @Min(0)
+  item: number;
+
+  @ApiProperty({ enum: REMEDIES })
+  @IsIn(REMEDIES)
+  remedy: Remedy;
+
+  @ApiPropertyOptional({ description: 'Correction note or instructions for the newsroom' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(4000)
+  text?: string;
+}
+
+export class TransitionDto {
+  @ApiProperty({ enum: COMPLAINT_STATES })
+  @IsIn(COMPLAINT_STATES)
+  to: ComplaintState;
+
+  @ApiProperty({ description: 'The version you loaded; 409 CONFLICT when the case moved since' })
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  version: number;
+
+  @ApiPropertyOptional({ description: 'Reasons (required to reject, uphold, escalate, send back)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(10000)
+  reason?: string;
+
+  @ApiPropertyOptional({ type: [String], description: 'needs_info: what is missing' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(20)
+  @IsString({ each: true })
+  @MaxLength(1000, { each: true })
+  missing?: string[];
+
+  @ApiPropertyOptional({ description: 'needs_info: a message to the complainant' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(4000)
+  message?: string;
+
+  @ApiPropertyOptional({ type: [RemedyDto], description: 'actioned / escalated: a remedy for every item' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(10)
+  @ValidateNested({ each: true })
+  @Type(() => RemedyDto)
+  remedies?: RemedyDto[];
+
+  @ApiPropertyOptional({ description: 'An internal note (never sent to a party)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(10000)
+  note?: string;
+}
+
+export class TransitionResultDto {
+  @ApiProperty({ enum: COMPLAINT_STATES }) state: string;
+  @ApiProperty() version: number;
+}
