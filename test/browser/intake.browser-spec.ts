@@ -93,6 +93,7 @@ describe('complaint intake in the browser', () => {
       .fill('该图片系本人拍摄的摄影作品，未经许可被刊载于贵网文章中，侵犯了本人的信息网络传播权。');
     await page.locator('#evidence').setInputFiles(writeTestPng('copyright-proof.png'));
     expect(await page.getByRole('checkbox', { name: /真实性声明/ }).isChecked()).toBe(true);
+    await screenshot(page, 'form-filled');
     await page.getByRole('button', { name: '提交投诉' }).click();
 
     await page.waitForSelector('#reference');
@@ -130,11 +131,21 @@ describe('complaint intake in the browser', () => {
 
     await page.getByText('US DMCA copyright notice').click();
     expect(await page.locator('#signature').isVisible()).toBe(true);
+    // A second item, added with the button, survives the round trip.
+    await page.getByRole('button', { name: 'Add an item' }).click();
+    await page.locator('#items\\.1\\.articleUrl').fill(`${t.baseUrl}/articles/news-01`);
+    await page.locator('[data-item-row]').nth(1).getByRole('radio', { name: 'A passage in it' }).check();
+    await page.locator('#items\\.1\\.detail').fill('The quoted passage.');
     await page.getByRole('button', { name: 'Submit complaint' }).click();
     await page.waitForURL(/\/complaints$/);
     await expectText(page.locator('#error-summary'), 'Please correct');
     await expectText(page.locator('#error-summary'), 'Signature: This field is required');
     expect(await page.getByRole('radio', { name: /US DMCA/ }).isChecked()).toBe(true);
+    expect(await page.locator('#items\\.1\\.articleUrl').inputValue()).toBe(`${t.baseUrl}/articles/news-01`);
+    expect(await page.locator('#items\\.1\\.detail').inputValue()).toBe('The quoted passage.');
+    expect(
+      await page.locator('[data-item-row]').nth(1).getByRole('radio', { name: 'A passage in it' }).isChecked(),
+    ).toBe(true);
     await screenshot(page, 'form-english-errors');
   });
 
@@ -152,6 +163,13 @@ describe('complaint intake in the browser', () => {
     } finally {
       await plain.close();
     }
+  });
+
+  it('answers an unknown page with a friendly 404', async () => {
+    const res = await page.goto(`${t.baseUrl}/articles/no-such-article`);
+    expect(res?.status()).toBe(404);
+    await expectText(page.locator('h1'), '页面不存在');
+    await screenshot(page, 'error-404');
   });
 
   it('lays the form out for a phone', async () => {
