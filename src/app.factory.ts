@@ -4,6 +4,7 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import cookieParser from 'cookie-parser';
 import { json, urlencoded } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
@@ -44,6 +45,12 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   app.use(cookieParser());
   app.useStaticAssets(join(PROJECT_ROOT, 'templates', 'public'), { prefix: '/assets/', maxAge: '1h' });
   configureViews(app);
+  // Every page (the error page too) knows the contact address and its own path (language switch).
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    res.locals.contactEmail = config.contactEmail;
+    res.locals.currentPath = req.path;
+    next();
+  });
   app.useGlobalFilters(new AllExceptionsFilter());
   app.enableShutdownHooks();
 

@@ -9,6 +9,7 @@ import { FieldError, ValidationError } from '../common/domain-error';
 import { translate } from '../common/i18n';
 import { APP_CONFIG } from '../config/config';
 import type { AppConfig } from '../config/config';
+import { AnswerService } from './answer.service';
 import { ComplaintIntakeService } from './complaint-intake.service';
 import { MAX_EVIDENCE_FILES, MAX_FILE_BYTES } from './complaint-validation';
 import { partsOf } from './complaints-api.controller';
@@ -20,6 +21,7 @@ import { TrackingService } from './tracking.service';
 import { UPLOAD_FIELDS, UPLOAD_OPTIONS } from './upload-limits';
 
 const upload = multer(UPLOAD_OPTIONS).fields(UPLOAD_FIELDS);
+const answerUpload = multer(UPLOAD_OPTIONS).fields([{ name: 'evidence', maxCount: MAX_EVIDENCE_FILES }]);
 
 /** The public complaint form, its confirmation page and the complainant's tracking page. */
 @ApiExcludeController()
@@ -31,6 +33,7 @@ export class ComplaintFormController {
     private readonly intake: ComplaintIntakeService,
     private readonly articles: ArticlesService,
     private readonly tracking: TrackingService,
+    private readonly answers: AnswerService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.csrf = createCsrf(config.cookieSecret, config.publicBaseUrl.startsWith('https:'));
@@ -83,17 +86,48 @@ export class ComplaintFormController {
   }
 
   @Get('track/:token')
-  async track(@Param('token') token: string, @Req() req: Request, @Res() res: Response): Promise<void> {
+  async track(@Param('token') token: string, @Query('answered') answered: string | undefined, @Req() req: Request, @Res() res: Response): Promise<void> {
+    await this.renderTrack(token, req, res, 200, { done: answered === '1' });
+  }
+
+  @Post('track/:token/answer')
+  @UseGuards(IntakeRateLimitGuard)
+  async answer(@Param('token') token: string, @Req() req: Request, @Res() res: Response): Promise<void> {
+    const locale = res.locals.locale as Locale;
+    const uploadError = await new Promise<unknown>((resolve) => answerUpload(req, res, (err: unknown) => resolve(err)));
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const text = typeof body.answer === 'string' ? body.answer : '';
+    if (uploadError) return this.renderTrack(token, req, res, 413, { text, error: translate(locale, 'validation.fileSize', { max: MAX_FILE_BYTES / 1024 / 1024 }) });
+    if (!this.csrf.valid(req)) return this.renderTrack(token, req, res, 403, { text, error: translate(locale, 'validation.csrf') });
+    try {
+      await this.answers.answer(token, text, partsOf(req.files as Record<string, Express.Multer.File[]> | undefined));
+    } catch (err) {
+      if (err instanceof ValidationError) {
+        const f = err.fields[0];
+        return this.renderTrack(token, req, res, 422, { text, error: translate(locale, `validation.${f.rule}`, { max: f.rule === 'fileCount' ? MAX_EVIDENCE_FILES : MAX_FILE_BYTES / 1024 / 1024 }) });
+      }
+      throw err;
+    }
+    res.redirect(303, `/track/${token}?answered=1#answer`);
+  }
+
+  private async renderTrack(token: string, req: Request, res: Response, status: number, answer: { done?: boolean; text?: string; error?: string }): Promise<void> {
     const locale = res.locals.locale as Locale;
     const view = await this.tracking.find(token, locale);
     res.setHeader('Referrer-Policy', 'no-referrer');
     res.setHeader('Cache-Control', 'no-store');
-    res.render('track', {
+    const waiting = view.state === 'needs_info' && view.infoRequest;
+    res.status(status).render('track', {
       title: `${translate(locale, 'page.track.title')} ${view.reference}`,
       currentPath: req.path,
       contactEmail: this.config.contactEmail,
       complaint: view,
       timeline: view.timeline,
+      answer: waiting
+        ? { ...view.infoRequest, action: `/track/${token}/answer`, csrfToken: this.csrf.issue(req, res), text: answer.text ?? '', error: answer.error ?? null }
+        : answer.done
+          ? { done: true }
+          : null,
     });
   }
 

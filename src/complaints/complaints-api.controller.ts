@@ -3,6 +3,7 @@ import { FileFieldsInterceptor } from '@nestjs/platform-express';
 import { ApiBody, ApiConsumes, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { DomainError, ErrorCode } from '../common/domain-error';
+import { AnswerService } from './answer.service';
 import { ComplaintIntakeService } from './complaint-intake.service';
 import { ComplaintCreatedDto, CreateComplaintDto } from './dto/create-complaint.dto';
 import { TrackingService, TrackingView } from './tracking.service';
@@ -22,6 +23,7 @@ export class ComplaintsApiController {
   constructor(
     private readonly intake: ComplaintIntakeService,
     private readonly tracking: TrackingService,
+    private readonly answers: AnswerService,
   ) {}
 
   @Post('complaints')
@@ -52,6 +54,18 @@ export class ComplaintsApiController {
     if (result.replayed) res.setHeader('Idempotent-Replayed', 'true');
     res.setHeader('Location', `/api/v1/complaints/${result.reference}`);
     return { reference: result.reference, state: result.state, trackingUrl: result.trackingUrl, ...(result.duplicateOf ? { duplicateOf: result.duplicateOf } : {}) };
+  }
+
+  @Post('track/:token/answer')
+  @HttpCode(200)
+  @UseGuards(IntakeRateLimitGuard)
+  @UseInterceptors(FileFieldsInterceptor([{ name: 'evidence', maxCount: 5 }], UPLOAD_OPTIONS))
+  @ApiOperation({ summary: 'The complainant answers a request for information: `answer` text (JSON or multipart) and optional `evidence` files' })
+  @ApiConsumes('application/json', 'multipart/form-data')
+  async answer(@Param('token') token: string, @Body() body: { answer?: unknown } | undefined, @UploadedFiles() files: Uploads): Promise<{ reference: string; state: string }> {
+    const text = typeof body?.answer === 'string' ? body.answer : '';
+    const result = await this.answers.answer(token, text, partsOf(files));
+    return { reference: result.reference, state: result.state };
   }
 
   @Get('track/:token')

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ArticlesModule } from '../articles/articles.module';
 import { RateLimitService } from '../common/rate-limit.service';
 import { MailModule } from '../mail/mail.module';
+import { AnswerService } from './answer.service';
 import { ComplaintFormController } from './complaint-form.controller';
 import { ComplaintIntakeService } from './complaint-intake.service';
 import { ComplaintsService } from './complaints.service';
@@ -13,7 +14,7 @@ import { TrackingService } from './tracking.service';
 @Module({
   imports: [ArticlesModule, MailModule],
   controllers: [ComplaintsApiController, ComplaintFormController],
-  providers: [ComplaintIntakeService, ComplaintsService, EvidenceStorage, TrackingService, RateLimitService, IntakeRateLimitGuard],
+  providers: [ComplaintIntakeService, ComplaintsService, AnswerService, EvidenceStorage, TrackingService, RateLimitService, IntakeRateLimitGuard],
   exports: [ComplaintIntakeService, ComplaintsService, TrackingService, EvidenceStorage],
 })
 export class ComplaintsModule {}

@@ -13,12 +13,14 @@ export interface TrackingView {
   receivedAt: Date;
   items: Array<{ kind: string; articleTitle: string; articleUrl: string; detail: string | null }>;
   timeline: Array<{ at: Date; action: string; text: string }>;
+  /** What the reviewer asked for, while the case waits on the complainant. */
+  infoRequest: { missing: string[]; message?: string; answerBy: Date | null } | null;
 }
 
 /** Audit actions a complainant may see on the tracking page; internal ones stay internal. */
-const PUBLIC_ACTIONS = new Set(['complaint.received', 'complaint.transition', 'mail.sent']);
+const PUBLIC_ACTIONS = new Set(['complaint.received', 'complaint.transition', 'complaint.answered', 'mail.sent']);
 /** Mail addressed to the complainant (the audit trail keeps no addresses, only templates). */
-const COMPLAINANT_TEMPLATES = new Set(['complaint-receipt']);
+const COMPLAINANT_TEMPLATES = new Set(['complaint-receipt', 'complaint-needs-info', 'complaint-rejected', 'complaint-actioned']);
 
 @Injectable()
 export class TrackingService {
@@ -27,8 +29,8 @@ export class TrackingService {
   /** The case behind a tracking token (only its SHA-256 is stored), for the complainant. */
   async find(token: string, locale: Locale): Promise<TrackingView> {
     if (!/^[A-Za-z0-9_-]{40,64}$/.test(token)) throw new NotFoundError('No case for this tracking link');
-    const rows = await this.db.query<Array<{ id: string; reference: string; state: string; legal_basis: string; locale: Locale; received_at: Date; items: TrackingView['items'] }>>(
-      `SELECT c.id, c.reference, c.state, c.legal_basis, c.locale, c.received_at,
+    const rows = await this.db.query<Array<{ id: string; reference: string; state: string; legal_basis: string; locale: Locale; received_at: Date; info_request: { missing: string[]; message?: string } | null; due_at: Date | null; items: TrackingView['items'] }>>(
+      `SELECT c.id, c.reference, c.state, c.legal_basis, c.locale, c.received_at, c.info_request, c.due_at,
               (SELECT json_agg(json_build_object('kind', i.kind, 'articleTitle', a.title, 'articleUrl', a.url, 'detail', i.detail) ORDER BY i.position)
                  FROM complaint_item i JOIN article a ON a.id = i.article_id WHERE i.complaint_id = c.id) AS items
          FROM complaint c WHERE c.tracking_token_hash = $1`,
@@ -57,6 +59,7 @@ export class TrackingService {
       receivedAt: c.received_at,
       items: c.items ?? [],
       timeline,
+      infoRequest: c.info_request ? { missing: c.info_request.missing, message: c.info_request.message, answerBy: c.due_at } : null,
     };
   }
 }

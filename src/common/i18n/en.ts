@@ -309,4 +309,12 @@ export const EN: Messages = {
   'error.details': 'Technical details',
   'error.home': 'Back to the home page',
   'error.report': 'Report a problem',
+  'track.answer.title': 'We need more information from you',
+  'track.answer.intro': 'The reviewer asks you for the following. Please answer here; you may attach files:',
+  'track.answer.by': 'Please answer by this date; after it the case may be closed:',
+  'track.answer.label': 'Your answer',
+  'track.answer.files': 'Additional files (optional)',
+  'track.answer.submit': 'Send my answer',
+  'track.answer.thanks': 'We have your answer; the case is back with the reviewer.',
+  'timeline.complaint.answered': 'You sent the information requested',
 };

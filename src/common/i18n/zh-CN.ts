@@ -283,4 +283,12 @@ export const ZH_CN: Messages = {
   'error.details': '技术信息',
   'error.home': '返回首页',
   'error.report': '投诉与举报',
+  'track.answer.title': '我们需要您补充材料',
+  'track.answer.intro': '审核人员请您补充以下内容。请在此直接回复，并可附上文件：',
+  'track.answer.by': '请在此日期前答复，逾期案件可能被关闭：',
+  'track.answer.label': '您的答复',
+  'track.answer.files': '补充文件（可选）',
+  'track.answer.submit': '提交补充材料',
+  'track.answer.thanks': '已收到您的补充材料，案件已交回审核人员继续处理。',
+  'timeline.complaint.answered': '您已提交补充材料',
 };
