@@ -49,7 +49,10 @@ export class TrackingService {
       .filter((e) => e.action !== 'mail.sent' || COMPLAINANT_TEMPLATES.has(String(e.payload.template)))
       .map((e) => {
         const key = e.action === 'complaint.received' && e.payload.state === 'duplicate' ? 'timeline.complaint.duplicate' : `timeline.${e.action}`;
-        return { at: e.occurred_at, action: e.action, text: translate(locale, key, { ...e.payload }) };
+        const text = translate(locale, key, { ...e.payload });
+        // A state change names the new state, in the complainant's words.
+        if (e.action === 'complaint.transition') return { at: e.occurred_at, action: e.action, text: `${text}：${translate(locale, `state.${String(e.payload.to)}.label`)}`.replace('：', locale === 'en' ? ': ' : '：') };
+        return { at: e.occurred_at, action: e.action, text };
       });
     return {
       reference: c.reference,
