@@ -7,13 +7,14 @@ import { ComplaintFormController } from './complaint-form.controller';
 import { ComplaintIntakeService } from './complaint-intake.service';
 import { ComplaintsService } from './complaints.service';
 import { ComplaintsApiController } from './complaints-api.controller';
+import { OwnerResponseController } from './owner-response.controller';
 import { EvidenceStorage } from './evidence-storage';
 import { IntakeRateLimitGuard } from './intake-rate-limit.guard';
 import { TrackingService } from './tracking.service';
 
 @Module({
   imports: [ArticlesModule, MailModule],
-  controllers: [ComplaintsApiController, ComplaintFormController],
+  controllers: [ComplaintsApiController, ComplaintFormController, OwnerResponseController],
   providers: [ComplaintIntakeService, ComplaintsService, AnswerService, EvidenceStorage, TrackingService, RateLimitService, IntakeRateLimitGuard],
   exports: [ComplaintIntakeService, ComplaintsService, TrackingService, EvidenceStorage],
 })
