@@ -18,8 +18,6 @@ export function configureViews(app: NestExpressApplication): void {
     return translate(isLocale(locale) ? locale : 'zh-CN', key, options.hash);
   });
   engine.registerHelper('eq', (a: unknown, b: unknown) => a === b);
-  // Joins its arguments (Handlebars passes an options hash last, which is dropped).
-  engine.registerHelper('concat', (...args: unknown[]) => args.slice(0, -1).map((a) => (typeof a === 'string' || typeof a === 'number' ? String(a) : '')).join(''));
   engine.registerHelper('includes', (list: unknown, value: unknown) => Array.isArray(list) && list.includes(value));
   engine.registerHelper('formatDate', (d: unknown, options: { data: { root: { locale?: string } } }) => {
     if (!d) return '';
