@@ -1,0 +1,229 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { DomainError, ErrorCode, FieldError, ValidationError } from '../common/domain-error';
+import type { ComplaintState } from '../complaints/complaint-state';
+import { LEGAL_BASES } from '../complaints/legal-basis';
+import type { LegalBasis } from '../complaints/legal-basis';
+
+/**
+ * The states a moderator or admin must act on. The partial indexes complaint_queue_idx and
+ * complaint_queue_assignee_idx carry exactly this predicate, and every queue statement repeats
+ * it literally so the planner can prove the index applies.
+ */
+export const QUEUE_STATES = ['received', 'in_review', 'needs_info', 'escalated', 'counter_notice_review', 'appeal_review'] as const satisfies readonly ComplaintState[];
+export type QueueState = (typeof QUEUE_STATES)[number];
+
+const OPEN_PREDICATE = `c.state IN (${QUEUE_STATES.map((s) => `'${s}'`).join(', ')})`;
+// The exact expression of complaint_search_idx (trigram GIN): any other spelling bypasses it.
+const SEARCH_EXPR = `(c.reference || ' ' || (c.complainant ->> 'name') || ' ' || c.complainant_email || ' ' || c.article_title)`;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export const QUEUE_DEFAULT_LIMIT = 25;
+export const QUEUE_MAX_LIMIT = 100;
+
+export interface QueueFilters {
+  states: QueueState[];
+  legalBasis?: LegalBasis;
+  assignee?: 'me' | 'nobody' | 'someone';
+  overdue: boolean;
+  q?: string;
+  limit: number;
+  cursor?: QueueCursor;
+}
+
+/** The last row of a page: due_at exactly as stored (microseconds, UTC) or null, and the id. */
+export interface QueueCursor {
+  dueAt: string | null;
+  id: string;
+}
+
+export interface QueueItem {
+  reference: string;
+  state: QueueState;
+  legalBasis: LegalBasis;
+  articleTitle: string;
+  receivedAt: Date;
+  dueAt: Date | null;
+  overdue: boolean;
+  assignee: { id: string; displayName: string } | null;
+  version: number;
+}
+
+export interface QueuePage {
+  items: QueueItem[];
+  nextCursor: string | null;
+  counts: Record<QueueState, number>;
+}
+
+interface Row {
+  reference: string;
+  state: QueueState;
+  legal_basis: LegalBasis;
+  article_title: string;
+  received_at: Date;
+  due_at: Date | null;
+  due_key: string | null;
+  id: string;
+  overdue: boolean;
+  assignee_id: string | null;
+  assignee_name: string | null;
+  version: number;
+}
+
+export function encodeCursor(c: QueueCursor): string {
+  return Buffer.from(JSON.stringify([c.dueAt, c.id])).toString('base64url');
+}
+
+function decodeCursor(raw: string): QueueCursor | undefined {
+  try {
+    if (!/^[A-Za-z0-9_-]+$/.test(raw)) return undefined;
+    const v: unknown = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
+    if (!Array.isArray(v) || v.length !== 2) return undefined;
+    const [dueAt, id] = v as unknown[];
+    if (typeof id !== 'string' || !UUID.test(id)) return undefined;
+    if (dueAt === null) return { dueAt: null, id };
+    if (typeof dueAt !== 'string' || !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z$/.test(dueAt) || Number.isNaN(Date.parse(dueAt))) return undefined;
+    return { dueAt, id };
+  } catch {
+    return undefined;
+  }
+}
+
+const one = (v: unknown): string | undefined => {
+  if (Array.isArray(v)) return v.map((x) => String(x)).join(',');
+  if (typeof v === 'string') return v;
+  return undefined;
+};
+
+/**
+ * Parses the query string of GET /api/v1/queue and /staff/queue; every bad value is a field
+ * error (422). Empty values mean "no filter", so a GET form can submit every field.
+ */
+export function parseQueueQuery(query: Record<string, unknown>): QueueFilters {
+  const errors: FieldError[] = [];
+  const bad = (field: string, rule: string, message: string) => errors.push({ field, rule, message });
+
+  const states: QueueState[] = [];
+  for (const s of (one(query.state) ?? '').split(',').map((x) => x.trim()).filter(Boolean)) {
+    if ((QUEUE_STATES as readonly string[]).includes(s)) {
+      if (!states.includes(s as QueueState)) states.push(s as QueueState);
+    } else bad('state', 'invalid', `${s} is not an open state (${QUEUE_STATES.join(', ')})`);
+  }
+  const basis = one(query.legalBasis)?.trim() || undefined;
+  if (basis && !(LEGAL_BASES as readonly string[]).includes(basis)) bad('legalBasis', 'invalid', `one of ${LEGAL_BASES.join(', ')}`);
+  const assignee = one(query.assignee)?.trim() || undefined;
+  if (assignee && !['me', 'nobody', 'someone'].includes(assignee)) bad('assignee', 'invalid', 'one of me, nobody, someone');
+  const overdue = one(query.overdue)?.trim() || 'false';
+  if (!['true', 'false'].includes(overdue)) bad('overdue', 'invalid', 'true or false');
+  const q = one(query.q)?.trim() || undefined;
+  if (q && q.length > 200) bad('q', 'tooLong', 'at most 200 characters');
+  const limitRaw = one(query.limit)?.trim() || undefined;
+  const limit = limitRaw === undefined ? QUEUE_DEFAULT_LIMIT : Number(limitRaw);
+  if (!Number.isInteger(limit) || limit < 1 || limit > QUEUE_MAX_LIMIT) bad('limit', 'range', `a whole number from 1 to ${QUEUE_MAX_LIMIT}`);
+  const cursorRaw = one(query.cursor)?.trim() || undefined;
+  const cursor = cursorRaw ? decodeCursor(cursorRaw) : undefined;
+  if (cursorRaw && !cursor) bad('cursor', 'invalid', 'not a cursor this API returned');
+
+  if (errors.length) throw new ValidationError(errors, 'The queue filters are invalid');
+  return {
+    states,
+    legalBasis: basis as LegalBasis | undefined,
+    assignee: assignee as QueueFilters['assignee'],
+    overdue: overdue === 'true',
+    q,
+    limit,
+    cursor,
+  };
+}
+
+const likeEscape = (s: string) => s.replace(/[\\%_]/g, (m) => `\\${m}`);
+
+/**
+ * The review queue: open cases by due time, keyset-paginated on (due_at, id), with per-state
+ * counts. Read-only; claiming a case is a transition and belongs to ComplaintsService.
+ */
+@Injectable()
+export class QueueService {
+  constructor(private readonly db: DataSource) {}
+
+  async list(filters: QueueFilters, viewerId?: string): Promise<QueuePage> {
+    const params: unknown[] = [];
+    const p = (v: unknown) => `$${params.push(v)}`;
+    // Everything but the state filter and the cursor: shared by the page and the counts.
+    const common = [OPEN_PREDICATE];
+    if (filters.legalBasis) common.push(`c.legal_basis = ${p(filters.legalBasis)}`);
+    if (filters.assignee === 'nobody') common.push('c.assignee_id IS NULL');
+    if (filters.assignee === 'someone') common.push('c.assignee_id IS NOT NULL');
+    if (filters.assignee === 'me') {
+      if (!viewerId) throw new DomainError(ErrorCode.UNAUTHENTICATED, 'assignee=me needs a signed-in staff member');
+      common.push(`c.assignee_id = ${p(viewerId)}::uuid`);
+    }
+    if (filters.overdue) common.push('c.due_at < now()');
+    if (filters.q && filters.q.length >= 3) common.push(`${SEARCH_EXPR} ILIKE ${p(`%${likeEscape(filters.q)}%`)}`);
+    else if (filters.q) common.push(`c.reference ILIKE ${p(`${likeEscape(filters.q)}%`)}`);
+    const commonParams = params.length;
+
+    const where = [...common];
+    if (filters.states.length) where.push(`c.state = ANY(${p(filters.states)}::text[])`);
+    const limit = p(filters.limit + 1);
+    const cols = `c.id, c.due_at`;
+    const ordered = (extra: string) => `SELECT ${cols} FROM complaint c WHERE ${[...where, extra].join(' AND ')} ORDER BY c.due_at, c.id LIMIT ${limit}`;
+    let page: string;
+    const c = filters.cursor;
+    if (!c) {
+      page = `SELECT ${cols} FROM complaint c WHERE ${where.join(' AND ')} ORDER BY c.due_at, c.id LIMIT ${limit}`;
+    } else if (c.dueAt === null) {
+      page = ordered(`c.due_at IS NULL AND c.id > ${p(c.id)}::uuid`);
+    } else {
+      // NULLS LAST as two index range scans: the dated rows after the cursor, then the undated.
+      // A single `(due_at, id) > (…) OR due_at IS NULL` would be a filter, not an index bound.
+      const after = `(c.due_at, c.id) > (${p(c.dueAt)}::timestamptz, ${p(c.id)}::uuid)`;
+      page = `(${ordered(after)}) UNION ALL (${ordered('c.due_at IS NULL')})`;
+    }
+    const itemsSql = `
+      SELECT c.reference, c.state, c.legal_basis, c.article_title, c.received_at, c.due_at, c.id, c.version,
+             to_char(c.due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS due_key,
+             coalesce(c.due_at < now(), false) AS overdue, c.assignee_id, s.display_name AS assignee_name
+        FROM (${page}) k
+        JOIN complaint c ON c.id = k.id
+        LEFT JOIN staff_user s ON s.id = c.assignee_id
+       ORDER BY k.due_at ASC NULLS LAST, k.id
+       LIMIT ${limit}`;
+    const countsSql = `SELECT c.state, count(*)::int AS n FROM complaint c WHERE ${common.join(' AND ')} GROUP BY c.state`;
+
+    const [rows, counted] = await Promise.all([
+      this.db.query<Row[]>(itemsSql, params),
+      this.db.query<Array<{ state: QueueState; n: number }>>(countsSql, params.slice(0, commonParams)),
+    ]);
+    const more = rows.length > filters.limit;
+    const shown = more ? rows.slice(0, filters.limit) : rows;
+    const last = shown[shown.length - 1];
+    const counts = Object.fromEntries(QUEUE_STATES.map((s) => [s, 0])) as Record<QueueState, number>;
+    for (const r of counted) counts[r.state] = r.n;
+    return {
+      items: shown.map((r) => ({
+        reference: r.reference,
+        state: r.state,
+        legalBasis: r.legal_basis,
+        articleTitle: r.article_title,
+        receivedAt: r.received_at,
+        dueAt: r.due_at,
+        overdue: r.overdue,
+        assignee: r.assignee_id ? { id: r.assignee_id, displayName: r.assignee_name ?? '' } : null,
+        version: r.version,
+      })),
+      nextCursor: more && last ? encodeCursor({ dueAt: last.due_key, id: last.id }) : null,
+      counts,
+    };
+  }
+
+  /** The unassigned received case due first, or null: what "Next case" opens. */
+  async next(): Promise<string | null> {
+    const rows = await this.db.query<Array<{ reference: string }>>(
+      `SELECT c.reference FROM complaint c
+        WHERE ${OPEN_PREDICATE} AND c.state = 'received' AND c.assignee_id IS NULL
+        ORDER BY c.due_at, c.id LIMIT 1`,
+    );
+    return rows[0]?.reference ?? null;
+  }
+}
