@@ -28,6 +28,7 @@ const list = (xs: readonly string[]) => xs.map((x) => `'${x}'`).join(', ');
 @Index('complaint_queue_assignee_idx', { synchronize: false })
 @Index('complaint_state_idx', { synchronize: false })
 @Index('complaint_search_idx', { synchronize: false })
+@Index('complaint_queue_state_idx', { synchronize: false })
 @Index('complaint_owner_token_key', { synchronize: false })
 export class Complaint {
   @PrimaryGeneratedColumn('uuid')
