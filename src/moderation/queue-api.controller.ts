@@ -4,7 +4,7 @@ import type { Response } from 'express';
 import { CurrentUser, Roles } from '../auth/auth.decorators';
 import type { StaffPrincipal } from '../auth/auth.decorators';
 import { LEGAL_BASES } from '../complaints/legal-basis';
-import { parseQueueQuery, QUEUE_MAX_LIMIT, QUEUE_STATES, QueueService } from './queue.service';
+import { parseQueueQuery, QUEUE_COUNT_CAP, QUEUE_MAX_LIMIT, QUEUE_STATES, QueueService } from './queue.service';
 import type { QueuePage } from './queue.service';
 
 class QueueAssigneeDto {
@@ -27,8 +27,10 @@ class QueueItemDto {
 class QueuePageDto {
   @ApiProperty({ type: [QueueItemDto] }) items: QueueItemDto[];
   @ApiProperty({ nullable: true, type: String, description: 'Opaque; pass as `cursor` for the next page' }) nextCursor: string | null;
-  @ApiProperty({ description: 'Open cases per state under the current filters except `state`', example: { received: 12, in_review: 3 } })
+  @ApiProperty({ description: `Open cases per state under the current filters except \`state\`, exact up to ${QUEUE_COUNT_CAP}`, example: { received: 12, in_review: 3 } })
   counts: Record<string, number>;
+  @ApiProperty({ enum: QUEUE_STATES, isArray: true, description: `States with more than ${QUEUE_COUNT_CAP} cases: their count means "at least"` })
+  countsCapped: string[];
 }
 
 class NextCaseDto {

@@ -17,7 +17,8 @@ import type { QueueFilters, QueuePage } from './queue.service';
  *   basisOptions           [{ value, selected }] for the legal-basis select
  *   assigneeOptions        [{ value, selected }]: '', me (signed in only), nobody, someone
  *   chips                  [{ state|null, count, href, active }]: "all open" then one per open state;
- *                          counts under the current filters except state, hrefs keep the other filters
+ *                          count is a string ("12", or "1000+" when capped) under the current
+ *                          filters except state, or null on a 422; hrefs keep the other filters
  *   items                  [{ reference, href, state, legalBasis, articleTitle, receivedAt, dueAt, overdue, assigneeName }]
  *   nextHref               the next page (same filters plus cursor) or null
  *   firstHref              back to the first page when on a later one, else null
@@ -51,12 +52,14 @@ export class QueueController {
   ): void {
     const { form, page } = v;
     const counts = page?.counts;
-    const total = counts ? Object.values(counts).reduce((a, b) => a + b, 0) : null;
+    const capped = page?.countsCapped ?? [];
+    const shown = (n: number, atLeast: boolean) => `${n}${atLeast ? '+' : ''}`;
+    const total = counts ? shown(Object.values(counts).reduce((a, b) => a + b, 0), capped.length > 0) : null;
     const chips = [
       { state: null, count: total, href: href(form, { state: [] }), active: form.states.length === 0 },
       ...QUEUE_STATES.map((s) => ({
         state: s,
-        count: counts ? counts[s] : null,
+        count: counts ? shown(counts[s], capped.includes(s)) : null,
         href: href(form, { state: [s] }),
         active: form.states.length === 1 && form.states[0] === s,
       })),
