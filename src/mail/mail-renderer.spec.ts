@@ -113,6 +113,188 @@ describe('MailRenderer', () => {
     expect(en.text).not.toContain('Acting for:');
   });
 
+  describe('decision templates', () => {
+    const ref = { reference: 'ND-2026-000123' };
+    const remedies = [
+      { itemLabel: `论坛年会报道 ${EVIL}`, remedy: 'remove_article' },
+      { itemLabel: 'Harbour at dawn (image)', remedy: 'remove_image' },
+      { itemLabel: 'Budget "explained"', remedy: 'add_correction' },
+    ];
+    const needsInfo = {
+      ...ref,
+      complainantName: `Zhang "San" ${EVIL}`,
+      legalBasis: 'cn-copyright',
+      missing: [`Proof of ownership ${EVIL}`, 'Your postal address'],
+      message: `Please send the original file. ${EVIL}`,
+      answerUrl: 'https://desk.example/track/tok_abc',
+      answerByDate: '2026-11-30T15:59:00Z',
+    };
+    const answered = {
+      ...ref,
+      moderatorName: `Mod "One" ${EVIL}`,
+      caseUrl: 'https://desk.example/staff/complaints/ND-2026-000123',
+      answerExcerpt: `Here is the RAW file. ${EVIL}`,
+      fileCount: 2,
+    };
+    const rejected = {
+      ...ref,
+      complainantName: `Zhang "San" ${EVIL}`,
+      legalBasis: 'eu-dsa',
+      reason: `The photo is licensed to us. ${EVIL}`,
+      trackingUrl: 'https://desk.example/track/tok_abc',
+      appealUntil: '2027-05-23T04:00:00Z',
+    };
+    const actioned = { ...rejected, legalBasis: 'cn-copyright', remedies };
+    const owner = {
+      ...ref,
+      ownerName: `Newsroom "Desk" ${EVIL}`,
+      articleTitle: `Budget "explained" ${EVIL}`,
+      articleUrl: 'javascript:alert(1)',
+      legalBasis: 'us-dmca',
+      reason: `The photograph is the complainant's. ${EVIL}`,
+      remedies,
+      complainantName: `Zhang "San" ${EVIL}`,
+      responseUrl: 'https://desk.example/respond/tok_owner',
+      responseUntil: '2027-05-23T04:00:00Z',
+    };
+    const breached = {
+      ...ref,
+      cases: [
+        { reference: `ND-2026-000001 ${EVIL}`, state: 'received', dueAt: '2026-11-23T02:00:00Z', hoursLate: 30.2 },
+        { reference: 'ND-2026-000002', state: 'needs_info', dueAt: '2026-11-24T02:00:00Z', hoursLate: 0.3 },
+      ],
+      queueUrl: 'https://desk.example/staff/queue',
+    };
+    // [template, payload, the evil value as typed, a link that must be in both bodies]
+    const all: Array<[string, Record<string, unknown>, string, string]> = [
+      ['complaint-needs-info', needsInfo, `Proof of ownership ${EVIL}`, needsInfo.answerUrl],
+      ['complaint-info-answered', answered, `Mod "One" ${EVIL}`, answered.caseUrl],
+      ['complaint-rejected', rejected, `The photo is licensed to us. ${EVIL}`, rejected.trackingUrl],
+      ['complaint-actioned', actioned, `论坛年会报道 ${EVIL}`, actioned.trackingUrl],
+      ['owner-notice', owner, `Budget "explained" ${EVIL}`, owner.responseUrl],
+      ['deadline-breached', breached, `ND-2026-000001 ${EVIL}`, breached.queueUrl],
+    ];
+    for (const [template, payload, typed, link] of all) {
+      for (const locale of ['zh-CN', 'en'] as const) {
+        it(`${template} renders in ${locale}, escaping what parties typed`, () => {
+          const m = renderer.render(template, locale, payload);
+          expect(m.subject.startsWith('[ND-2026-000123] ')).toBe(true);
+          expect(m.subject).not.toMatch(/[\r\n]/);
+          expect(m.html).toContain(`<html lang="${locale}">`);
+          expect(m.html).not.toContain('<script>');
+          expect(m.html).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;');
+          expect(m.html).not.toContain('javascript:');
+          expect(m.html).toContain(`href="${link}"`);
+          expect(m.text).toContain(typed);
+          expect(m.text).toContain(link);
+          expect(m.text.split(EVIL).join('')).not.toMatch(LAYOUT_TAGS);
+          expect(m.text).not.toMatch(/\{\{|\[object Object\]|undefined|NaN/);
+          // Chinese mail in Chinese, English mail without Chinese (but for quoted names).
+          if (locale === 'zh-CN') expect(m.text).toMatch(/[\u4e00-\u9fff]{4}/);
+          else expect(m.text.replace(/论坛年会报道|不侵权声明/g, '')).not.toMatch(/[\u4e00-\u9fff]/);
+        });
+      }
+    }
+
+    it('needs-info lists exactly what is missing, the link and the date after which the case may close', () => {
+      const zh = renderer.render('complaint-needs-info', 'zh-CN', needsInfo);
+      const en = renderer.render('complaint-needs-info', 'en', { ...needsInfo, message: null });
+      expect(zh.text).toContain(`1. Proof of ownership ${EVIL}\n2. Your postal address`);
+      expect(zh.text).toContain('2026年11月30日 23:59（北京时间）');
+      expect(zh.text).toContain('审核人员的说明');
+      expect(en.text).toContain('Please answer by 30/11/2026 23:59 (Beijing time, UTC+8)');
+      expect(en.text).toContain('the case may be closed');
+      expect(en.text).not.toContain('A NOTE FROM THE MODERATOR');
+      expect(en.subject).toBe('[ND-2026-000123] More information is needed for your complaint');
+      expect(zh.subject).toBe('[ND-2026-000123] 请补充投诉材料');
+    });
+
+    it('info-answered tells the moderator how many files came with the answer', () => {
+      expect(renderer.render('complaint-info-answered', 'en', answered).subject).toBe(
+        '[ND-2026-000123] The complainant has answered (2 file(s) attached)',
+      );
+      expect(renderer.render('complaint-info-answered', 'zh-CN', { ...answered, fileCount: 0 }).subject).toBe(
+        '[ND-2026-000123] 投诉人已补充材料',
+      );
+    });
+
+    it('rejected gives the reasons and how to appeal: six months, free, reply or link, courts and authorities', () => {
+      const zh = renderer.render('complaint-rejected', 'zh-CN', { ...rejected, legalBasis: 'cn-personal-rights' });
+      const en = renderer.render('complaint-rejected', 'en', rejected);
+      expect(en.subject).toBe('[ND-2026-000123] Decision on your complaint: not upheld');
+      expect(en.text).toContain('until 23 May 2027 (Beijing time), six months from this decision');
+      expect(en.text).toContain('Reply to this message');
+      expect(en.text).toContain('free of charge');
+      expect(en.text).toContain('a court or a competent authority');
+      expect(en.text).toContain('out-of-court dispute settlement body'); // eu-dsa only
+      expect(zh.text).toContain('可在2027年5月23日（北京时间）前（六个月内）');
+      expect(zh.text).toContain('申诉免费');
+      expect(zh.text).toContain('向人民法院起诉或向有关主管部门投诉');
+      expect(zh.text).not.toContain('庭外争议解决');
+    });
+
+    it('actioned names each remedy in the reader’s language and the counter-notice rule of the basis', () => {
+      const zh = renderer.render('complaint-actioned', 'zh-CN', actioned);
+      expect(zh.text).toContain('1. 整篇文章已从网站撤下');
+      expect(zh.text).toContain('2. 图片已撤下\n   Harbour at dawn (image)');
+      expect(zh.text).toContain('3. 已在文中刊登更正说明');
+      expect(zh.text).toContain('《信息网络传播权保护条例》第十六条、第十七条');
+      const en = (basis: string) =>
+        renderer.render('complaint-actioned', 'en', { ...actioned, legalBasis: basis }).text;
+      expect(en('cn-copyright')).toContain('1. The whole article was taken down');
+      expect(en('cn-copyright')).toContain('Articles 16 and 17 of the Regulations');
+      expect(en('cn-personal-rights')).toContain('Article 1196 of the Civil Code');
+      expect(en('us-dmca')).toContain('17 U.S.C. § 512(g)');
+      expect(en('eu-dsa')).toContain('internal complaint-handling system (Art. 20)');
+      expect(en('accuracy')).not.toMatch(/counter-notice|counter-notification/i);
+      expect(en('accuracy')).toContain('until 23 May 2027');
+      const html = renderer.render('complaint-actioned', 'en', {
+        ...actioned,
+        remedies: [{ itemLabel: 'x', remedy: 'no_action' }],
+      }).html;
+      expect(html).toContain('<strong>No action taken</strong>');
+    });
+
+    it('owner notice discloses the complainant only when given one, and says how to respond', () => {
+      const disclosed = renderer.render('owner-notice', 'en', owner);
+      expect(disclosed.subject).toBe(`[ND-2026-000123] Notice of action taken on "Budget "explained" ${EVIL}"`);
+      expect(disclosed.text).toContain(`complainant's name: Zhang "San" ${EVIL}`);
+      expect(disclosed.text).toContain('512(g)(3)');
+      expect(disclosed.text).toContain('Please respond by 23/05/2027 12:00 (Beijing time, UTC+8)');
+      const withheld = renderer.render('owner-notice', 'zh-CN', {
+        ...owner,
+        legalBasis: 'cn-copyright',
+        complainantName: null,
+      });
+      expect(withheld.text).toContain('投诉人的身份信息依法不予披露');
+      expect(withheld.text).not.toContain('Zhang');
+      expect(withheld.text).toContain('不侵权声明');
+      expect(withheld.text).toContain('直接修改稿件');
+      expect(withheld.subject).toBe(`[ND-2026-000123] 处理通知：《Budget "explained" ${EVIL}》`);
+      expect(renderer.render('owner-notice', 'en', { ...owner, complainantName: null }).text).toContain(
+        "The complainant's identity is withheld",
+      );
+      expect(renderer.render('owner-notice', 'en', { ...owner, legalBasis: 'accuracy' }).text).toContain(
+        'no counter-notice procedure',
+      );
+    });
+
+    it('deadline report lists each case with its state, due time and hours late (rounded up)', () => {
+      const zh = renderer.render('deadline-breached', 'zh-CN', breached);
+      const en = renderer.render('deadline-breached', 'en', breached);
+      expect(en.subject).toBe('[ND-2026-000123] Deadline report: 2 case(s) past their due time');
+      expect(renderer.render('deadline-breached', 'zh-CN', { ...breached, reference: null }).subject).toBe(
+        '超期提醒：2 件案件已超过处理期限',
+      );
+      expect(en.text).toContain(
+        '2. ND-2026-000002 · Information needed · due 24/11/2026 10:00 (Beijing time, UTC+8) · 1 h late',
+      );
+      expect(en.text).toContain('Received · due 23/11/2026 10:00 (Beijing time, UTC+8) · 31 h late');
+      expect(zh.text).toContain('ND-2026-000002 · 待补充材料 · 期限 2026年11月24日 10:00（北京时间） · 超期 1 小时');
+      expect(zh.html).toContain('>待补充材料<');
+    });
+  });
+
   it('strips line breaks from the subject so no header can be injected', () => {
     const m = renderer.render('complaint-receipt', 'en', { ...receipt, reference: 'ND-1\r\nBcc: x@evil.example' });
     expect(m.subject).toBe('[ND-1 Bcc: x@evil.example] We have received your complaint');
