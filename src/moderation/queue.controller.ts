@@ -74,6 +74,8 @@ export class QueueController {
       chips,
       items: (page?.items ?? []).map((i) => ({
         ...i,
+        receivedAt: i.receivedAt.toISOString(),
+        dueAt: i.dueAt ? i.dueAt.toISOString() : null,
         href: `/staff/complaints/${encodeURIComponent(i.reference)}`,
         assigneeName: i.assignee?.displayName ?? null,
       })),
