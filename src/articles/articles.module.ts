@@ -7,11 +7,13 @@ import { ArticlesController } from './articles.controller';
 import { ArticlesService } from './articles.service';
 import { DemoSeedService } from './demo-seed.service';
 import { RemediesService } from './remedies.service';
+import { WebhookOutbox } from './webhook.service';
+import { WebhookWorker } from './webhook.worker';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Article, ArticleImage])],
   controllers: [ArticlesController, ArticlesApiController],
-  providers: [ArticlesService, DemoSeedService, RemediesService],
-  exports: [ArticlesService, DemoSeedService, RemediesService],
+  providers: [ArticlesService, DemoSeedService, RemediesService, WebhookOutbox, WebhookWorker],
+  exports: [ArticlesService, DemoSeedService, RemediesService, WebhookOutbox, WebhookWorker],
 })
 export class ArticlesModule {}
