@@ -18,7 +18,9 @@ export class QueueIndexes1764300000000 implements MigrationInterface {
   name = 'QueueIndexes1764300000000';
 
   public async up(q: QueryRunner): Promise<void> {
-    await q.query(`CREATE INDEX complaint_queue_state_idx ON complaint (state, due_at, id) INCLUDE (legal_basis, assignee_id) WHERE ${OPEN}`);
+    await q.query(
+      `CREATE INDEX complaint_queue_state_idx ON complaint (state, due_at, id) INCLUDE (legal_basis, assignee_id) WHERE ${OPEN}`,
+    );
     await q.query(`DROP INDEX complaint_search_idx`);
     await q.query(`CREATE INDEX complaint_search_idx ON complaint USING gin (${SEARCH} gin_trgm_ops) WHERE ${OPEN}`);
   }

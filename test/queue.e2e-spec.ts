@@ -35,7 +35,8 @@ describe('review queue (API and page, real PostgreSQL)', () => {
   let alice: string;
   let bob: string;
 
-  const get = (path: string, headers: Record<string, string> = {}) => fetch(`${t.baseUrl}${path}`, { headers, redirect: 'manual' });
+  const get = (path: string, headers: Record<string, string> = {}) =>
+    fetch(`${t.baseUrl}${path}`, { headers, redirect: 'manual' });
   const api = async (query: Record<string, string> = {}): Promise<Page> => {
     const res = await get(`/api/v1/queue?${new URLSearchParams(query).toString()}`);
     expect(res.status).toBe(200);
@@ -56,7 +57,11 @@ describe('review queue (API and page, real PostgreSQL)', () => {
   };
   /** The order the queue promises, computed independently. */
   const oracle = async (where = `article_title LIKE '${TAG}%'`): Promise<string[]> =>
-    (await db.query<Array<{ reference: string }>>(`SELECT reference FROM complaint WHERE ${OPEN_SQL} AND ${where} ORDER BY due_at ASC NULLS LAST, id`)).map((r) => r.reference);
+    (
+      await db.query<Array<{ reference: string }>>(
+        `SELECT reference FROM complaint WHERE ${OPEN_SQL} AND ${where} ORDER BY due_at ASC NULLS LAST, id`,
+      )
+    ).map((r) => r.reference);
 
   beforeAll(async () => {
     t = await startTestApp();
@@ -71,7 +76,11 @@ describe('review queue (API and page, real PostgreSQL)', () => {
     for (let n = 0; n < 24; n++) {
       const state = OPEN[n % 6];
       const due =
-        n < 16 ? `1990-01-01T${String(Math.floor(n / 2)).padStart(2, '0')}:00:00.000123Z` : n < 22 ? `2100-01-01T${String(n).padStart(2, '0')}:00:00.654321Z` : null;
+        n < 16
+          ? `1990-01-01T${String(Math.floor(n / 2)).padStart(2, '0')}:00:00.000123Z`
+          : n < 22
+            ? `2100-01-01T${String(n).padStart(2, '0')}:00:00.654321Z`
+            : null;
       rows.push({
         reference: `${TAG}-${String(n).padStart(3, '0')}`,
         state,
@@ -85,7 +94,16 @@ describe('review queue (API and page, real PostgreSQL)', () => {
     }
     // Decided and closed cases with the same tag never show.
     for (const [n, state] of ['closed', 'actioned', 'rejected', 'withdrawn', 'duplicate'].entries()) {
-      rows.push({ reference: `${TAG}-X${n}`, state, legal_basis: 'accuracy', name: `司马懿 closed`, email: `x${n}.${tag}@example.test`, title: `${TAG} closed`, due: '1990-01-01T00:00:00Z', assignee: null });
+      rows.push({
+        reference: `${TAG}-X${n}`,
+        state,
+        legal_basis: 'accuracy',
+        name: `司马懿 closed`,
+        email: `x${n}.${tag}@example.test`,
+        title: `${TAG} closed`,
+        due: '1990-01-01T00:00:00Z',
+        assignee: null,
+      });
     }
     await db.query(
       `INSERT INTO complaint (reference, state, legal_basis, locale, complainant, complainant_email, explanation, declarations,
@@ -110,7 +128,19 @@ describe('review queue (API and page, real PostgreSQL)', () => {
     expect(page.nextCursor).toBeNull();
     expect(page.items.some((i) => i.reference.includes('-X'))).toBe(false);
     const first = page.items[0];
-    expect(Object.keys(first).sort()).toEqual(['articleTitle', 'assignee', 'dueAt', 'legalBasis', 'overdue', 'receivedAt', 'reference', 'state', 'version'].sort());
+    expect(Object.keys(first).sort()).toEqual(
+      [
+        'articleTitle',
+        'assignee',
+        'dueAt',
+        'legalBasis',
+        'overdue',
+        'receivedAt',
+        'reference',
+        'state',
+        'version',
+      ].sort(),
+    );
     expect(first).toMatchObject({ overdue: true, version: 1 });
     expect(first.articleTitle).toMatch(new RegExp(`^${TAG} 测试文章`));
     const dated = page.items.filter((i) => i.dueAt);
@@ -124,7 +154,14 @@ describe('review queue (API and page, real PostgreSQL)', () => {
 
   it('counts per open state under the filters except state', async () => {
     const all = await api({ q: TAG });
-    expect(all.counts).toEqual({ received: 4, in_review: 4, needs_info: 4, escalated: 4, counter_notice_review: 4, appeal_review: 4 });
+    expect(all.counts).toEqual({
+      received: 4,
+      in_review: 4,
+      needs_info: 4,
+      escalated: 4,
+      counter_notice_review: 4,
+      appeal_review: 4,
+    });
     expect(all.countsCapped).toEqual([]);
     const oneState = await api({ q: TAG, state: 'escalated' });
     expect(oneState.counts).toEqual(all.counts);
@@ -145,21 +182,31 @@ describe('review queue (API and page, real PostgreSQL)', () => {
 
   it('filters by one or several states', async () => {
     const two = await api({ q: TAG, state: 'received,appeal_review' });
-    expect(two.items.map((i) => i.reference)).toEqual(await oracle(`article_title LIKE '${TAG}%' AND state IN ('received', 'appeal_review')`));
+    expect(two.items.map((i) => i.reference)).toEqual(
+      await oracle(`article_title LIKE '${TAG}%' AND state IN ('received', 'appeal_review')`),
+    );
     expect(new Set(two.items.map((i) => i.state))).toEqual(new Set(['received', 'appeal_review']));
   });
 
   it('filters by legal basis, assignee (nobody, someone) and overdue', async () => {
     const basis = await api({ q: TAG, legalBasis: 'us-dmca' });
-    expect(basis.items.map((i) => i.reference)).toEqual(await oracle(`article_title LIKE '${TAG}%' AND legal_basis = 'us-dmca'`));
+    expect(basis.items.map((i) => i.reference)).toEqual(
+      await oracle(`article_title LIKE '${TAG}%' AND legal_basis = 'us-dmca'`),
+    );
     const nobody = await api({ q: TAG, assignee: 'nobody' });
-    expect(nobody.items.map((i) => i.reference)).toEqual(await oracle(`article_title LIKE '${TAG}%' AND assignee_id IS NULL`));
+    expect(nobody.items.map((i) => i.reference)).toEqual(
+      await oracle(`article_title LIKE '${TAG}%' AND assignee_id IS NULL`),
+    );
     expect(nobody.items.every((i) => i.assignee === null)).toBe(true);
     const someone = await api({ q: TAG, assignee: 'someone' });
-    expect(someone.items.map((i) => i.reference)).toEqual(await oracle(`article_title LIKE '${TAG}%' AND assignee_id IS NOT NULL`));
+    expect(someone.items.map((i) => i.reference)).toEqual(
+      await oracle(`article_title LIKE '${TAG}%' AND assignee_id IS NOT NULL`),
+    );
     expect(someone.items.length + nobody.items.length).toBe(24);
     const overdue = await api({ q: TAG, overdue: 'true' });
-    expect(overdue.items.map((i) => i.reference)).toEqual(await oracle(`article_title LIKE '${TAG}%' AND due_at < now()`));
+    expect(overdue.items.map((i) => i.reference)).toEqual(
+      await oracle(`article_title LIKE '${TAG}%' AND due_at < now()`),
+    );
     expect(overdue.items).toHaveLength(16);
     expect(overdue.items.every((i) => i.overdue)).toBe(true);
     expect(Object.values(overdue.counts).reduce((a, b) => a + b, 0)).toBe(16);
@@ -187,7 +234,10 @@ describe('review queue (API and page, real PostgreSQL)', () => {
   });
 
   it('a one- or two-character q matches the start of the reference only', async () => {
-    const [{ prefix }] = await db.query<Array<{ prefix: string }>>(`SELECT left(reference, 2) AS prefix FROM complaint WHERE reference = $1`, [`${TAG}-000`]);
+    const [{ prefix }] = await db.query<Array<{ prefix: string }>>(
+      `SELECT left(reference, 2) AS prefix FROM complaint WHERE reference = $1`,
+      [`${TAG}-000`],
+    );
     const short = await api({ q: prefix.toLowerCase(), limit: '100' });
     expect(short.items.length).toBeGreaterThan(0);
     expect(short.items.every((i) => i.reference.toUpperCase().startsWith(prefix))).toBe(true);
@@ -201,7 +251,9 @@ describe('review queue (API and page, real PostgreSQL)', () => {
       expect([limit, await walk({ q: TAG }, limit)]).toEqual([limit, expected]);
     }
     // With a filter too, and over the whole queue (every spec's open cases).
-    expect(await walk({ q: TAG, state: 'received,in_review,needs_info' }, 2)).toEqual(await oracle(`article_title LIKE '${TAG}%' AND state IN ('received', 'in_review', 'needs_info')`));
+    expect(await walk({ q: TAG, state: 'received,in_review,needs_info' }, 2)).toEqual(
+      await oracle(`article_title LIKE '${TAG}%' AND state IN ('received', 'in_review', 'needs_info')`),
+    );
     const everything = await oracle('true');
     expect(await walk({}, 9)).toEqual(everything);
     expect(new Set(everything).size).toBe(everything.length);
@@ -209,7 +261,9 @@ describe('review queue (API and page, real PostgreSQL)', () => {
 
   it('a case filed through the API is in the queue with its article title and first due time', async () => {
     const filer = `f${Date.now().toString(36)}`; // not the run's tag: this case must not join the tagged set
-    const articles = (await (await get('/api/v1/articles?limit=1')).json()) as { items: Array<{ url: string; title: string }> };
+    const articles = (await (await get('/api/v1/articles?limit=1')).json()) as {
+      items: Array<{ url: string; title: string }>;
+    };
     const res = await fetch(`${t.baseUrl}/api/v1/complaints`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -227,7 +281,14 @@ describe('review queue (API and page, real PostgreSQL)', () => {
     const page = await api({ q: reference });
     expect(page.items).toHaveLength(1);
     const item = page.items[0];
-    expect(item).toMatchObject({ reference, state: 'received', legalBasis: 'eu-dsa', articleTitle: articles.items[0].title, overdue: false, assignee: null });
+    expect(item).toMatchObject({
+      reference,
+      state: 'received',
+      legalBasis: 'eu-dsa',
+      articleTitle: articles.items[0].title,
+      overdue: false,
+      assignee: null,
+    });
     const hours = (Date.parse(item.dueAt as string) - Date.parse(item.receivedAt)) / 3600_000;
     expect(hours).toBeCloseTo(t.config.sla.firstReviewHours, 3);
     expect((await api({ q: `FILER ${filer}` })).items.map((i) => i.reference)).toEqual([reference]);
@@ -244,7 +305,10 @@ describe('review queue (API and page, real PostgreSQL)', () => {
     expect(first.reference).toBe(`${TAG}-000`);
     // Give every waiting case to Alice for a moment: nothing is left to take.
     // TypeORM answers an UPDATE with [rows, rowCount].
-    const [waiting] = await db.query<[Array<{ id: string }>, number]>(`UPDATE complaint SET assignee_id = $1 WHERE state = 'received' AND assignee_id IS NULL RETURNING id`, [alice]);
+    const [waiting] = await db.query<[Array<{ id: string }>, number]>(
+      `UPDATE complaint SET assignee_id = $1 WHERE state = 'received' AND assignee_id IS NULL RETURNING id`,
+      [alice],
+    );
     try {
       const none = await get('/api/v1/queue/next');
       expect(none.status).toBe(204);
@@ -290,8 +354,12 @@ describe('review queue (API and page, real PostgreSQL)', () => {
       expect(html).toContain('queue-due--overdue');
       expect(html).toMatch(/data-state="received">\s*已收到\s*<span class="queue-chip__count">4<\/span>/);
       expect(html).toMatch(/data-state="all">\s*全部未结\s*<span class="queue-chip__count">24<\/span>/);
-      const [first] = await db.query<Array<{ reference: string }>>(`SELECT reference FROM complaint WHERE state = 'received' AND assignee_id IS NULL ORDER BY due_at, id LIMIT 1`);
-      expect(html).toContain(`<a class="btn btn--primary" href="/staff/complaints/${first.reference}" data-next-case>下一个案件</a>`);
+      const [first] = await db.query<Array<{ reference: string }>>(
+        `SELECT reference FROM complaint WHERE state = 'received' AND assignee_id IS NULL ORDER BY due_at, id LIMIT 1`,
+      );
+      expect(html).toContain(
+        `<a class="btn btn--primary" href="/staff/complaints/${first.reference}" data-next-case>下一个案件</a>`,
+      );
       expect(html).toContain('value="' + TAG + '"');
     });
 
@@ -300,7 +368,10 @@ describe('review queue (API and page, real PostgreSQL)', () => {
       const html = await res.text();
       expect(html).toContain('Review queue');
       expect(html).toContain('Next case');
-      const next = /<a class="btn btn--secondary btn--small" href="([^"]+)" rel="next"/.exec(html)?.[1].replace(/&amp;/g, '&').replace(/&#x3D;/g, '=');
+      const next = /<a class="btn btn--secondary btn--small" href="([^"]+)" rel="next"/
+        .exec(html)?.[1]
+        .replace(/&amp;/g, '&')
+        .replace(/&#x3D;/g, '=');
       expect(next).toMatch(/^\/staff\/queue\?/);
       const params = new URL(next as string, t.baseUrl).searchParams;
       expect(params.get('q')).toBe(TAG);
@@ -308,7 +379,9 @@ describe('review queue (API and page, real PostgreSQL)', () => {
       expect(params.get('cursor')).toBeTruthy();
       const second = await (await get(next as string, { cookie: 'lang=en' })).text();
       const refs = [...second.matchAll(/<tr data-reference="([^"]+)">/g)].map((m) => m[1]);
-      expect(refs).toEqual((await oracle(`article_title LIKE '${TAG}%' AND state IN ('received', 'in_review')`)).slice(3, 6));
+      expect(refs).toEqual(
+        (await oracle(`article_title LIKE '${TAG}%' AND state IN ('received', 'in_review')`)).slice(3, 6),
+      );
       expect(second).toContain('Back to the first page');
     });
 

@@ -1,5 +1,15 @@
 import { Controller, Get, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProperty,
+  ApiPropertyOptional,
+  ApiQuery,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Response } from 'express';
 import { CurrentUser, Roles } from '../auth/auth.decorators';
 import type { StaffPrincipal } from '../auth/auth.decorators';
@@ -26,10 +36,18 @@ class QueueItemDto {
 
 class QueuePageDto {
   @ApiProperty({ type: [QueueItemDto] }) items: QueueItemDto[];
-  @ApiProperty({ nullable: true, type: String, description: 'Opaque; pass as `cursor` for the next page' }) nextCursor: string | null;
-  @ApiProperty({ description: `Open cases per state under the current filters except \`state\`, exact up to ${QUEUE_COUNT_CAP}`, example: { received: 12, in_review: 3 } })
+  @ApiProperty({ nullable: true, type: String, description: 'Opaque; pass as `cursor` for the next page' }) nextCursor:
+    string | null;
+  @ApiProperty({
+    description: `Open cases per state under the current filters except \`state\`, exact up to ${QUEUE_COUNT_CAP}`,
+    example: { received: 12, in_review: 3 },
+  })
   counts: Record<string, number>;
-  @ApiProperty({ enum: QUEUE_STATES, isArray: true, description: `States with more than ${QUEUE_COUNT_CAP} cases: their count means "at least"` })
+  @ApiProperty({
+    enum: QUEUE_STATES,
+    isArray: true,
+    description: `States with more than ${QUEUE_COUNT_CAP} cases: their count means "at least"`,
+  })
   countsCapped: string[];
 }
 
@@ -45,17 +63,31 @@ export class QueueApiController {
   constructor(private readonly queue: QueueService) {}
 
   @Get()
-  @ApiOperation({ summary: 'Open cases, due first (due_at ASC NULLS LAST, then id), keyset-paginated, with per-state counts' })
-  @ApiQuery({ name: 'state', required: false, description: `One or several, comma-separated: ${QUEUE_STATES.join(', ')}` })
+  @ApiOperation({
+    summary: 'Open cases, due first (due_at ASC NULLS LAST, then id), keyset-paginated, with per-state counts',
+  })
+  @ApiQuery({
+    name: 'state',
+    required: false,
+    description: `One or several, comma-separated: ${QUEUE_STATES.join(', ')}`,
+  })
   @ApiQuery({ name: 'legalBasis', required: false, enum: LEGAL_BASES })
   @ApiQuery({ name: 'assignee', required: false, enum: ['me', 'nobody', 'someone'] })
   @ApiQuery({ name: 'overdue', required: false, enum: ['true', 'false'] })
-  @ApiQuery({ name: 'q', required: false, description: 'Reference, complainant name or email, article title (3+ characters); shorter matches the start of the reference' })
+  @ApiQuery({
+    name: 'q',
+    required: false,
+    description:
+      'Reference, complainant name or email, article title (3+ characters); shorter matches the start of the reference',
+  })
   @ApiQuery({ name: 'limit', required: false, description: `1–${QUEUE_MAX_LIMIT}, default 25` })
   @ApiQuery({ name: 'cursor', required: false, description: 'nextCursor of the previous page' })
   @ApiOkResponse({ type: QueuePageDto })
   @ApiResponse({ status: 422, description: 'A filter, limit or cursor is invalid' })
-  async list(@Query() query: Record<string, unknown>, @CurrentUser() user: StaffPrincipal | undefined): Promise<QueuePage> {
+  async list(
+    @Query() query: Record<string, unknown>,
+    @CurrentUser() user: StaffPrincipal | undefined,
+  ): Promise<QueuePage> {
     return this.queue.list(parseQueueQuery(query), user?.id);
   }
 

@@ -32,7 +32,11 @@ export class QueueController {
   constructor(private readonly queue: QueueService) {}
 
   @Get()
-  async page(@Query() query: Record<string, unknown>, @CurrentUser() user: StaffPrincipal | undefined, @Res() res: Response): Promise<void> {
+  async page(
+    @Query() query: Record<string, unknown>,
+    @CurrentUser() user: StaffPrincipal | undefined,
+    @Res() res: Response,
+  ): Promise<void> {
     const form = rawForm(query);
     let filters: QueueFilters;
     try {
@@ -48,13 +52,25 @@ export class QueueController {
   private render(
     res: Response,
     status: number,
-    v: { form: RawForm; user?: StaffPrincipal; page?: QueuePage; hadCursor?: boolean; next?: string | null; errors?: Array<{ field: string; rule: string }> },
+    v: {
+      form: RawForm;
+      user?: StaffPrincipal;
+      page?: QueuePage;
+      hadCursor?: boolean;
+      next?: string | null;
+      errors?: Array<{ field: string; rule: string }>;
+    },
   ): void {
     const { form, page } = v;
     const counts = page?.counts;
     const capped = page?.countsCapped ?? [];
     const shown = (n: number, atLeast: boolean) => `${n}${atLeast ? '+' : ''}`;
-    const total = counts ? shown(Object.values(counts).reduce((a, b) => a + b, 0), capped.length > 0) : null;
+    const total = counts
+      ? shown(
+          Object.values(counts).reduce((a, b) => a + b, 0),
+          capped.length > 0,
+        )
+      : null;
     const chips = [
       { state: null, count: total, href: href(form, { state: [] }), active: form.states.length === 0 },
       ...QUEUE_STATES.map((s) => ({
@@ -70,7 +86,10 @@ export class QueueController {
       currentPath: '/staff/queue',
       form,
       basisOptions: LEGAL_BASES.map((b) => ({ value: b, selected: form.legalBasis === b })),
-      assigneeOptions: ['', ...(v.user ? ['me'] : []), 'nobody', 'someone'].map((a) => ({ value: a, selected: form.assignee === a })),
+      assigneeOptions: ['', ...(v.user ? ['me'] : []), 'nobody', 'someone'].map((a) => ({
+        value: a,
+        selected: form.assignee === a,
+      })),
       chips,
       items: (page?.items ?? []).map((i) => ({
         ...i,
@@ -101,7 +120,10 @@ const str = (v: unknown): string => (typeof v === 'string' ? v : Array.isArray(v
 
 function rawForm(query: Record<string, unknown>): RawForm {
   return {
-    states: str(query.state).split(',').map((s) => s.trim()).filter(Boolean),
+    states: str(query.state)
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     legalBasis: str(query.legalBasis).trim(),
     assignee: str(query.assignee).trim(),
     overdue: str(query.overdue).trim() === 'true',

@@ -12,7 +12,14 @@ import type { LegalBasis } from '../complaints/legal-basis';
  * complaint_queue_assignee_idx carry exactly this predicate, and every queue statement repeats
  * it literally so the planner can prove the index applies.
  */
-export const QUEUE_STATES = ['received', 'in_review', 'needs_info', 'escalated', 'counter_notice_review', 'appeal_review'] as const satisfies readonly ComplaintState[];
+export const QUEUE_STATES = [
+  'received',
+  'in_review',
+  'needs_info',
+  'escalated',
+  'counter_notice_review',
+  'appeal_review',
+] as const satisfies readonly ComplaintState[];
 export type QueueState = (typeof QUEUE_STATES)[number];
 
 const OPEN_PREDICATE = `c.state IN (${QUEUE_STATES.map((s) => `'${s}'`).join(', ')})`;
@@ -89,7 +96,12 @@ function decodeCursor(raw: string): QueueCursor | undefined {
     const [dueAt, id] = v as unknown[];
     if (typeof id !== 'string' || !UUID.test(id)) return undefined;
     if (dueAt === null) return { dueAt: null, id };
-    if (typeof dueAt !== 'string' || !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z$/.test(dueAt) || Number.isNaN(Date.parse(dueAt))) return undefined;
+    if (
+      typeof dueAt !== 'string' ||
+      !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z$/.test(dueAt) ||
+      Number.isNaN(Date.parse(dueAt))
+    )
+      return undefined;
     return { dueAt, id };
   } catch {
     return undefined;
@@ -111,22 +123,28 @@ export function parseQueueQuery(query: Record<string, unknown>): QueueFilters {
   const bad = (field: string, rule: string, message: string) => errors.push({ field, rule, message });
 
   const states: QueueState[] = [];
-  for (const s of (one(query.state) ?? '').split(',').map((x) => x.trim()).filter(Boolean)) {
+  for (const s of (one(query.state) ?? '')
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean)) {
     if ((QUEUE_STATES as readonly string[]).includes(s)) {
       if (!states.includes(s as QueueState)) states.push(s as QueueState);
     } else bad('state', 'invalid', `${s} is not an open state (${QUEUE_STATES.join(', ')})`);
   }
   const basis = one(query.legalBasis)?.trim() || undefined;
-  if (basis && !(LEGAL_BASES as readonly string[]).includes(basis)) bad('legalBasis', 'invalid', `one of ${LEGAL_BASES.join(', ')}`);
+  if (basis && !(LEGAL_BASES as readonly string[]).includes(basis))
+    bad('legalBasis', 'invalid', `one of ${LEGAL_BASES.join(', ')}`);
   const assignee = one(query.assignee)?.trim() || undefined;
-  if (assignee && !['me', 'nobody', 'someone'].includes(assignee)) bad('assignee', 'invalid', 'one of me, nobody, someone');
+  if (assignee && !['me', 'nobody', 'someone'].includes(assignee))
+    bad('assignee', 'invalid', 'one of me, nobody, someone');
   const overdue = one(query.overdue)?.trim() || 'false';
   if (!['true', 'false'].includes(overdue)) bad('overdue', 'invalid', 'true or false');
   const q = one(query.q)?.trim() || undefined;
   if (q && q.length > 200) bad('q', 'tooLong', 'at most 200 characters');
   const limitRaw = one(query.limit)?.trim() || undefined;
   const limit = limitRaw === undefined ? QUEUE_DEFAULT_LIMIT : Number(limitRaw);
-  if (!Number.isInteger(limit) || limit < 1 || limit > QUEUE_MAX_LIMIT) bad('limit', 'range', `a whole number from 1 to ${QUEUE_MAX_LIMIT}`);
+  if (!Number.isInteger(limit) || limit < 1 || limit > QUEUE_MAX_LIMIT)
+    bad('limit', 'range', `a whole number from 1 to ${QUEUE_MAX_LIMIT}`);
   const cursorRaw = one(query.cursor)?.trim() || undefined;
   const cursor = cursorRaw ? decodeCursor(cursorRaw) : undefined;
   if (cursorRaw && !cursor) bad('cursor', 'invalid', 'not a cursor this API returned');
@@ -166,7 +184,10 @@ export class QueueService {
 
   async list(filters: QueueFilters, viewerId?: string): Promise<QueuePage> {
     const { items, counts: countStatement, searching } = this.statements(filters, viewerId);
-    const [rows, counted] = await Promise.all([this.run<Row>(items), this.run<Record<string, number | string>>(countStatement)]);
+    const [rows, counted] = await Promise.all([
+      this.run<Row>(items),
+      this.run<Record<string, number | string>>(countStatement),
+    ]);
     const raw = Object.fromEntries(QUEUE_STATES.map((s) => [s, 0])) as Record<QueueState, number>;
     let truncated = false;
     if (searching) {
@@ -191,7 +212,10 @@ export class QueueService {
         version: r.version,
       })),
       nextCursor: more && last ? encodeCursor({ dueAt: last.due_key, id: last.id }) : null,
-      counts: Object.fromEntries(QUEUE_STATES.map((s) => [s, Math.min(raw[s], QUEUE_COUNT_CAP)])) as Record<QueueState, number>,
+      counts: Object.fromEntries(QUEUE_STATES.map((s) => [s, Math.min(raw[s], QUEUE_COUNT_CAP)])) as Record<
+        QueueState,
+        number
+      >,
       countsCapped: QUEUE_STATES.filter((s) => truncated || raw[s] > QUEUE_COUNT_CAP),
     };
   }
@@ -211,7 +235,10 @@ export class QueueService {
    * are prepared: planning was half their cost at 1M complaints, and their plans do not depend
    * on the values. A search pattern does change the plan, so that path is planned each time.
    */
-  statements(filters: QueueFilters, viewerId?: string): { items: QueueStatement; counts: QueueStatement; searching: boolean } {
+  statements(
+    filters: QueueFilters,
+    viewerId?: string,
+  ): { items: QueueStatement; counts: QueueStatement; searching: boolean } {
     const params: unknown[] = [];
     const p = (v: unknown) => `$${params.push(v)}`;
     // Everything but the state filter and the cursor: shared by the page and the counts.
@@ -236,7 +263,8 @@ export class QueueService {
     if (filters.states.length === 1) where.push(`c.state = ${p(filters.states[0])}`);
     else if (filters.states.length) where.push(`c.state = ANY(${p(filters.states)}::text[])`);
     const limit = p(filters.limit + 1);
-    const select = (extra: string[]) => `SELECT c.id, c.due_at FROM complaint c WHERE ${[...where, ...extra].join(' AND ')} ORDER BY c.due_at, c.id LIMIT ${limit}`;
+    const select = (extra: string[]) =>
+      `SELECT c.id, c.due_at FROM complaint c WHERE ${[...where, ...extra].join(' AND ')} ORDER BY c.due_at, c.id LIMIT ${limit}`;
     let page: string;
     const c = filters.cursor;
     if (!c) page = select([]);
@@ -277,7 +305,8 @@ export class QueueService {
     }
     const narrowed = where.filter((w) => w !== OPEN_PREDICATE);
     const perState = QUEUE_STATES.map(
-      (s) => `(SELECT count(*)::int FROM (SELECT 1 FROM complaint c WHERE ${[`c.state = '${s}'`, ...narrowed].join(' AND ')} LIMIT ${QUEUE_COUNT_CAP + 1}) x) AS ${s}`,
+      (s) =>
+        `(SELECT count(*)::int FROM (SELECT 1 FROM complaint c WHERE ${[`c.state = '${s}'`, ...narrowed].join(' AND ')} LIMIT ${QUEUE_COUNT_CAP + 1}) x) AS ${s}`,
     );
     return { text: `SELECT ${perState.join(',\n       ')}`, values, prepare: true };
   }

@@ -33,11 +33,154 @@ const CONCURRENCY = Number(env.BENCH_CONCURRENCY ?? 8);
 const WALK = Number(env.BENCH_WALK ?? 200);
 const P99_BUDGET_MS = 50;
 
-const ZH_SURNAMES = ['王', '李', '张', '刘', '陈', '杨', '黄', '赵', '吴', '周', '徐', '孙', '马', '朱', '胡', '郭', '何', '高', '林', '罗', '郑', '梁', '谢', '宋', '唐', '许', '韩', '冯', '邓', '曹'];
-const ZH_GIVEN = ['伟', '芳', '娜', '秀英', '敏', '静', '丽', '强', '磊', '军', '洋', '勇', '艳', '杰', '娟', '涛', '明', '超', '秀兰', '霞', '平', '刚', '桂英', '建国', '建华', '晓东', '海燕', '志强', '丽娟', '文博', '子涵', '雨桐', '浩然', '欣怡', '思远', '嘉怡', '俊杰', '一诺', '梓萱', '宇轩'];
-const EN_FIRST = ['James', 'Mary', 'John', 'Patricia', 'Robert', 'Jennifer', 'Michael', 'Linda', 'William', 'Elizabeth', 'David', 'Barbara', 'Richard', 'Susan', 'Joseph', 'Jessica', 'Thomas', 'Sarah', 'Charles', 'Karen', 'Anna', 'Lukas', 'Sophie', 'Mateo', 'Chloe', 'Hiroshi', 'Yuki', 'Olga', 'Pierre', 'Ingrid'];
-const EN_LAST = ['Smith', 'Johnson', 'Williams', 'Brown', 'Jones', 'Garcia', 'Miller', 'Davis', 'Rodriguez', 'Martinez', 'Hernandez', 'Lopez', 'Gonzalez', 'Wilson', 'Anderson', 'Thomas', 'Taylor', 'Moore', 'Jackson', 'Martin', 'Schmidt', 'Müller', 'Rossi', 'Dubois', 'Tanaka', 'Kowalski', 'Novak', 'Jensen', 'Petrov', 'OConnor'];
-const DOMAINS = ['qq.example', '163.example', 'gmail.example', 'outlook.example', 'law-firm.example', 'agency.example', 'news.example', 'photo.example'];
+const ZH_SURNAMES = [
+  '王',
+  '李',
+  '张',
+  '刘',
+  '陈',
+  '杨',
+  '黄',
+  '赵',
+  '吴',
+  '周',
+  '徐',
+  '孙',
+  '马',
+  '朱',
+  '胡',
+  '郭',
+  '何',
+  '高',
+  '林',
+  '罗',
+  '郑',
+  '梁',
+  '谢',
+  '宋',
+  '唐',
+  '许',
+  '韩',
+  '冯',
+  '邓',
+  '曹',
+];
+const ZH_GIVEN = [
+  '伟',
+  '芳',
+  '娜',
+  '秀英',
+  '敏',
+  '静',
+  '丽',
+  '强',
+  '磊',
+  '军',
+  '洋',
+  '勇',
+  '艳',
+  '杰',
+  '娟',
+  '涛',
+  '明',
+  '超',
+  '秀兰',
+  '霞',
+  '平',
+  '刚',
+  '桂英',
+  '建国',
+  '建华',
+  '晓东',
+  '海燕',
+  '志强',
+  '丽娟',
+  '文博',
+  '子涵',
+  '雨桐',
+  '浩然',
+  '欣怡',
+  '思远',
+  '嘉怡',
+  '俊杰',
+  '一诺',
+  '梓萱',
+  '宇轩',
+];
+const EN_FIRST = [
+  'James',
+  'Mary',
+  'John',
+  'Patricia',
+  'Robert',
+  'Jennifer',
+  'Michael',
+  'Linda',
+  'William',
+  'Elizabeth',
+  'David',
+  'Barbara',
+  'Richard',
+  'Susan',
+  'Joseph',
+  'Jessica',
+  'Thomas',
+  'Sarah',
+  'Charles',
+  'Karen',
+  'Anna',
+  'Lukas',
+  'Sophie',
+  'Mateo',
+  'Chloe',
+  'Hiroshi',
+  'Yuki',
+  'Olga',
+  'Pierre',
+  'Ingrid',
+];
+const EN_LAST = [
+  'Smith',
+  'Johnson',
+  'Williams',
+  'Brown',
+  'Jones',
+  'Garcia',
+  'Miller',
+  'Davis',
+  'Rodriguez',
+  'Martinez',
+  'Hernandez',
+  'Lopez',
+  'Gonzalez',
+  'Wilson',
+  'Anderson',
+  'Thomas',
+  'Taylor',
+  'Moore',
+  'Jackson',
+  'Martin',
+  'Schmidt',
+  'Müller',
+  'Rossi',
+  'Dubois',
+  'Tanaka',
+  'Kowalski',
+  'Novak',
+  'Jensen',
+  'Petrov',
+  'OConnor',
+];
+const DOMAINS = [
+  'qq.example',
+  '163.example',
+  'gmail.example',
+  'outlook.example',
+  'law-firm.example',
+  'agency.example',
+  'news.example',
+  'photo.example',
+];
 
 interface Figures {
   label: string;
@@ -72,7 +215,9 @@ async function drive(label: string, op: () => Promise<QueuePage>): Promise<Figur
 }
 
 function print(f: Figures, sample: QueuePage): void {
-  const counts = QUEUE_STATES.map((s) => `${s} ${sample.counts[s]}${sample.countsCapped.includes(s) ? '+' : ''}`).join(', ');
+  const counts = QUEUE_STATES.map((s) => `${s} ${sample.counts[s]}${sample.countsCapped.includes(s) ? '+' : ''}`).join(
+    ', ',
+  );
   console.log(
     `${f.label.padEnd(34)} ${(f.ok / f.seconds).toFixed(0).padStart(6)} pages/s   p50 ${f.p50.toFixed(1).padStart(6)} ms   ` +
       `p99 ${f.p99.toFixed(1).padStart(6)} ms   ${f.rows} rows   ${f.p99 <= P99_BUDGET_MS ? 'ok' : `OVER ${P99_BUDGET_MS} ms`}`,
@@ -83,7 +228,9 @@ function print(f: Figures, sample: QueuePage): void {
 async function explain(ds: DataSource, label: string, statements: QueueStatement[]): Promise<void> {
   for (const { text: sql, values: params } of statements) {
     const plan = await ds.query<Array<{ 'QUERY PLAN': string }>>(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`, params);
-    console.log(`\n--- EXPLAIN (ANALYZE, BUFFERS): ${label} ---\n${sql.replace(/\s+/g, ' ').trim()}\n${JSON.stringify(params)}`);
+    console.log(
+      `\n--- EXPLAIN (ANALYZE, BUFFERS): ${label} ---\n${sql.replace(/\s+/g, ' ').trim()}\n${JSON.stringify(params)}`,
+    );
     console.log(plan.map((r) => r['QUERY PLAN']).join('\n'));
   }
 }
@@ -161,14 +308,16 @@ async function main(): Promise<void> {
     stopEmbedded = () => embedded.stop();
   }
   const server = new URL(serverUrl);
-  if (!['127.0.0.1', 'localhost', '::1', '[::1]'].includes(server.hostname)) throw new Error(`bench:queue runs on a loopback server only (got ${server.hostname})`);
+  if (!['127.0.0.1', 'localhost', '::1', '[::1]'].includes(server.hostname))
+    throw new Error(`bench:queue runs on a loopback server only (got ${server.hostname})`);
   const adminUrl = new URL(serverUrl);
   adminUrl.pathname = '/postgres';
   const benchUrl = new URL(serverUrl);
   benchUrl.pathname = `/${DB}`;
   const admin = new Client({ connectionString: adminUrl.toString() });
   await admin.connect();
-  const reuse = env.BENCH_REUSE === '1' && (await admin.query(`SELECT 1 FROM pg_database WHERE datname = $1`, [DB])).rowCount;
+  const reuse =
+    env.BENCH_REUSE === '1' && (await admin.query(`SELECT 1 FROM pg_database WHERE datname = $1`, [DB])).rowCount;
   if (!reuse) {
     await admin.query(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`);
     await admin.query(`CREATE DATABASE ${DB}`);
@@ -182,7 +331,9 @@ async function main(): Promise<void> {
     const [{ open }] = await ds.query<Array<{ open: number }>>(
       `SELECT count(*)::int AS open FROM complaint WHERE state IN ('received', 'in_review', 'needs_info', 'escalated', 'counter_notice_review', 'appeal_review')`,
     );
-    console.log(`bench:queue: ${ROWS} complaints (${open} open), ${CONCURRENCY} concurrent, ${ITERATIONS} calls per query, QueueService on ${server.host}/${DB}`);
+    console.log(
+      `bench:queue: ${ROWS} complaints (${open} open), ${CONCURRENCY} concurrent, ${ITERATIONS} calls per query, QueueService on ${server.host}/${DB}`,
+    );
 
     const queue = new QueueService(ds);
 
@@ -194,7 +345,9 @@ async function main(): Promise<void> {
       cursor = page.nextCursor;
       if (!cursor) throw new Error(`the queue ended after ${i + 1} pages`);
     }
-    console.log(`walked ${WALK} pages of 25 in ${(performance.now() - tw).toFixed(0)} ms (${((performance.now() - tw) / WALK).toFixed(1)} ms a page, one connection)`);
+    console.log(
+      `walked ${WALK} pages of 25 in ${(performance.now() - tw).toFixed(0)} ms (${((performance.now() - tw) / WALK).toFixed(1)} ms a page, one connection)`,
+    );
 
     const [{ name }] = await ds.query<Array<{ name: string }>>(
       `SELECT complainant ->> 'name' AS name FROM complaint
@@ -219,7 +372,9 @@ async function main(): Promise<void> {
       const f = await drive(label, () => queue.list(filters));
       results.push([f, sample]);
     }
-    console.log(`\n=== ${ROWS} complaints, ${open} open; ${CONCURRENCY} concurrent callers, ${ITERATIONS} calls each query ===`);
+    console.log(
+      `\n=== ${ROWS} complaints, ${open} open; ${CONCURRENCY} concurrent callers, ${ITERATIONS} calls each query ===`,
+    );
     for (const [f, counts] of results) print(f, counts);
   } finally {
     if (ds.isInitialized) await ds.destroy();
