@@ -12,7 +12,7 @@ import type { QueueFilters, QueuePage } from './queue.service';
 /**
  * GET /staff/queue renders templates/views/staff/queue.hbs in the shared layout with:
  *
- *   title, currentPath     as every page
+ *   title, currentPath     as every page; staff (the signed-in user) for the staff_nav partial
  *   form                   the raw inputs, kept on a 422: { states: string[], legalBasis, assignee, overdue, q, limit }
  *   basisOptions           [{ value, selected }] for the legal-basis select
  *   assigneeOptions        [{ value, selected }]: '', me (signed in only), nobody, someone
@@ -84,6 +84,7 @@ export class QueueController {
     res.status(status).render('staff/queue', {
       title: translate(isLocale(res.locals.locale) ? res.locals.locale : 'zh-CN', 'queue.title'),
       currentPath: '/staff/queue',
+      staff: v.user ?? null,
       form,
       basisOptions: LEGAL_BASES.map((b) => ({ value: b, selected: form.legalBasis === b })),
       assigneeOptions: ['', ...(v.user ? ['me'] : []), 'nobody', 'someone'].map((a) => ({
