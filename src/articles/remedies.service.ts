@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import type { Remedy } from '../complaints/complaint-item.entity';
+import { WebhookOutbox } from './webhook.service';
 
 export interface RemedyAction {
   remedy: Remedy;
@@ -22,10 +23,13 @@ export interface RemedyEvent {
  * Makes upheld remedies take effect on the public site, inside the decision's transaction:
  * remove_article hides the page (it then answers 451 naming the case), remove_image replaces
  * the image with a notice, add_correction shows a dated note, edit_passage and add_attribution
- * become tasks for the newsroom. Returns what changed, for the CMS webhook.
+ * become tasks for the newsroom. Each visible change is also queued for the publisher's CMS
+ * (signed webhook), in the same transaction.
  */
 @Injectable()
 export class RemediesService {
+  constructor(private readonly webhooks: WebhookOutbox) {}
+
   async apply(tx: EntityManager, complaintId: string, reference: string, actions: RemedyAction[]): Promise<RemedyEvent[]> {
     const events: RemedyEvent[] = [];
     for (const a of actions) {
@@ -60,6 +64,10 @@ export class RemediesService {
           throw new Error(`unknown remedy ${String(never)}`);
         }
       }
+    }
+    for (const e of events) {
+      const [a] = await tx.query<Array<{ slug: string; url: string }>>(`SELECT slug, url FROM article WHERE id = $1`, [e.articleId]);
+      await this.webhooks.enqueue(tx, e.event, { complaint: reference, article: { id: e.articleId, slug: a?.slug, url: a?.url }, ...(e.imageId ? { image: { id: e.imageId } } : {}) });
     }
     return events;
   }
