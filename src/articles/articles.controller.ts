@@ -7,9 +7,25 @@ import type { Locale } from '../complaints/legal-basis';
 import { APP_CONFIG } from '../config/config';
 import type { AppConfig } from '../config/config';
 import { ArticlesService } from './articles.service';
+import { Public } from '../auth/auth.decorators';
 
-/** The publisher's demo site: article list, article pages, images. */
+/** Renders a view; a template error rejects, so it reaches the exception filter like any other. */
+function render(res: Response, view: string, data: Record<string, unknown>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    res.render(view, data, (err: Error | null, html: string) => {
+      if (err) return reject(err);
+      res.send(html);
+      resolve();
+    });
+  });
+}
+
+/** HTTP 451 Unavailable For Legal Reasons (RFC 7725). */
+const UNAVAILABLE_FOR_LEGAL_REASONS = 451;
+
+/** The publisher's demo site: article list, article pages, images. Open to anyone. */
 @ApiExcludeController()
+@Public()
 @Controller()
 export class ArticlesController {
   constructor(
@@ -38,12 +54,29 @@ export class ArticlesController {
     };
   }
 
+  /**
+   * An article page. A removed article (remedy remove_article) answers 451 with a notice that
+   * names the case, never its text; removed images become a notice naming theirs; correction
+   * notes in force are shown above the body.
+   */
   @Get('articles/:slug')
-  @Render('article')
-  async show(@Param('slug') slug: string, @Req() req: Request) {
+  async show(@Param('slug') slug: string, @Req() req: Request, @Res() res: Response): Promise<void> {
     const a = await this.articles.findBySlug(slug);
-    const related = (await this.articles.listPublished(8)).filter((r) => r.slug !== a.slug).slice(0, 6);
-    return {
+    const refs = await this.articles.references([a.removedById, ...(a.images ?? []).map((i) => i.removedById)]);
+    if (a.status === 'removed') {
+      const reference = (a.removedById && refs.get(a.removedById)) || null;
+      this.blocked(res);
+      // Not the title either: in a reputation or privacy case the title may be what was unlawful.
+      await render(res, 'gone', {
+        title: translate(res.locals.locale as Locale, 'gone.title'),
+        currentPath: req.path,
+        contactEmail: this.config.contactEmail,
+        reference,
+      });
+      return;
+    }
+    const [related, corrections] = await Promise.all([this.articles.listPublished(8), this.articles.corrections(a.id)]);
+    await render(res, 'article', {
       title: a.title,
       currentPath: req.path,
       contactEmail: this.config.contactEmail,
@@ -53,21 +86,46 @@ export class ArticlesController {
         slug: a.slug,
         title: a.title,
         url: a.url,
-        publishedAt: a.publishedAt,
+        publishedAt: a.publishedAt.toISOString(),
         ownerName: a.ownerName,
         paragraphs: a.body.split('\n'),
-        images: (a.images ?? []).map((i) => ({ id: i.id, url: this.articles.imageUrl(i.id), caption: i.caption, removed: i.status === 'removed' })),
+        corrections: corrections.map((c) => ({ body: c.body, createdAt: c.createdAt.toISOString() })),
+        images: (a.images ?? []).map((i) => ({
+          id: i.id,
+          url: this.articles.imageUrl(i.id),
+          caption: i.caption,
+          removed: i.status === 'removed',
+          removedReference: i.status === 'removed' && i.removedById ? (refs.get(i.removedById) ?? null) : null,
+        })),
       },
-      related: related.map((r) => ({ slug: r.slug, title: r.title })),
-    };
+      related: related
+        .filter((r) => r.slug !== a.slug)
+        .slice(0, 6)
+        .map((r) => ({ slug: r.slug, title: r.title })),
+    });
   }
 
   @Get('media/images/:id')
   async image(@Param('id') id: string, @Res() res: Response): Promise<void> {
     const img = await this.articles.imageData(id);
+    if (img.status === 'removed') {
+      // No bytes, and nothing a cache could keep serving.
+      this.blocked(res);
+      res
+        .type('text/plain; charset=utf-8')
+        .send(`451 Unavailable For Legal Reasons${img.reference ? ` (case ${img.reference})` : ''}\n`);
+      return;
+    }
     res.setHeader('Content-Type', img.contentType);
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Cache-Control', 'public, max-age=300');
     res.send(img.data);
+  }
+
+  /** RFC 7725: status 451 and a Link to whoever implements the block (the publisher, us). */
+  private blocked(res: Response): void {
+    res.status(UNAVAILABLE_FOR_LEGAL_REASONS);
+    res.setHeader('Link', `<${this.config.publicBaseUrl}/>; rel="blocked-by"`);
+    res.setHeader('Cache-Control', 'no-store');
   }
 }

@@ -4,7 +4,6 @@ import { DataSource, Repository } from 'typeorm';
 import { NotFoundError } from '../common/domain-error';
 import { APP_CONFIG } from '../config/config';
 import type { AppConfig } from '../config/config';
-import { ArticleImage } from './article-image.entity';
 import { Article } from './article.entity';
 import { loadDemoCatalogue } from './demo/demo-catalogue';
 
@@ -21,6 +20,16 @@ export interface ArticleRef {
 
 const REF_TTL_MS = 30_000;
 
+/** A dated correction note shown above an article's body (remedy add_correction). */
+export interface PublicCorrection {
+  body: string;
+  createdAt: Date;
+}
+
+/** What the public site needs to serve one image: its bytes, or why it may not. */
+export type ImageAnswer =
+  { status: 'visible'; contentType: string; data: Buffer } | { status: 'removed'; reference: string | null };
+
 @Injectable()
 export class ArticlesService {
   private readonly refCache = new Map<string, { at: number; ref: ArticleRef | null }>();
@@ -29,7 +38,6 @@ export class ArticlesService {
   constructor(
     private readonly db: DataSource,
     @InjectRepository(Article) private readonly articles: Repository<Article>,
-    @InjectRepository(ArticleImage) private readonly images: Repository<ArticleImage>,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -62,11 +70,53 @@ export class ArticlesService {
     return article;
   }
 
-  async imageData(id: string): Promise<{ contentType: string; data: Buffer; status: string }> {
-    if (!/^[0-9a-f-]{36}$/i.test(id)) throw new NotFoundError('No such image');
-    const row = await this.images.findOne({ where: { id }, select: { id: true, contentType: true, data: true, status: true } });
-    if (!row?.data) throw new NotFoundError('No such image');
-    return { contentType: row.contentType, data: row.data, status: row.status };
+  /**
+   * An image's bytes, unless it (or the whole article it belongs to) was removed by a remedy:
+   * then the case reference instead, and the bytes are never read.
+   */
+  async imageData(id: string): Promise<ImageAnswer> {
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id))
+      throw new NotFoundError('No such image');
+    const [row] = await this.db.query<
+      Array<{ content_type: string; data: Buffer | null; removed: boolean; reference: string | null }>
+    >(
+      `SELECT i.content_type,
+              CASE WHEN i.status = 'visible' AND a.status = 'published' THEN i.data END AS data,
+              (i.status = 'removed' OR a.status = 'removed') AS removed,
+              coalesce(ci.reference, ca.reference) AS reference
+         FROM article_image i
+         JOIN article a ON a.id = i.article_id
+         LEFT JOIN complaint ci ON ci.id = i.removed_by AND i.status = 'removed'
+         LEFT JOIN complaint ca ON ca.id = a.removed_by AND a.status = 'removed'
+        WHERE i.id = $1`,
+      [id],
+    );
+    if (!row) throw new NotFoundError('No such image');
+    if (row.removed) return { status: 'removed', reference: row.reference };
+    if (!row.data) throw new NotFoundError('No such image');
+    return { status: 'visible', contentType: row.content_type, data: row.data };
+  }
+
+  /** Case references by complaint id, for the removed_by columns (ids without a complaint are left out). */
+  async references(complaintIds: Array<string | null | undefined>): Promise<Map<string, string>> {
+    const ids = [...new Set(complaintIds.filter((x): x is string => Boolean(x)))];
+    if (ids.length === 0) return new Map();
+    const rows = await this.db.query<Array<{ id: string; reference: string }>>(
+      `SELECT id, reference FROM complaint WHERE id = ANY($1::uuid[])`,
+      [ids],
+    );
+    return new Map(rows.map((r) => [r.id, r.reference]));
+  }
+
+  /** The article's correction notes in force (not withdrawn), oldest first. */
+  async corrections(articleId: string): Promise<PublicCorrection[]> {
+    const rows = await this.db.query<Array<{ body: string; created_at: Date }>>(
+      `SELECT body, created_at FROM article_correction
+        WHERE article_id = $1 AND withdrawn_at IS NULL
+        ORDER BY created_at, id`,
+      [articleId],
+    );
+    return rows.map((r) => ({ body: r.body, createdAt: r.created_at }));
   }
 
   /**
@@ -85,7 +135,17 @@ export class ArticlesService {
     } catch {
       slug = null;
     }
-    const rows = await this.db.query<Array<{ id: string; slug: string; url: string; title: string; owner_name: string; owner_email: string; images: ArticleRef['images'] }>>(
+    const rows = await this.db.query<
+      Array<{
+        id: string;
+        slug: string;
+        url: string;
+        title: string;
+        owner_name: string;
+        owner_email: string;
+        images: ArticleRef['images'];
+      }>
+    >(
       `SELECT a.id, a.slug, a.url, a.title, a.owner_name, a.owner_email,
               coalesce(json_agg(json_build_object('id', i.id, 'position', i.position) ORDER BY i.position)
                        FILTER (WHERE i.id IS NOT NULL), '[]') AS images
@@ -95,7 +155,17 @@ export class ArticlesService {
       [key, slug],
     );
     const r = rows[0];
-    const ref = r ? { id: r.id, slug: r.slug, url: r.url, title: r.title, ownerName: r.owner_name, ownerEmail: r.owner_email, images: r.images } : null;
+    const ref = r
+      ? {
+          id: r.id,
+          slug: r.slug,
+          url: r.url,
+          title: r.title,
+          ownerName: r.owner_name,
+          ownerEmail: r.owner_email,
+          images: r.images,
+        }
+      : null;
     if (this.refCache.size > 5000) this.refCache.clear();
     this.refCache.set(key, { at: Date.now(), ref });
     return ref;

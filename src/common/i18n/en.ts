@@ -550,4 +550,18 @@ export const EN: Messages = {
   'replies.error.legalBasis': 'Unknown legal basis.',
   'replies.error.locale': 'Choose a language.',
   'replies.error.body': 'Write the text (at most 10,000 characters).',
+  'article.correction': 'Correction',
+  'article.corrections': 'Corrections to this article',
+  'article.imageRemovedCase': 'This image has been removed following a complaint (case {ref}).',
+  'gone.title': 'Unavailable for legal reasons',
+  'gone.heading': 'This article is unavailable for legal reasons',
+  'gone.lead': 'We took this article down after receiving a complaint about it and reviewing it as the law requires.',
+  'gone.case': 'Case reference',
+  'gone.free': 'Complaints are handled free of charge. Nobody is ever asked to pay for content to be removed.',
+  'gone.ownerTitle': 'If you wrote or supplied this article',
+  'gone.owner':
+    'We have emailed you a notice with the reasons and a private link, where you can contest the decision (with a counter-notice or an appeal) or fix the article.',
+  'gone.ownerContact': 'If the notice did not reach you, write to us quoting the case reference:',
+  'gone.home': 'Back to the home page',
+  'gone.report': 'Report a problem',
 };

@@ -524,4 +524,18 @@ export const ZH_CN: Messages = {
   'replies.error.legalBasis': '未知的投诉类型。',
   'replies.error.locale': '请选择语言。',
   'replies.error.body': '请填写正文（最多 10000 个字符）。',
+  'article.correction': '更正',
+  'article.corrections': '本文的更正说明',
+  'article.imageRemovedCase': '此图片已根据投诉处理结果撤下（案件编号 {ref}）。',
+  'gone.title': '因法律原因无法访问',
+  'gone.heading': '该文章因法律原因无法访问',
+  'gone.lead': '我们收到了针对这篇文章的投诉，经依法审查后已将其撤下。',
+  'gone.case': '案件编号',
+  'gone.free': '投诉的受理与处理均免费进行，我们从不因删除内容向任何人收费。',
+  'gone.ownerTitle': '如果您是这篇文章的作者或内容提供方',
+  'gone.owner':
+    '我们已通过电子邮件向您发送处理通知，说明理由并附有专属链接。您可以通过该链接提出异议（提交不侵权声明或申诉），或修改稿件。',
+  'gone.ownerContact': '如未收到通知，请来信并注明案件编号：',
+  'gone.home': '返回首页',
+  'gone.report': '投诉与举报',
 };
