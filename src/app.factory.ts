@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { AppModule } from './app.module';
 import { DemoSeedService } from './articles/demo-seed.service';
+import { SESSION_PATHS, StaffSessions } from './auth/staff-sessions';
 import { AllExceptionsFilter } from './common/http-exception.filter';
 import { configureViews } from './common/views';
 import { AppConfig } from './config/config';
@@ -43,6 +44,8 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   app.use(json({ limit: '1mb' }));
   app.use(urlencoded({ extended: true, limit: '1mb' }));
   app.use(cookieParser());
+  // Staff sessions (cookie nd_staff, rows in staff_session) exist only where staff work; the public site never loads one.
+  app.use(SESSION_PATHS, ...app.get(StaffSessions).middleware());
   app.useStaticAssets(join(PROJECT_ROOT, 'templates', 'public'), { prefix: '/assets/', maxAge: '1h' });
   configureViews(app);
   // Every page (the error page too) knows the contact address and its own path (language switch).

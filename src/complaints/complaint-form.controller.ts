@@ -4,6 +4,7 @@ import type { Request, Response } from 'express';
 import multer from 'multer';
 import { randomUUID } from 'node:crypto';
 import { ArticlesService } from '../articles/articles.service';
+import { Public } from '../auth/auth.decorators';
 import { createCsrf } from '../common/csrf';
 import { FieldError, ValidationError } from '../common/domain-error';
 import { translate } from '../common/i18n';
@@ -23,8 +24,9 @@ import { UPLOAD_FIELDS, UPLOAD_OPTIONS } from './upload-limits';
 const upload = multer(UPLOAD_OPTIONS).fields(UPLOAD_FIELDS);
 const answerUpload = multer(UPLOAD_OPTIONS).fields([{ name: 'evidence', maxCount: MAX_EVIDENCE_FILES }]);
 
-/** The public complaint form, its confirmation page and the complainant's tracking page. */
+/** The public complaint form, its confirmation page and the complainant's tracking page. Open to anyone. */
 @ApiExcludeController()
+@Public()
 @Controller()
 export class ComplaintFormController {
   private readonly csrf;

@@ -2,6 +2,7 @@ import { Body, Controller, Get, Headers, HttpCode, Param, Post, Req, Res, Upload
 import { FileFieldsInterceptor } from '@nestjs/platform-express';
 import { ApiBody, ApiConsumes, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+import { Public } from '../auth/auth.decorators';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { AnswerService } from './answer.service';
 import { ComplaintIntakeService } from './complaint-intake.service';
@@ -26,6 +27,7 @@ export class ComplaintsApiController {
     private readonly answers: AnswerService,
   ) {}
 
+  @Public()
   @Post('complaints')
   @HttpCode(201)
   @UseGuards(IntakeRateLimitGuard)
@@ -56,6 +58,7 @@ export class ComplaintsApiController {
     return { reference: result.reference, state: result.state, trackingUrl: result.trackingUrl, ...(result.duplicateOf ? { duplicateOf: result.duplicateOf } : {}) };
   }
 
+  @Public()
   @Post('track/:token/answer')
   @HttpCode(200)
   @UseGuards(IntakeRateLimitGuard)
@@ -68,6 +71,7 @@ export class ComplaintsApiController {
     return { reference: result.reference, state: result.state };
   }
 
+  @Public()
   @Get('track/:token')
   @ApiOperation({ summary: "The complainant's view of a case, by the private tracking token" })
   @ApiOkResponse({ description: '{ reference, state, legalBasis, receivedAt, items, timeline }' })

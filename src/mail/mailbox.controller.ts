@@ -4,15 +4,17 @@ import { InjectRepository } from '@nestjs/typeorm';
 import type { Request, Response } from 'express';
 import { simpleParser } from 'mailparser';
 import { Repository } from 'typeorm';
+import { Roles } from '../auth/auth.decorators';
 import { NotFoundError } from '../common/domain-error';
 import { MailboxMessage } from './mailbox-message.entity';
 
 /**
  * The local mailbox: what the in-process SMTP server received (zero-config mode).
- * TODO(auth): open in demo mode for now; a later issue puts these pages behind staff login,
- * since they show complainants' personal data and tracking links.
+ * Staff only (moderators and admins, signed in): it shows complainants' personal data and
+ * their private tracking links.
  */
 @ApiExcludeController()
+@Roles('moderator', 'admin')
 @Controller('mailbox')
 export class MailboxController {
   constructor(@InjectRepository(MailboxMessage) private readonly messages: Repository<MailboxMessage>) {}

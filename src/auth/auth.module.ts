@@ -1,0 +1,19 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { RateLimitService } from '../common/rate-limit.service';
+import { StaffAuthController } from './staff-auth.controller';
+import { StaffAuthGuard } from './staff-auth.guard';
+import { StaffSessions } from './staff-sessions';
+import { StaffUsersService } from './staff-users.service';
+
+/**
+ * Staff accounts, sign-in, sessions and the global deny-by-default guard (APP_GUARD): every route
+ * needs @Public() or a signed-in staff member (see StaffAuthGuard). app.factory mounts
+ * StaffSessions' middleware on /staff, /api/v1 and /mailbox.
+ */
+@Module({
+  controllers: [StaffAuthController],
+  providers: [StaffUsersService, StaffSessions, RateLimitService, { provide: APP_GUARD, useClass: StaffAuthGuard }],
+  exports: [StaffUsersService, StaffSessions],
+})
+export class AuthModule {}
