@@ -4,6 +4,7 @@ import { RateLimitService } from '../common/rate-limit.service';
 import { StaffAuthController } from './staff-auth.controller';
 import { StaffAuthGuard } from './staff-auth.guard';
 import { StaffSessions } from './staff-sessions';
+import { StaffUsersApiController, StaffUsersController } from './staff-users.controller';
 import { StaffUsersService } from './staff-users.service';
 
 /**
@@ -12,7 +13,7 @@ import { StaffUsersService } from './staff-users.service';
  * StaffSessions' middleware on /staff, /api/v1 and /mailbox.
  */
 @Module({
-  controllers: [StaffAuthController],
+  controllers: [StaffAuthController, StaffUsersController, StaffUsersApiController],
   providers: [StaffUsersService, StaffSessions, RateLimitService, { provide: APP_GUARD, useClass: StaffAuthGuard }],
   exports: [StaffUsersService, StaffSessions],
 })
