@@ -47,7 +47,8 @@ interface PageError {
 
 const EMPTY_FORM: TypedForm = { kind: null, reason: '', missing: '', message: '', note: '', remedies: [] };
 
-const first = (v: unknown): string => (typeof v === 'string' ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : '');
+const first = (v: unknown): string =>
+  typeof v === 'string' ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : '';
 
 /**
  * The case page: GET /staff/complaints/:reference renders templates/views/staff/case.hbs with
@@ -67,14 +68,26 @@ export class CaseController {
   ) {}
 
   @Get(':reference')
-  async page(@Param('reference') reference: string, @Query('done') done: unknown, @CurrentUser() user: StaffPrincipal, @Res() res: Response): Promise<void> {
+  async page(
+    @Param('reference') reference: string,
+    @Query('done') done: unknown,
+    @CurrentUser() user: StaffPrincipal,
+    @Res() res: Response,
+  ): Promise<void> {
     const view = await this.cases.view(reference, user);
     const doneKind = first(done);
-    await this.render(res, 200, view, user, { done: [...KINDS, 'note', 'transition'].includes(doneKind) ? doneKind : null });
+    await this.render(res, 200, view, user, {
+      done: [...KINDS, 'note', 'transition'].includes(doneKind) ? doneKind : null,
+    });
   }
 
   @Post(':reference/transitions')
-  async transition(@Param('reference') reference: string, @Body() body: unknown, @CurrentUser() user: StaffPrincipal, @Res() res: Response): Promise<void> {
+  async transition(
+    @Param('reference') reference: string,
+    @Body() body: unknown,
+    @CurrentUser() user: StaffPrincipal,
+    @Res() res: Response,
+  ): Promise<void> {
     const { raw, form } = mapTransitionForm(body);
     try {
       const dto = await validateBody(TransitionDto, raw);
@@ -88,12 +101,22 @@ export class CaseController {
   }
 
   @Post(':reference/notes')
-  async note(@Param('reference') reference: string, @Body() body: unknown, @CurrentUser() user: StaffPrincipal, @Res() res: Response): Promise<void> {
+  async note(
+    @Param('reference') reference: string,
+    @Body() body: unknown,
+    @CurrentUser() user: StaffPrincipal,
+    @Res() res: Response,
+  ): Promise<void> {
     const text = first((body as Record<string, unknown> | undefined)?.body).trim();
     if (!text || text.length > 10000) {
       const view = await this.cases.view(reference, user);
       const locale = localeOf(res);
-      const error: PageError = { status: 422, lines: [translate(locale, text ? 'case.error.noteTooLong' : 'case.error.note')], detail: null, fields: ['note'] };
+      const error: PageError = {
+        status: 422,
+        lines: [translate(locale, text ? 'case.error.noteTooLong' : 'case.error.note')],
+        detail: null,
+        fields: ['note'],
+      };
       return this.render(res, 422, view, user, { form: { ...EMPTY_FORM, kind: 'note', note: text }, error });
     }
     await this.cases.addNote(reference, user, text);
@@ -130,7 +153,12 @@ export class CaseController {
   private pageError(err: unknown, res: Response, form: TypedForm): PageError {
     const locale = localeOf(res);
     if (err instanceof ValidationError) {
-      return { status: 422, lines: firstPerBase(err.fields).map((f) => fieldLine(locale, f)), detail: null, fields: err.fields.map((f) => f.field.split('.')[0]) };
+      return {
+        status: 422,
+        lines: firstPerBase(err.fields).map((f) => fieldLine(locale, f)),
+        detail: null,
+        fields: err.fields.map((f) => f.field.split('.')[0]),
+      };
     }
     if (err instanceof ConflictError || (err instanceof DomainError && err.code === ErrorCode.ILLEGAL_TRANSITION)) {
       const key = err.code === ErrorCode.CONFLICT ? 'case.error.conflict' : 'case.error.illegal';
@@ -138,7 +166,12 @@ export class CaseController {
     }
     if (err instanceof DomainError && err.code === ErrorCode.FORBIDDEN) {
       const wholeArticle = form.kind === 'uphold' && form.remedies.some((r) => r.remedy === 'remove_article');
-      return { status: 403, lines: [translate(locale, wholeArticle ? 'case.error.needsEscalation' : 'case.error.forbidden')], detail: err.message, fields: [] };
+      return {
+        status: 403,
+        lines: [translate(locale, wholeArticle ? 'case.error.needsEscalation' : 'case.error.forbidden')],
+        detail: err.message,
+        fields: [],
+      };
     }
     throw err;
   }
@@ -206,7 +239,12 @@ export class CaseController {
         bodyChanged: s.body !== s.live.body,
         imageRows: s.images.map((img) => {
           const live = s.live.images.find((l) => l.id === img.id);
-          return { ...img, shaShort: img.sha256.slice(0, 12), liveStatus: live?.status ?? 'missing', changed: !live || live.status !== img.status || live.sha256 !== img.sha256 };
+          return {
+            ...img,
+            shaShort: img.sha256.slice(0, 12),
+            liveStatus: live?.status ?? 'missing',
+            changed: !live || live.status !== img.status || live.sha256 !== img.sha256,
+          };
         }),
       })),
       proposedRemedies: (view.proposedRemedies ?? []).map((r) => {
@@ -215,7 +253,10 @@ export class CaseController {
       }),
       timeline: [...view.timeline].reverse().map((e) => timelineRow(locale, e)),
       mail: view.mail,
-      responses: view.responses.map((r) => ({ ...r, files: r.fileIds.map((id) => files.find((f) => f.id === id)).filter(Boolean) })),
+      responses: view.responses.map((r) => ({
+        ...r,
+        files: r.fileIds.map((id) => files.find((f) => f.id === id)).filter(Boolean),
+      })),
       notes: view.notes,
       noteText: form.kind === 'note' ? form.note : '',
     });
@@ -252,7 +293,11 @@ export function mapTransitionForm(body: unknown): { raw: Record<string, unknown>
   };
   const raw: Record<string, unknown> = { to: first(b.to), version: first(b.version) };
   if (form.reason.trim()) raw.reason = form.reason.trim();
-  if (b.missing !== undefined) raw.missing = form.missing.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  if (b.missing !== undefined)
+    raw.missing = form.missing
+      .split(/\r?\n/)
+      .map((l) => l.trim())
+      .filter(Boolean);
   if (form.message.trim()) raw.message = form.message.trim();
   if (form.note.trim()) raw.note = form.note.trim();
   if (kind === 'uphold' || kind === 'escalate' || entries.length) raw.remedies = remedies;
@@ -263,11 +308,22 @@ export function mapTransitionForm(body: unknown): { raw: Record<string, unknown>
 function remedyRows(view: CaseView, kind: 'uphold' | 'escalate', form: TypedForm) {
   return view.items.map((i) => {
     const typed = form.remedies[i.position] ?? { remedy: '', text: '' };
-    const options = REMEDIES.filter((r: Remedy) => (r !== 'remove_image' || i.kind === 'image') && (r !== 'remove_article' || kind === 'escalate')).map((r) => ({
+    const options = REMEDIES.filter(
+      (r: Remedy) => (r !== 'remove_image' || i.kind === 'image') && (r !== 'remove_article' || kind === 'escalate'),
+    ).map((r) => ({
       value: r,
       selected: typed.remedy === r,
     }));
-    return { position: i.position, number: i.position + 1, kind: i.kind, articleTitle: i.articleTitle, detail: i.detail, options, text: typed.text, id: `${kind}-remedy-${i.position}` };
+    return {
+      position: i.position,
+      number: i.position + 1,
+      kind: i.kind,
+      articleTitle: i.articleTitle,
+      detail: i.detail,
+      options,
+      text: typed.text,
+      id: `${kind}-remedy-${i.position}`,
+    };
   });
 }
 
@@ -289,8 +345,10 @@ function timelineRow(locale: Locale, e: CaseView['timeline'][number]) {
     action: e.action,
     label: label === key ? e.action : label,
     actor: e.actorName ?? translate(locale, `case.actor.${e.actorType}`),
-    from: stateLabel(p.from),
-    to: stateLabel(p.to),
+    from: e.action === 'complaint.transition' ? stateLabel(p.from) : null,
+    to: e.action === 'complaint.transition' ? stateLabel(p.to) : null,
+    mailTo: e.action.startsWith('mail.') ? str(p.to) : null,
+    error: str(p.error),
     reason: str(p.reason),
     missing: Array.isArray(p.missing) ? (p.missing as unknown[]).map(String) : [],
     template: str(p.template),
@@ -323,7 +381,10 @@ function formatSize(n: number): string {
 /** RFC 6266 / 5987: an ASCII fallback and the exact UTF-8 name. */
 export function contentDisposition(name: string): string {
   const ascii = name.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_') || 'file';
-  const encoded = encodeURIComponent(name).replace(/['()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);
+  const encoded = encodeURIComponent(name).replace(
+    /['()*]/g,
+    (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
 }
 

@@ -10,7 +10,8 @@ import type { Locale } from '../complaints/legal-basis';
 import { ReplyTemplatesService } from './reply-templates.service';
 import type { ReplyTemplateView } from './reply-templates.service';
 
-const first = (v: unknown): string => (typeof v === 'string' ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : '');
+const first = (v: unknown): string =>
+  typeof v === 'string' ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : '';
 const DONE = ['created', 'updated', 'deleted'];
 
 interface Typed {
@@ -52,7 +53,12 @@ export class ReplyTemplatesController {
 
   @Post(':id')
   @Roles('admin')
-  async update(@Param('id') id: string, @Body() body: unknown, @CurrentUser() user: StaffPrincipal, @Res() res: Response): Promise<void> {
+  async update(
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @CurrentUser() user: StaffPrincipal,
+    @Res() res: Response,
+  ): Promise<void> {
     requireAdmin(user);
     await this.save(res, user, id, body, (input) => this.replies.update(id, input, user).then(() => 'updated'));
   }
@@ -65,9 +71,21 @@ export class ReplyTemplatesController {
     res.redirect(303, '/staff/reply-templates?done=deleted');
   }
 
-  private async save(res: Response, user: StaffPrincipal, target: string, body: unknown, op: (input: ReturnType<ReplyTemplatesService['parse']>) => Promise<string>): Promise<void> {
+  private async save(
+    res: Response,
+    user: StaffPrincipal,
+    target: string,
+    body: unknown,
+    op: (input: ReturnType<ReplyTemplatesService['parse']>) => Promise<string>,
+  ): Promise<void> {
     const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
-    const typed: Typed = { target, name: first(b.name), legalBasis: first(b.legalBasis), locale: first(b.locale), body: first(b.body) };
+    const typed: Typed = {
+      target,
+      name: first(b.name),
+      legalBasis: first(b.legalBasis),
+      locale: first(b.locale),
+      body: first(b.body),
+    };
     try {
       const done = await op(this.replies.parse(b));
       res.redirect(303, `/staff/reply-templates?done=${done}`);
@@ -77,13 +95,20 @@ export class ReplyTemplatesController {
     }
   }
 
-  private async render(res: Response, status: number, user: StaffPrincipal, opts: { done?: string | null; typed?: Typed; errors?: string[] }): Promise<void> {
+  private async render(
+    res: Response,
+    status: number,
+    user: StaffPrincipal,
+    opts: { done?: string | null; typed?: Typed; errors?: string[] },
+  ): Promise<void> {
     const locale: Locale = isLocale(res.locals.locale) ? res.locals.locale : 'zh-CN';
     const list = await this.replies.list();
     const typed = opts.typed;
     const formFor = (target: string, t?: ReplyTemplateView) => {
       const mine = typed?.target === target;
-      const v = mine ? typed : { name: t?.name ?? '', legalBasis: t?.legalBasis ?? '', locale: t?.locale ?? locale, body: t?.body ?? '' };
+      const v = mine
+        ? typed
+        : { name: t?.name ?? '', legalBasis: t?.legalBasis ?? '', locale: t?.locale ?? locale, body: t?.body ?? '' };
       const errs = mine ? (opts.errors ?? []) : [];
       return {
         target,
@@ -126,11 +151,15 @@ export class ReplyTemplatesApiController {
   @ApiOperation({ summary: 'Reply templates for a legal basis (and the general ones) in a language' })
   @ApiQuery({ name: 'legalBasis', required: false, enum: LEGAL_BASES })
   @ApiQuery({ name: 'locale', required: false, enum: LOCALES })
-  async list(@Query('legalBasis') legalBasis: unknown, @Query('locale') locale: unknown): Promise<{ items: ReplyTemplateView[] }> {
+  async list(
+    @Query('legalBasis') legalBasis: unknown,
+    @Query('locale') locale: unknown,
+  ): Promise<{ items: ReplyTemplateView[] }> {
     const basis = first(legalBasis);
     const loc = first(locale);
     const errors = [];
-    if (basis && !(LEGAL_BASES as readonly string[]).includes(basis)) errors.push({ field: 'legalBasis', rule: 'invalid', message: 'unknown legal basis' });
+    if (basis && !(LEGAL_BASES as readonly string[]).includes(basis))
+      errors.push({ field: 'legalBasis', rule: 'invalid', message: 'unknown legal basis' });
     if (loc && !isLocale(loc)) errors.push({ field: 'locale', rule: 'invalid', message: 'zh-CN or en' });
     if (errors.length) throw new ValidationError(errors);
     return { items: await this.replies.list({ legalBasis: basis || null, locale: loc || null }) };

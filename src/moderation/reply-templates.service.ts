@@ -30,10 +30,30 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A few starting texts; seedDefaults() is deliberately called from nowhere (admins write their own). */
 const DEFAULTS: ReplyTemplateInput[] = [
-  { name: '补充权属证明', legalBasis: 'cn-copyright', locale: 'zh-CN', body: '请提供您对该作品享有著作权的初步证明材料，例如作品原件、首次发表记录或登记证书。' },
-  { name: '驳回：未构成侵权', legalBasis: null, locale: 'zh-CN', body: '经审核，现有材料不足以证明相关内容侵犯了您的合法权益，我们决定不予处理。如您有新的证据，可在六个月内提出申诉。' },
-  { name: 'Proof of ownership', legalBasis: 'us-dmca', locale: 'en', body: 'Please send preliminary evidence that you own the rights in the work, such as the original file or a registration certificate.' },
-  { name: 'Rejected: no infringement shown', legalBasis: null, locale: 'en', body: 'Having reviewed your notice and evidence, we found no infringement of your rights and will take no action. You may appeal within six months.' },
+  {
+    name: '补充权属证明',
+    legalBasis: 'cn-copyright',
+    locale: 'zh-CN',
+    body: '请提供您对该作品享有著作权的初步证明材料，例如作品原件、首次发表记录或登记证书。',
+  },
+  {
+    name: '驳回：未构成侵权',
+    legalBasis: null,
+    locale: 'zh-CN',
+    body: '经审核，现有材料不足以证明相关内容侵犯了您的合法权益，我们决定不予处理。如您有新的证据，可在六个月内提出申诉。',
+  },
+  {
+    name: 'Proof of ownership',
+    legalBasis: 'us-dmca',
+    locale: 'en',
+    body: 'Please send preliminary evidence that you own the rights in the work, such as the original file or a registration certificate.',
+  },
+  {
+    name: 'Rejected: no infringement shown',
+    legalBasis: null,
+    locale: 'en',
+    body: 'Having reviewed your notice and evidence, we found no infringement of your rights and will take no action. You may appeal within six months.',
+  },
 ];
 
 /** Reply texts moderators insert into reasons and messages; kept by admins, every change audited. */
@@ -99,7 +119,14 @@ export class ReplyTemplatesService {
         `INSERT INTO reply_template (name, legal_basis, locale, body, updated_by) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
         [input.name, input.legalBasis, input.locale, input.body, actor.id],
       );
-      await this.audit.append(tx, { actorType: actor.role, actorId: actor.id, action: 'reply_template.created', subjectType: 'reply_template', subjectId: row.id, payload: { ...input } });
+      await this.audit.append(tx, {
+        actorType: actor.role,
+        actorId: actor.id,
+        action: 'reply_template.created',
+        subjectType: 'reply_template',
+        subjectId: row.id,
+        payload: { ...input },
+      });
       return row.id;
     });
   }
@@ -113,17 +140,34 @@ export class ReplyTemplatesService {
       );
       const updated = (Array.isArray(rows[0]) ? rows[0] : rows) as Array<{ id: string }>;
       if (!updated.length) throw new NotFoundError('No such reply template');
-      await this.audit.append(tx, { actorType: actor.role, actorId: actor.id, action: 'reply_template.updated', subjectType: 'reply_template', subjectId: id, payload: { ...input } });
+      await this.audit.append(tx, {
+        actorType: actor.role,
+        actorId: actor.id,
+        action: 'reply_template.updated',
+        subjectType: 'reply_template',
+        subjectId: id,
+        payload: { ...input },
+      });
     });
   }
 
   async remove(id: string, actor: StaffPrincipal): Promise<void> {
     if (!UUID.test(id)) throw new NotFoundError('No such reply template');
     await this.db.transaction(async (tx) => {
-      const rows = await tx.query<Array<{ id: string; name: string }>>(`DELETE FROM reply_template WHERE id = $1 RETURNING id, name`, [id]);
+      const rows = await tx.query<Array<{ id: string; name: string }>>(
+        `DELETE FROM reply_template WHERE id = $1 RETURNING id, name`,
+        [id],
+      );
       const deleted = (Array.isArray(rows[0]) ? rows[0] : rows) as Array<{ id: string; name: string }>;
       if (!deleted.length) throw new NotFoundError('No such reply template');
-      await this.audit.append(tx, { actorType: actor.role, actorId: actor.id, action: 'reply_template.deleted', subjectType: 'reply_template', subjectId: id, payload: { name: deleted[0].name } });
+      await this.audit.append(tx, {
+        actorType: actor.role,
+        actorId: actor.id,
+        action: 'reply_template.deleted',
+        subjectType: 'reply_template',
+        subjectId: id,
+        payload: { name: deleted[0].name },
+      });
     });
   }
 
