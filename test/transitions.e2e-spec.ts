@@ -11,7 +11,7 @@ interface Staff {
 /** A staff member with a personal API token (only its SHA-256 is stored, as the app does). */
 async function staff(db: DataSource, role: 'moderator' | 'admin', name: string): Promise<Staff> {
   const token = `nd_${randomBytes(32).toString('base64url')}`;
-  const email = `${name}-${Date.now()}-${randomBytes(3).toString('hex')}@desk.example.test`;
+  const email = `${name.toLowerCase().replace(/\W+/g, '-')}-${Date.now()}-${randomBytes(3).toString('hex')}@desk.example.test`;
   const [row] = await db.query<Array<{ id: string }>>(
     `INSERT INTO staff_user (email, display_name, role, status, api_token_hash) VALUES ($1, $2, $3, 'active', $4) RETURNING id`,
     [email, name, role, createHash('sha256').update(token).digest('hex')],

@@ -118,7 +118,8 @@ export class ArticlesController {
     }
     res.setHeader('Content-Type', img.contentType);
     res.setHeader('X-Content-Type-Options', 'nosniff');
-    res.setHeader('Cache-Control', 'public, max-age=300');
+    // Revalidated on every view, so an image removed by a decision disappears from caches at once.
+    res.setHeader('Cache-Control', 'public, no-cache');
     res.send(img.data);
   }
 
