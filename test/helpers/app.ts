@@ -48,6 +48,7 @@ export async function startTestApp(env: Record<string, string> = {}, sinkOptions
     MAIL_FROM: 'Notice Desk <desk@news.example.test>',
     UPLOAD_DIR: uploadDir,
     INTAKE_RATE_LIMIT: '0',
+    LOGIN_RATE_LIMIT: '0',
     MAIL_POLL_MS: '100',
     MAIL_RETRY_BASE_MS: '100',
     AUDIT_SEAL_MS: '200',
