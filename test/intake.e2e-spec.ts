@@ -75,7 +75,7 @@ describe('complaint intake (API, real PostgreSQL and SMTP)', () => {
 
     it.each(cases)('%s: 201, rows, audit event, receipt and desk notice', async (basis, make, withEvidence) => {
       const body = make();
-      const res = withEvidence ? await postMultipart(body, [{ field: 'evidence', name: 'proof.png', data: png, type: 'image/png' }, { field: 'evidence', name: 'proof.pdf', data: pdf }]) : await post(body);
+      const res = withEvidence ? await postMultipart(body, [{ field: 'evidence', name: '权属证明.png', data: png, type: 'image/png' }, { field: 'evidence', name: 'proof.pdf', data: pdf }]) : await post(body);
       expect(res.status).toBe(201);
       const out = (await res.json()) as { reference: string; state: string; trackingUrl: string };
       expect(out.state).toBe('received');
@@ -87,9 +87,10 @@ describe('complaint intake (API, real PostgreSQL and SMTP)', () => {
       const events = await db.query<Array<{ payload: { legalBasis: string; files: Array<{ sha256: string }> } }>>(`SELECT action, payload FROM audit_event WHERE subject_id = $1 AND action = 'complaint.received'`, [row.id]);
       expect(events).toHaveLength(1);
       expect(events[0].payload.legalBasis).toBe(basis);
-      const files = await db.query<Array<{ sha256: string; content_type: string; storage_key: string }>>(`SELECT sha256, content_type, storage_key FROM evidence_file WHERE complaint_id = $1 ORDER BY content_type`, [row.id]);
+      const files = await db.query<Array<{ sha256: string; content_type: string; storage_key: string; original_name: string }>>(`SELECT sha256, content_type, storage_key, original_name FROM evidence_file WHERE complaint_id = $1 ORDER BY content_type`, [row.id]);
       if (withEvidence) {
         expect(files.map((f) => f.content_type)).toEqual(['application/pdf', 'image/png']);
+        expect(files[1].original_name).toBe('权属证明.png');
         expect(files[1].sha256).toBe(createHash('sha256').update(png).digest('hex'));
         expect(filesUnder(t.uploadDir).some((p) => p.endsWith(files[1].storage_key))).toBe(true);
         expect(events[0].payload.files.map((f) => f.sha256).sort()).toEqual(files.map((f) => f.sha256).sort());

@@ -58,7 +58,8 @@ export const COMPLAINT_TRANSITIONS: Record<ComplaintState, readonly Edge[]> = {
   in_review: [
     { to: 'received', roles: STAFF }, // release
     { to: 'needs_info', roles: STAFF },
-    { to: 'escalated', roles: ['moderator'] },
+    // Whoever escalates, an admin other than them decides (a whole-article removal needs two people).
+    { to: 'escalated', roles: STAFF },
     { to: 'actioned', roles: STAFF },
     { to: 'rejected', roles: STAFF },
     OPEN_WITHDRAW,

@@ -202,7 +202,7 @@ export class ComplaintsService {
       if (!reason && !(from === 'escalated' && c.proposed_remedies)) requireReason();
       // A whole-article removal needs a second person: a moderator escalates, an admin approves.
       if (from === 'in_review' && remedies.some((r) => r.remedy === 'remove_article')) {
-        throw new DomainError(ErrorCode.FORBIDDEN, 'Removing a whole article needs an admin’s approval: escalate the case with the proposed remedies');
+        throw new DomainError(ErrorCode.FORBIDDEN, 'Removing a whole article needs a second person: escalate the case with the proposed remedies for another admin to approve');
       }
       input.remedies = remedies;
       return { decided_by: actor.id, decision_reason: reason ?? null, due_at: null, proposed_remedies: from === 'escalated' ? JSON.stringify(remedies) : null };

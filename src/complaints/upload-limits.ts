@@ -6,6 +6,8 @@ import { MAX_EVIDENCE_FILES, MAX_FILE_BYTES } from './complaint-validation';
 /** Uploads stay in memory until checked; nothing touches the disk before validation. */
 export const UPLOAD_OPTIONS: Options & MulterOptions = {
   storage: memoryStorage(),
+  // Browsers send UTF-8 file names (e.g. 肖像权证明.png) without a charset parameter.
+  defParamCharset: 'utf8',
   limits: { fileSize: MAX_FILE_BYTES, files: MAX_EVIDENCE_FILES + 1, fields: 200, fieldSize: 64 * 1024, parts: 220 },
 };
 
