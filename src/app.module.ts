@@ -10,6 +10,7 @@ import { dataSourceOptions } from './database/data-source';
 import { HealthController } from './health/health.controller';
 import { MailModule } from './mail/mail.module';
 import { CasesModule } from './moderation/cases.module';
+import { ModerationModule } from './moderation/moderation.module';
 
 @Module({})
 export class AppModule {
@@ -26,6 +27,7 @@ export class AppModule {
         ArticlesModule,
         ComplaintsModule,
         CasesModule,
+        ModerationModule,
       ],
       controllers: [HealthController],
     };
