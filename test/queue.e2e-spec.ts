@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import { startTestApp, TestApp } from './helpers/app';
+import { apiToken } from './helpers/staff';
 
 const OPEN = ['received', 'in_review', 'needs_info', 'escalated', 'counter_notice_review', 'appeal_review'];
 const OPEN_SQL = `state IN (${OPEN.map((s) => `'${s}'`).join(', ')})`;
@@ -35,8 +36,10 @@ describe('review queue (API and page, real PostgreSQL)', () => {
   let alice: string;
   let bob: string;
 
+  // Alice (a moderator) signs the requests with her personal API token.
+  let token = '';
   const get = (path: string, headers: Record<string, string> = {}) =>
-    fetch(`${t.baseUrl}${path}`, { headers, redirect: 'manual' });
+    fetch(`${t.baseUrl}${path}`, { headers: { authorization: `Bearer ${token}`, ...headers }, redirect: 'manual' });
   const api = async (query: Record<string, string> = {}): Promise<Page> => {
     const res = await get(`/api/v1/queue?${new URLSearchParams(query).toString()}`);
     expect(res.status).toBe(200);
@@ -70,6 +73,7 @@ describe('review queue (API and page, real PostgreSQL)', () => {
       `INSERT INTO staff_user (email, display_name, role) VALUES ($1, 'Alice 审核', 'moderator'), ($2, 'Bob', 'admin') RETURNING id`,
       [`alice-${tag}@desk.test`, `bob-${tag}@desk.test`],
     );
+    token = await apiToken(db, `alice-${tag}@desk.test`);
     const rows: Array<Record<string, unknown>> = [];
     // 24 open cases: four per open state, three legal bases, due in pairs (ties broken by id),
     // with microseconds (the cursor must keep them), some in 2100 (not overdue), two undated.
@@ -213,9 +217,13 @@ describe('review queue (API and page, real PostgreSQL)', () => {
     expect((await api({ q: TAG, overdue: 'false' })).items).toHaveLength(24);
   });
 
-  it('assignee=me needs a signed-in staff member', async () => {
-    const res = await get('/api/v1/queue?assignee=me');
-    expect(res.status).toBe(401);
+  it('assignee=me lists the caller’s own cases; the queue needs a signed-in staff member', async () => {
+    const page = await api({ assignee: 'me', limit: '100' });
+    expect(page.items.length).toBeGreaterThan(0);
+    expect(page.items.every((i) => i.assignee?.id === alice)).toBe(true);
+    expect(page.items.map((i) => i.reference)).toEqual(await oracle(`assignee_id = '${alice}'`));
+    const anonymous = await fetch(`${t.baseUrl}/api/v1/queue?assignee=me`);
+    expect(anonymous.status).toBe(401);
   });
 
   it('searches reference, complainant name and email, and article title, case-insensitively', async () => {
