@@ -160,9 +160,7 @@ export class Intake1764000000000 implements MigrationInterface {
         sent_at timestamptz,
         created_at timestamptz NOT NULL DEFAULT now()
       )`);
-    await q.query(
-      `CREATE INDEX mail_job_due_idx ON mail_job (next_attempt_at) WHERE state IN ('pending', 'sending')`,
-    );
+    await q.query(`CREATE INDEX mail_job_due_idx ON mail_job (next_attempt_at) WHERE state IN ('pending', 'sending')`);
     await q.query(`CREATE INDEX mail_job_complaint_idx ON mail_job (complaint_id)`);
 
     // What the in-process SMTP server received (only used when SMTP_URL is unset).

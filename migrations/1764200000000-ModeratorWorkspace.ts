@@ -26,7 +26,9 @@ export class ModeratorWorkspace1764200000000 implements MigrationInterface {
         updated_at timestamptz NOT NULL DEFAULT now()
       )`);
     await q.query(`CREATE UNIQUE INDEX staff_user_email_key ON staff_user (lower(email))`);
-    await q.query(`CREATE UNIQUE INDEX staff_user_api_token_key ON staff_user (api_token_hash) WHERE api_token_hash IS NOT NULL`);
+    await q.query(
+      `CREATE UNIQUE INDEX staff_user_api_token_key ON staff_user (api_token_hash) WHERE api_token_hash IS NOT NULL`,
+    );
     // connect-pg-simple's schema, plus the user id as a column so disabling a user can end
     // every session of theirs with one indexed DELETE.
     await q.query(`
@@ -52,7 +54,9 @@ export class ModeratorWorkspace1764200000000 implements MigrationInterface {
     await q.query(`UPDATE complaint c SET due_at = c.received_at + interval '24 hours',
       article_title = coalesce((SELECT a.title FROM complaint_item i JOIN article a ON a.id = i.article_id
                                 WHERE i.complaint_id = c.id ORDER BY i.position LIMIT 1), '')`);
-    await q.query(`CREATE UNIQUE INDEX complaint_owner_token_key ON complaint (owner_token_hash) WHERE owner_token_hash IS NOT NULL`);
+    await q.query(
+      `CREATE UNIQUE INDEX complaint_owner_token_key ON complaint (owner_token_hash) WHERE owner_token_hash IS NOT NULL`,
+    );
     // The queue: open cases by due time (keyset on (due_at, id)), per assignee, and text search.
     await q.query(`CREATE INDEX complaint_queue_idx ON complaint (due_at, id)
       WHERE state IN ('received', 'in_review', 'needs_info', 'escalated', 'counter_notice_review', 'appeal_review')`);
@@ -150,7 +154,9 @@ export class ModeratorWorkspace1764200000000 implements MigrationInterface {
         sent_at timestamptz,
         created_at timestamptz NOT NULL DEFAULT now()
       )`);
-    await q.query(`CREATE INDEX webhook_job_due_idx ON webhook_job (next_attempt_at) WHERE state IN ('pending', 'sending')`);
+    await q.query(
+      `CREATE INDEX webhook_job_due_idx ON webhook_job (next_attempt_at) WHERE state IN ('pending', 'sending')`,
+    );
   }
 
   public async down(q: QueryRunner): Promise<void> {
@@ -165,7 +171,9 @@ export class ModeratorWorkspace1764200000000 implements MigrationInterface {
     await q.query(`DROP TABLE article_snapshot`);
     await q.query(`DELETE FROM evidence_file WHERE purpose = 'response'`);
     await q.query(`ALTER TABLE evidence_file DROP CONSTRAINT evidence_file_purpose_check`);
-    await q.query(`ALTER TABLE evidence_file ADD CONSTRAINT evidence_file_purpose_check CHECK (purpose IN ('evidence', 'authorisation'))`);
+    await q.query(
+      `ALTER TABLE evidence_file ADD CONSTRAINT evidence_file_purpose_check CHECK (purpose IN ('evidence', 'authorisation'))`,
+    );
     await q.query(`ALTER TABLE complaint_item DROP COLUMN remedy_applied_at, DROP COLUMN remedy`);
     await q.query(`DROP INDEX complaint_search_idx`);
     await q.query(`DROP INDEX complaint_state_idx`);

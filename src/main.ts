@@ -21,7 +21,8 @@ async function main(): Promise<void> {
   await app.listen(runtime.config.port, runtime.config.host);
   const logger = new Logger('NoticeDesk');
   logger.log(`Notice Desk is up at ${runtime.config.publicBaseUrl}`);
-  if (!config.smtpUrl) logger.log(`No SMTP_URL: mail goes to the local mailbox at ${runtime.config.publicBaseUrl}/mailbox`);
+  if (!config.smtpUrl)
+    logger.log(`No SMTP_URL: mail goes to the local mailbox at ${runtime.config.publicBaseUrl}/mailbox`);
   const stop = async () => {
     await app.close();
     await runtime.stop();

@@ -46,14 +46,21 @@ const args = ['--runInBand', ...process.argv.slice(2)];
 const child = spawn(process.execPath, [join(root, 'node_modules', 'jest', 'bin', 'jest.js'), ...args], {
   stdio: 'inherit',
   cwd: root,
-  env: { ...process.env, TEST_DATABASE_URL: testUrl.toString(), TEST_SERVER_URL: serverUrl, TEST_RUN_ID: String(process.pid) },
+  env: {
+    ...process.env,
+    TEST_DATABASE_URL: testUrl.toString(),
+    TEST_SERVER_URL: serverUrl,
+    TEST_RUN_ID: String(process.pid),
+  },
 });
 const code = await new Promise((resolve) => child.on('exit', (c, sig) => resolve(c ?? (sig ? 1 : 0))));
 const cleanup = new pg.Client({ connectionString: serverUrl });
 await cleanup.connect();
 await cleanup.query(`DROP DATABASE IF EXISTS ${TEST_DB} WITH (FORCE)`);
 // Scratch databases made by specs (createScratchDatabase) are named after the run too.
-const { rows } = await cleanup.query(`SELECT datname FROM pg_database WHERE datname LIKE $1`, [`nd\\_scratch\\_${process.pid}\\_%`]);
+const { rows } = await cleanup.query(`SELECT datname FROM pg_database WHERE datname LIKE $1`, [
+  `nd\\_scratch\\_${process.pid}\\_%`,
+]);
 for (const r of rows) await cleanup.query(`DROP DATABASE IF EXISTS ${r.datname} WITH (FORCE)`);
 await cleanup.end();
 await stopEmbedded();

@@ -29,14 +29,26 @@ describe('moderation transitions over HTTP (real PostgreSQL and SMTP)', () => {
   const api = (who: Staff | null, method: string, path: string, body?: unknown) =>
     fetch(`${t.baseUrl}${path}`, {
       method,
-      headers: { ...(who ? { authorization: `Bearer ${who.token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
+      headers: {
+        ...(who ? { authorization: `Bearer ${who.token}` } : {}),
+        ...(body ? { 'content-type': 'application/json' } : {}),
+      },
       body: body ? JSON.stringify(body) : undefined,
     });
-  const move = (who: Staff, ref: string, body: Record<string, unknown>) => api(who, 'POST', `/api/v1/complaints/${ref}/transitions`, body);
-  const view = async (who: Staff, ref: string) => (await (await api(who, 'GET', `/api/v1/complaints/${ref}`)).json()) as { state: string; version: number; assignee: { id: string } | null; items: Array<{ remedy: string | null }> };
+  const move = (who: Staff, ref: string, body: Record<string, unknown>) =>
+    api(who, 'POST', `/api/v1/complaints/${ref}/transitions`, body);
+  const view = async (who: Staff, ref: string) =>
+    (await (await api(who, 'GET', `/api/v1/complaints/${ref}`)).json()) as {
+      state: string;
+      version: number;
+      assignee: { id: string } | null;
+      items: Array<{ remedy: string | null }>;
+    };
 
   /** Files a complaint as a member of the public; returns its reference and tracking link. */
-  async function file(over: Record<string, unknown> = {}): Promise<{ reference: string; trackingUrl: string; email: string }> {
+  async function file(
+    over: Record<string, unknown> = {},
+  ): Promise<{ reference: string; trackingUrl: string; email: string }> {
     const email = `c${n++}-${Date.now()}@example.test`;
     const res = await api(null, 'POST', '/api/v1/complaints', {
       legalBasis: 'eu-dsa',
@@ -54,8 +66,15 @@ describe('moderation transitions over HTTP (real PostgreSQL and SMTP)', () => {
   beforeAll(async () => {
     t = await startTestApp();
     db = t.app.get(DataSource);
-    [mod1, mod2, admin1, admin2] = await Promise.all([staff(db, 'moderator', 'Mod One'), staff(db, 'moderator', 'Mod Two'), staff(db, 'admin', 'Admin One'), staff(db, 'admin', 'Admin Two')]);
-    const list = (await (await api(null, 'GET', '/api/v1/articles?limit=200')).json()) as { items: Array<{ slug: string; url: string; images: Array<{ id: string; url: string }> }> };
+    [mod1, mod2, admin1, admin2] = await Promise.all([
+      staff(db, 'moderator', 'Mod One'),
+      staff(db, 'moderator', 'Mod Two'),
+      staff(db, 'admin', 'Admin One'),
+      staff(db, 'admin', 'Admin Two'),
+    ]);
+    const list = (await (await api(null, 'GET', '/api/v1/articles?limit=200')).json()) as {
+      items: Array<{ slug: string; url: string; images: Array<{ id: string; url: string }> }>;
+    };
     forum = list.items.find((a) => a.slug === 'shanghai-sister-cities-forum') as typeof forum;
   });
 
@@ -81,18 +100,25 @@ describe('moderation transitions over HTTP (real PostgreSQL and SMTP)', () => {
 
   it('refuses an illegal transition with 409 ILLEGAL_TRANSITION and leaves no trace', async () => {
     const { reference } = await file();
-    const before = await db.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM audit_event WHERE action = 'complaint.transition'`);
+    const before = await db.query<Array<{ n: number }>>(
+      `SELECT count(*)::int AS n FROM audit_event WHERE action = 'complaint.transition'`,
+    );
     const res = await move(mod1, reference, { to: 'restored', version: 1 });
     expect(res.status).toBe(409);
     expect(await res.json()).toMatchObject({ code: 'ILLEGAL_TRANSITION' });
-    const after = await db.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM audit_event WHERE action = 'complaint.transition'`);
+    const after = await db.query<Array<{ n: number }>>(
+      `SELECT count(*)::int AS n FROM audit_event WHERE action = 'complaint.transition'`,
+    );
     expect(after[0].n).toBe(before[0].n);
     expect((await view(mod1, reference)).version).toBe(1);
   });
 
   it('two moderators claiming at the same moment: exactly one wins, the other gets 409, one audit event', async () => {
     const { reference } = await file();
-    const results = await Promise.all([move(mod1, reference, { to: 'in_review', version: 1 }), move(mod2, reference, { to: 'in_review', version: 1 })]);
+    const results = await Promise.all([
+      move(mod1, reference, { to: 'in_review', version: 1 }),
+      move(mod2, reference, { to: 'in_review', version: 1 }),
+    ]);
     expect(results.map((r) => r.status).sort()).toEqual([200, 409]);
     const events = await db.query<Array<{ n: number }>>(
       `SELECT count(*)::int AS n FROM audit_event e JOIN complaint c ON c.id::text = e.subject_id WHERE c.reference = $1 AND e.action = 'complaint.transition'`,
@@ -128,18 +154,33 @@ describe('moderation transitions over HTTP (real PostgreSQL and SMTP)', () => {
     const noMissing = await move(mod1, reference, { to: 'needs_info', version: 2 });
     expect(noMissing.status).toBe(422);
     expect(((await noMissing.json()) as { details: Array<{ field: string }> }).details[0].field).toBe('missing');
-    const ask = await move(mod1, reference, { to: 'needs_info', version: 2, missing: ['原始照片文件', '拍摄时间与地点'], message: '请补充原始文件。' });
+    const ask = await move(mod1, reference, {
+      to: 'needs_info',
+      version: 2,
+      missing: ['原始照片文件', '拍摄时间与地点'],
+      message: '请补充原始文件。',
+    });
     expect(await ask.json()).toEqual({ state: 'needs_info', version: 3 });
-    const mail = await t.sink.waitFor((m) => m.subject?.includes(reference) === true && t.sink.to(email).includes(m) && (m.text ?? '').includes('原始照片文件'));
+    const mail = await t.sink.waitFor(
+      (m) =>
+        m.subject?.includes(reference) === true &&
+        t.sink.to(email).includes(m) &&
+        (m.text ?? '').includes('原始照片文件'),
+    );
     expect(mail.subject).toMatch(/[\u4e00-\u9fff]/);
     expect(mail.text).toContain(trackingUrl);
 
     const token = trackingUrl.split('/').pop() as string;
-    const view1 = (await (await api(null, 'GET', `/api/v1/track/${token}`)).json()) as { state: string; infoRequest: { missing: string[] } };
+    const view1 = (await (await api(null, 'GET', `/api/v1/track/${token}`)).json()) as {
+      state: string;
+      infoRequest: { missing: string[] };
+    };
     expect(view1).toMatchObject({ state: 'needs_info', infoRequest: { missing: ['原始照片文件', '拍摄时间与地点'] } });
     const empty = await api(null, 'POST', `/api/v1/track/${token}/answer`, { answer: '  ' });
     expect(empty.status).toBe(422);
-    const answered = await api(null, 'POST', `/api/v1/track/${token}/answer`, { answer: '原始文件已上传，拍摄于 2024 年 9 月。' });
+    const answered = await api(null, 'POST', `/api/v1/track/${token}/answer`, {
+      answer: '原始文件已上传，拍摄于 2024 年 9 月。',
+    });
     expect(answered.status).toBe(200);
     expect(await answered.json()).toEqual({ reference, state: 'in_review' });
     const after = await view(mod1, reference);
@@ -155,9 +196,18 @@ describe('moderation transitions over HTTP (real PostgreSQL and SMTP)', () => {
     await move(mod1, reference, { to: 'in_review', version: 1 });
     const bare = await move(mod1, reference, { to: 'rejected', version: 2 });
     expect(bare.status).toBe(422);
-    const ok = await move(mod1, reference, { to: 'rejected', version: 2, reason: 'The image is a press photo licensed to us.' });
+    const ok = await move(mod1, reference, {
+      to: 'rejected',
+      version: 2,
+      reason: 'The image is a press photo licensed to us.',
+    });
     expect(await ok.json()).toEqual({ state: 'rejected', version: 3 });
-    const mail = await t.sink.waitFor((m) => m.subject?.includes(reference) === true && t.sink.to(email).includes(m) && (m.text ?? '').includes('licensed to us'));
+    const mail = await t.sink.waitFor(
+      (m) =>
+        m.subject?.includes(reference) === true &&
+        t.sink.to(email).includes(m) &&
+        (m.text ?? '').includes('licensed to us'),
+    );
     expect(mail.subject).not.toMatch(/[\u4e00-\u9fff]/);
   });
 
@@ -166,25 +216,51 @@ describe('moderation transitions over HTTP (real PostgreSQL and SMTP)', () => {
     await move(mod1, reference, { to: 'in_review', version: 1 });
     const noRemedy = await move(mod1, reference, { to: 'actioned', version: 2, reason: 'Upheld.' });
     expect(noRemedy.status).toBe(422);
-    const ok = await move(mod1, reference, { to: 'actioned', version: 2, reason: 'The photograph is the complainant’s.', remedies: [{ item: 0, remedy: 'remove_image' }] });
+    const ok = await move(mod1, reference, {
+      to: 'actioned',
+      version: 2,
+      reason: 'The photograph is the complainant’s.',
+      remedies: [{ item: 0, remedy: 'remove_image' }],
+    });
     expect(await ok.json()).toEqual({ state: 'actioned', version: 3 });
     expect((await view(mod1, reference)).items[0].remedy).toBe('remove_image');
     const img = await fetch(`${t.baseUrl}${forum.images[1].url}`);
     expect([404, 451]).toContain(img.status);
-    const [status] = await db.query<Array<{ status: string }>>(`SELECT status FROM article_image WHERE id = $1`, [forum.images[1].id]);
+    const [status] = await db.query<Array<{ status: string }>>(`SELECT status FROM article_image WHERE id = $1`, [
+      forum.images[1].id,
+    ]);
     expect(status.status).toBe('removed');
-    await t.sink.waitFor((m) => m.subject?.includes(reference) === true && t.sink.to(email).includes(m) && (m.text ?? '').includes('complainant’s'));
-    const owner = await t.sink.waitFor((m) => m.subject?.includes(reference) === true && t.sink.to('newsroom@demo-news.example').includes(m));
+    await t.sink.waitFor(
+      (m) =>
+        m.subject?.includes(reference) === true &&
+        t.sink.to(email).includes(m) &&
+        (m.text ?? '').includes('complainant’s'),
+    );
+    const owner = await t.sink.waitFor(
+      (m) => m.subject?.includes(reference) === true && t.sink.to('newsroom@demo-news.example').includes(m),
+    );
     expect(owner.text).toMatch(/\/respond\/[A-Za-z0-9_-]{43}/);
     expect(owner.text).not.toContain(email);
   });
 
   it('a whole-article removal needs a second person: a moderator escalates, another admin approves, the page answers 451', async () => {
-    const { reference } = await file({ items: [{ articleUrl: forum.url.replace('shanghai-sister-cities-forum', 'news-12'), kind: 'article' }] });
+    const { reference } = await file({
+      items: [{ articleUrl: forum.url.replace('shanghai-sister-cities-forum', 'news-12'), kind: 'article' }],
+    });
     await move(mod1, reference, { to: 'in_review', version: 1 });
-    const alone = await move(mod1, reference, { to: 'actioned', version: 2, reason: 'x', remedies: [{ item: 0, remedy: 'remove_article' }] });
+    const alone = await move(mod1, reference, {
+      to: 'actioned',
+      version: 2,
+      reason: 'x',
+      remedies: [{ item: 0, remedy: 'remove_article' }],
+    });
     expect(alone.status).toBe(403);
-    const esc = await move(mod1, reference, { to: 'escalated', version: 2, reason: 'Defamatory throughout; propose removal.', remedies: [{ item: 0, remedy: 'remove_article' }] });
+    const esc = await move(mod1, reference, {
+      to: 'escalated',
+      version: 2,
+      reason: 'Defamatory throughout; propose removal.',
+      remedies: [{ item: 0, remedy: 'remove_article' }],
+    });
     expect(await esc.json()).toEqual({ state: 'escalated', version: 3 });
     expect((await move(mod2, reference, { to: 'actioned', version: 3 })).status).toBe(403);
     const approve = await move(admin1, reference, { to: 'actioned', version: 3 });
@@ -197,11 +273,25 @@ describe('moderation transitions over HTTP (real PostgreSQL and SMTP)', () => {
   it('an admin sends an escalation back with reasons; the moderator then decides a lesser remedy alone', async () => {
     const { reference } = await file();
     await move(mod2, reference, { to: 'in_review', version: 1 });
-    await move(mod2, reference, { to: 'escalated', version: 2, reason: 'Propose removal of the article.', remedies: [{ item: 0, remedy: 'remove_image' }] });
+    await move(mod2, reference, {
+      to: 'escalated',
+      version: 2,
+      reason: 'Propose removal of the article.',
+      remedies: [{ item: 0, remedy: 'remove_image' }],
+    });
     expect((await move(admin2, reference, { to: 'in_review', version: 3 })).status).toBe(422);
-    const back = await move(admin2, reference, { to: 'in_review', version: 3, reason: 'Removing the image is enough; decide it yourself.' });
+    const back = await move(admin2, reference, {
+      to: 'in_review',
+      version: 3,
+      reason: 'Removing the image is enough; decide it yourself.',
+    });
     expect(await back.json()).toEqual({ state: 'in_review', version: 4 });
-    const decide = await move(mod2, reference, { to: 'actioned', version: 4, reason: 'Image removed.', remedies: [{ item: 0, remedy: 'add_correction', text: 'An image was removed following a complaint.' }] });
+    const decide = await move(mod2, reference, {
+      to: 'actioned',
+      version: 4,
+      reason: 'Image removed.',
+      remedies: [{ item: 0, remedy: 'add_correction', text: 'An image was removed following a complaint.' }],
+    });
     expect(await decide.json()).toEqual({ state: 'actioned', version: 5 });
     const [corr] = await db.query<Array<{ body: string }>>(
       `SELECT k.body FROM article_correction k JOIN complaint c ON c.id = k.complaint_id WHERE c.reference = $1`,
@@ -213,7 +303,9 @@ describe('moderation transitions over HTTP (real PostgreSQL and SMTP)', () => {
   it('refuses staff routes to callers without a role', async () => {
     const { reference } = await file();
     expect((await api(null, 'GET', `/api/v1/complaints/${reference}`)).status).toBe(401);
-    expect((await api(null, 'POST', `/api/v1/complaints/${reference}/transitions`, { to: 'in_review', version: 1 })).status).toBe(401);
+    expect(
+      (await api(null, 'POST', `/api/v1/complaints/${reference}/transitions`, { to: 'in_review', version: 1 })).status,
+    ).toBe(401);
     expect((await api({ ...admin1, token: 'nd_wrong' }, 'GET', `/api/v1/complaints/${reference}`)).status).toBe(401);
   });
 });

@@ -60,7 +60,12 @@ export class ArticlesService {
   }
 
   async listAll(limit: number, offset: number): Promise<Article[]> {
-    return this.articles.find({ order: { publishedAt: 'DESC' }, take: limit, skip: offset, relations: { images: true } });
+    return this.articles.find({
+      order: { publishedAt: 'DESC' },
+      take: limit,
+      skip: offset,
+      relations: { images: true },
+    });
   }
 
   async findBySlug(slug: string): Promise<Article> {

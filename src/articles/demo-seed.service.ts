@@ -30,11 +30,21 @@ export class DemoSeedService {
         const [{ id }] = await tx.query<Array<{ id: string }>>(
           `INSERT INTO article (slug, url, title, body, published_at, owner_name, owner_email)
            VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-          [a.slug, `${this.config.publicBaseUrl}/articles/${a.slug}`, a.title, a.paragraphs.join('\n'), a.publishedAt, a.ownerName, a.ownerEmail],
+          [
+            a.slug,
+            `${this.config.publicBaseUrl}/articles/${a.slug}`,
+            a.title,
+            a.paragraphs.join('\n'),
+            a.publishedAt,
+            a.ownerName,
+            a.ownerEmail,
+          ],
         );
         for (const [position, caption] of a.imageCaptions.entries()) {
           // Eight pictures shipped in the repo (made by demo/demo-image.ts), used in turn.
-          const data = readFileSync(join(PROJECT_ROOT, 'src/articles/demo/images', `demo-${((imageSeed++ - 1) % 8) + 1}.png`));
+          const data = readFileSync(
+            join(PROJECT_ROOT, 'src/articles/demo/images', `demo-${((imageSeed++ - 1) % 8) + 1}.png`),
+          );
           await tx.query(
             `INSERT INTO article_image (article_id, position, caption, content_type, data, sha256)
              VALUES ($1, $2, $3, 'image/png', $4, $5)`,

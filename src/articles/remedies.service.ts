@@ -30,22 +30,37 @@ export interface RemedyEvent {
 export class RemediesService {
   constructor(private readonly webhooks: WebhookOutbox) {}
 
-  async apply(tx: EntityManager, complaintId: string, reference: string, actions: RemedyAction[]): Promise<RemedyEvent[]> {
+  async apply(
+    tx: EntityManager,
+    complaintId: string,
+    reference: string,
+    actions: RemedyAction[],
+  ): Promise<RemedyEvent[]> {
     const events: RemedyEvent[] = [];
     for (const a of actions) {
       switch (a.remedy) {
         case 'remove_article':
-          await tx.query(`UPDATE article SET status = 'removed', removed_by = $2, updated_at = now() WHERE id = $1`, [a.articleId, complaintId]);
+          await tx.query(`UPDATE article SET status = 'removed', removed_by = $2, updated_at = now() WHERE id = $1`, [
+            a.articleId,
+            complaintId,
+          ]);
           events.push({ event: 'article.hidden', articleId: a.articleId });
           break;
         case 'remove_image':
           if (a.imageId) {
-            await tx.query(`UPDATE article_image SET status = 'removed', removed_by = $2 WHERE id = $1`, [a.imageId, complaintId]);
+            await tx.query(`UPDATE article_image SET status = 'removed', removed_by = $2 WHERE id = $1`, [
+              a.imageId,
+              complaintId,
+            ]);
             events.push({ event: 'image.hidden', articleId: a.articleId, imageId: a.imageId });
           }
           break;
         case 'add_correction':
-          await tx.query(`INSERT INTO article_correction (article_id, complaint_id, body) VALUES ($1, $2, $3)`, [a.articleId, complaintId, a.text || `Corrected following complaint ${reference}.`]);
+          await tx.query(`INSERT INTO article_correction (article_id, complaint_id, body) VALUES ($1, $2, $3)`, [
+            a.articleId,
+            complaintId,
+            a.text || `Corrected following complaint ${reference}.`,
+          ]);
           events.push({ event: 'article.corrected', articleId: a.articleId });
           break;
         case 'edit_passage':
@@ -66,8 +81,14 @@ export class RemediesService {
       }
     }
     for (const e of events) {
-      const [a] = await tx.query<Array<{ slug: string; url: string }>>(`SELECT slug, url FROM article WHERE id = $1`, [e.articleId]);
-      await this.webhooks.enqueue(tx, e.event, { complaint: reference, article: { id: e.articleId, slug: a?.slug, url: a?.url }, ...(e.imageId ? { image: { id: e.imageId } } : {}) });
+      const [a] = await tx.query<Array<{ slug: string; url: string }>>(`SELECT slug, url FROM article WHERE id = $1`, [
+        e.articleId,
+      ]);
+      await this.webhooks.enqueue(tx, e.event, {
+        complaint: reference,
+        article: { id: e.articleId, slug: a?.slug, url: a?.url },
+        ...(e.imageId ? { image: { id: e.imageId } } : {}),
+      });
     }
     return events;
   }

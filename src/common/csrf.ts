@@ -15,7 +15,8 @@ export function createCsrf(secret = randomBytes(32).toString('hex'), secure = fa
     getSessionIdentifier: (req: Request) => String(req.cookies?.[FORM_COOKIE] ?? ''),
     cookieName: 'nd_csrf',
     cookieOptions: { sameSite: 'lax', secure, httpOnly: true, path: '/' },
-    getCsrfTokenFromRequest: (req: Request) => (req.body as Record<string, unknown> | undefined)?._csrf as string | undefined,
+    getCsrfTokenFromRequest: (req: Request) =>
+      (req.body as Record<string, unknown> | undefined)?._csrf as string | undefined,
   });
 
   return {

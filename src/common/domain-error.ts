@@ -34,7 +34,10 @@ export class DomainError extends Error {
 }
 
 export class ValidationError extends DomainError {
-  constructor(readonly fields: FieldError[], message = 'The request has invalid fields') {
+  constructor(
+    readonly fields: FieldError[],
+    message = 'The request has invalid fields',
+  ) {
     super(ErrorCode.VALIDATION, message, fields);
   }
 }

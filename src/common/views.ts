@@ -13,16 +13,27 @@ import { localeMiddleware } from './locale.middleware';
 export function configureViews(app: NestExpressApplication): void {
   const engine = hbs.create();
   engine.registerPartials(join(PROJECT_ROOT, 'templates', 'partials'));
-  engine.registerHelper('t', function (this: unknown, key: string, options: { data: { root: { locale?: string } }; hash: Record<string, unknown> }) {
-    const locale = options.data.root.locale;
-    return translate(isLocale(locale) ? locale : 'zh-CN', key, options.hash);
-  });
+  engine.registerHelper(
+    't',
+    function (
+      this: unknown,
+      key: string,
+      options: { data: { root: { locale?: string } }; hash: Record<string, unknown> },
+    ) {
+      const locale = options.data.root.locale;
+      return translate(isLocale(locale) ? locale : 'zh-CN', key, options.hash);
+    },
+  );
   engine.registerHelper('eq', (a: unknown, b: unknown) => a === b);
   engine.registerHelper('includes', (list: unknown, value: unknown) => Array.isArray(list) && list.includes(value));
   engine.registerHelper('formatDate', (d: unknown, options: { data: { root: { locale?: string } } }) => {
     if (!d) return '';
     const date = d instanceof Date ? d : new Date(d as string | number);
-    return date.toLocaleString(options.data.root.locale === 'en' ? 'en-GB' : 'zh-CN', { timeZone: 'Asia/Shanghai', dateStyle: 'medium', timeStyle: 'short' });
+    return date.toLocaleString(options.data.root.locale === 'en' ? 'en-GB' : 'zh-CN', {
+      timeZone: 'Asia/Shanghai',
+      dateStyle: 'medium',
+      timeStyle: 'short',
+    });
   });
   app.use(localeMiddleware);
   app.engine('hbs', engine.__express.bind(engine));

@@ -25,14 +25,21 @@ export class AnswerService {
       [hashToken(token)],
     );
     if (!c) throw new NotFoundError('No case for this tracking link');
-    if (c.state !== 'needs_info') throw new DomainError(ErrorCode.ILLEGAL_TRANSITION, 'This case is not waiting for information from you');
+    if (c.state !== 'needs_info')
+      throw new DomainError(ErrorCode.ILLEGAL_TRANSITION, 'This case is not waiting for information from you');
     const { files, errors } = checkFiles(parts.map((p) => ({ ...p, fieldname: 'evidence' })));
     if (errors.length) throw new ValidationError(errors);
-    if (!text.trim() && !files.length) throw new ValidationError([{ field: 'answer', rule: 'required', message: 'write your answer or attach a file' }]);
+    if (!text.trim() && !files.length)
+      throw new ValidationError([{ field: 'answer', rule: 'required', message: 'write your answer or attach a file' }]);
     const stored = await this.storage.write(files);
     try {
       return await this.complaints.transition(
-        { reference: c.reference, to: 'in_review', version: c.version, answer: { text: text.slice(0, 10000), files: stored } },
+        {
+          reference: c.reference,
+          to: 'in_review',
+          version: c.version,
+          answer: { text: text.slice(0, 10000), files: stored },
+        },
         { role: 'complainant', id: null },
       );
     } catch (err) {

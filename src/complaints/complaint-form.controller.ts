@@ -56,7 +56,12 @@ export class ComplaintFormController {
     const body = (req.body ?? {}) as Record<string, unknown>;
     if (uploadError) {
       const code = (uploadError as { code?: string }).code;
-      const rule = code === 'LIMIT_FILE_SIZE' ? 'fileSize' : code === 'LIMIT_FILE_COUNT' || code === 'LIMIT_UNEXPECTED_FILE' ? 'fileCount' : 'invalid';
+      const rule =
+        code === 'LIMIT_FILE_SIZE'
+          ? 'fileSize'
+          : code === 'LIMIT_FILE_COUNT' || code === 'LIMIT_UNEXPECTED_FILE'
+            ? 'fileCount'
+            : 'invalid';
       const status = rule === 'fileSize' ? 413 : 422;
       return this.renderForm(req, res, status, body, [{ field: 'evidence', rule, message: '' }]);
     }
@@ -82,13 +87,19 @@ export class ComplaintFormController {
         email: result.email,
       });
     } catch (err) {
-      if (err instanceof ValidationError) return this.renderForm(req, res, 422, body, err.fields, Boolean(files && Object.keys(files).length));
+      if (err instanceof ValidationError)
+        return this.renderForm(req, res, 422, body, err.fields, Boolean(files && Object.keys(files).length));
       throw err;
     }
   }
 
   @Get('track/:token')
-  async track(@Param('token') token: string, @Query('answered') answered: string | undefined, @Req() req: Request, @Res() res: Response): Promise<void> {
+  async track(
+    @Param('token') token: string,
+    @Query('answered') answered: string | undefined,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
     await this.renderTrack(token, req, res, 200, { done: answered === '1' });
   }
 
@@ -99,21 +110,37 @@ export class ComplaintFormController {
     const uploadError = await new Promise<unknown>((resolve) => answerUpload(req, res, (err: unknown) => resolve(err)));
     const body = (req.body ?? {}) as Record<string, unknown>;
     const text = typeof body.answer === 'string' ? body.answer : '';
-    if (uploadError) return this.renderTrack(token, req, res, 413, { text, error: translate(locale, 'validation.fileSize', { max: MAX_FILE_BYTES / 1024 / 1024 }) });
-    if (!this.csrf.valid(req)) return this.renderTrack(token, req, res, 403, { text, error: translate(locale, 'validation.csrf') });
+    if (uploadError)
+      return this.renderTrack(token, req, res, 413, {
+        text,
+        error: translate(locale, 'validation.fileSize', { max: MAX_FILE_BYTES / 1024 / 1024 }),
+      });
+    if (!this.csrf.valid(req))
+      return this.renderTrack(token, req, res, 403, { text, error: translate(locale, 'validation.csrf') });
     try {
       await this.answers.answer(token, text, partsOf(req.files as Record<string, Express.Multer.File[]> | undefined));
     } catch (err) {
       if (err instanceof ValidationError) {
         const f = err.fields[0];
-        return this.renderTrack(token, req, res, 422, { text, error: translate(locale, `validation.${f.rule}`, { max: f.rule === 'fileCount' ? MAX_EVIDENCE_FILES : MAX_FILE_BYTES / 1024 / 1024 }) });
+        return this.renderTrack(token, req, res, 422, {
+          text,
+          error: translate(locale, `validation.${f.rule}`, {
+            max: f.rule === 'fileCount' ? MAX_EVIDENCE_FILES : MAX_FILE_BYTES / 1024 / 1024,
+          }),
+        });
       }
       throw err;
     }
     res.redirect(303, `/track/${token}?answered=1#answer`);
   }
 
-  private async renderTrack(token: string, req: Request, res: Response, status: number, answer: { done?: boolean; text?: string; error?: string }): Promise<void> {
+  private async renderTrack(
+    token: string,
+    req: Request,
+    res: Response,
+    status: number,
+    answer: { done?: boolean; text?: string; error?: string },
+  ): Promise<void> {
     const locale = res.locals.locale as Locale;
     const view = await this.tracking.find(token, locale);
     res.setHeader('Referrer-Policy', 'no-referrer');
@@ -126,22 +153,42 @@ export class ComplaintFormController {
       complaint: view,
       timeline: view.timeline,
       answer: waiting
-        ? { ...view.infoRequest, action: `/track/${token}/answer`, csrfToken: this.csrf.issue(req, res), text: answer.text ?? '', error: answer.error ?? null }
+        ? {
+            ...view.infoRequest,
+            action: `/track/${token}/answer`,
+            csrfToken: this.csrf.issue(req, res),
+            text: answer.text ?? '',
+            error: answer.error ?? null,
+          }
         : answer.done
           ? { done: true }
           : null,
     });
   }
 
-  private async renderForm(req: Request, res: Response, status: number, values: Record<string, unknown>, fields: FieldError[], hadFiles = false): Promise<void> {
+  private async renderForm(
+    req: Request,
+    res: Response,
+    status: number,
+    values: Record<string, unknown>,
+    fields: FieldError[],
+    hadFiles = false,
+  ): Promise<void> {
     const locale = res.locals.locale as Locale;
     const errors: Record<string, string> = {};
     const errorList: Array<{ field: string; message: string }> = [];
     for (const f of fields) {
-      const vars = { max: f.rule === 'fileSize' ? MAX_FILE_BYTES / 1024 / 1024 : f.rule === 'fileCount' ? MAX_EVIDENCE_FILES : 10 };
+      const vars = {
+        max: f.rule === 'fileSize' ? MAX_FILE_BYTES / 1024 / 1024 : f.rule === 'fileCount' ? MAX_EVIDENCE_FILES : 10,
+      };
       const base = translate(locale, `validation.${f.rule}`, vars);
       // File names make file errors specific ("scan.gif: …"); other messages are ours.
-      const message = f.field === 'evidence' || f.field === 'authorisation' ? (f.message.includes(':') ? `${f.message.split(':')[0]}: ${base}` : base) : base;
+      const message =
+        f.field === 'evidence' || f.field === 'authorisation'
+          ? f.message.includes(':')
+            ? `${f.message.split(':')[0]}: ${base}`
+            : base
+          : base;
       if (!errors[f.field]) errors[f.field] = message;
       errorList.push({ field: f.field, message });
     }
@@ -153,7 +200,8 @@ export class ComplaintFormController {
       currentPath: req.path === '/complaints' ? '/complaints/new' : req.path,
       contactEmail: this.config.contactEmail,
       csrfToken: this.csrf.issue(req, res),
-      idempotencyKey: typeof values.idempotencyKey === 'string' && values.idempotencyKey ? values.idempotencyKey : randomUUID(),
+      idempotencyKey:
+        typeof values.idempotencyKey === 'string' && values.idempotencyKey ? values.idempotencyKey : randomUUID(),
       values: kept,
       errors,
       errorList,
@@ -162,7 +210,9 @@ export class ComplaintFormController {
         slug: a.slug,
         title: a.title,
         url: a.url,
-        images: (a.images ?? []).sort((x, y) => x.position - y.position).map((i) => ({ id: i.id, url: this.articles.imageUrl(i.id), caption: i.caption })),
+        images: (a.images ?? [])
+          .sort((x, y) => x.position - y.position)
+          .map((i) => ({ id: i.id, url: this.articles.imageUrl(i.id), caption: i.caption })),
       })),
       legalBases: LEGAL_BASES,
       maxFiles: MAX_EVIDENCE_FILES,

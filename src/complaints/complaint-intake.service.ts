@@ -96,7 +96,16 @@ export class ComplaintIntakeService {
   }
 
   private async findByIdempotencyKey(key: string, requestHash: string): Promise<IntakeResult | null> {
-    const rows = await this.db.query<Array<{ reference: string; state: 'received' | 'duplicate'; request_hash: string; complainant_email: string; duplicate_of: string | null; tracking_url: string | null }>>(
+    const rows = await this.db.query<
+      Array<{
+        reference: string;
+        state: 'received' | 'duplicate';
+        request_hash: string;
+        complainant_email: string;
+        duplicate_of: string | null;
+        tracking_url: string | null;
+      }>
+    >(
       `SELECT c.reference, c.state, c.request_hash, c.complainant_email, d.reference AS duplicate_of,
               (SELECT m.payload->>'trackingUrl' FROM mail_job m
                 WHERE m.complaint_id = c.id AND m.template = 'complaint-receipt' LIMIT 1) AS tracking_url
@@ -107,7 +116,9 @@ export class ComplaintIntakeService {
     const r = rows[0];
     if (!r) return null;
     if (r.request_hash !== requestHash) {
-      throw new ConflictError('This Idempotency-Key was already used for a different complaint', { idempotencyKey: key });
+      throw new ConflictError('This Idempotency-Key was already used for a different complaint', {
+        idempotencyKey: key,
+      });
     }
     return {
       reference: r.reference,
@@ -132,9 +143,16 @@ export class ComplaintIntakeService {
     const token = randomBytes(32).toString('base64url');
     const trackingUrl = `${this.config.publicBaseUrl}/track/${token}`;
     const articleIds = [...new Set(items.map((i) => i.article.id))];
-    const complainant = Object.fromEntries(Object.entries(dto.complainant).filter(([, v]) => typeof v === 'string' && v.trim() !== ''));
+    const complainant = Object.fromEntries(
+      Object.entries(dto.complainant).filter(([, v]) => typeof v === 'string' && v.trim() !== ''),
+    );
 
-    const mailItems = items.map((i) => ({ kind: i.kind, articleTitle: i.article.title, articleUrl: i.article.url, detail: i.kind === 'image' ? null : i.detail }));
+    const mailItems = items.map((i) => ({
+      kind: i.kind,
+      articleTitle: i.article.title,
+      articleUrl: i.article.url,
+      detail: i.kind === 'image' ? null : i.detail,
+    }));
     const receipt = newMessageId(this.domain);
     const notice = newMessageId(this.domain);
     // The statement decides between received and duplicate; mails marked newOnly are dropped
@@ -174,7 +192,12 @@ export class ComplaintIntakeService {
       legalBasis: dto.legalBasis,
       locale,
       items: items.map((i) => ({ kind: i.kind, articleId: i.article.id, imageId: i.imageId })),
-      files: files.map((f) => ({ purpose: f.purpose, sha256: f.sha256, sizeBytes: f.sizeBytes, contentType: f.contentType })),
+      files: files.map((f) => ({
+        purpose: f.purpose,
+        sha256: f.sha256,
+        sizeBytes: f.sizeBytes,
+        contentType: f.contentType,
+      })),
     };
     const params = [
       dto.legalBasis,
@@ -183,13 +206,36 @@ export class ComplaintIntakeService {
       email,
       dto.originalWork ? JSON.stringify(dto.originalWork) : null,
       dto.explanation,
-      JSON.stringify({ truthful: dto.declarations.truthful, goodFaith: dto.declarations.goodFaith ?? false, perjury: dto.declarations.perjury ?? false, signature: dto.signature ?? null }),
+      JSON.stringify({
+        truthful: dto.declarations.truthful,
+        goodFaith: dto.declarations.goodFaith ?? false,
+        perjury: dto.declarations.perjury ?? false,
+        signature: dto.signature ?? null,
+      }),
       hashToken(token),
       articleIds,
       idempotencyKey ?? null,
       requestHash,
-      JSON.stringify(items.map((i) => ({ position: i.position, kind: i.kind, article_id: i.article.id, image_id: i.imageId, article_url: i.articleUrl, detail: i.detail }))),
-      JSON.stringify(files.map((f) => ({ purpose: f.purpose, original_name: f.originalName, content_type: f.contentType, size_bytes: f.sizeBytes, sha256: f.sha256, storage_key: f.storageKey }))),
+      JSON.stringify(
+        items.map((i) => ({
+          position: i.position,
+          kind: i.kind,
+          article_id: i.article.id,
+          image_id: i.imageId,
+          article_url: i.articleUrl,
+          detail: i.detail,
+        })),
+      ),
+      JSON.stringify(
+        files.map((f) => ({
+          purpose: f.purpose,
+          original_name: f.originalName,
+          content_type: f.contentType,
+          size_bytes: f.sizeBytes,
+          sha256: f.sha256,
+          storage_key: f.storageKey,
+        })),
+      ),
       JSON.stringify(auditPayload),
       JSON.stringify(mails),
       `${this.config.publicBaseUrl}/staff/complaints/`,
@@ -205,11 +251,24 @@ export class ComplaintIntakeService {
     try {
       await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${lockKey(email)})`);
       // Named: parsed once per connection, not on every complaint.
-      const { rows } = await client.query<{ reference: string; state: 'received' | 'duplicate'; duplicate_of: string | null }>({ name: 'intake-v1', text: INTAKE_SQL, values: params });
+      const { rows } = await client.query<{
+        reference: string;
+        state: 'received' | 'duplicate';
+        duplicate_of: string | null;
+      }>({ name: 'intake-v1', text: INTAKE_SQL, values: params });
       await client.query('COMMIT');
       const row = rows[0];
-      this.logger.debug(`${row.reference} ${row.state} (${dto.legalBasis}, ${items.length} item(s), ${files.length} file(s))`);
-      return { reference: row.reference, state: row.state, trackingUrl, duplicateOf: row.duplicate_of ?? undefined, email, replayed: false };
+      this.logger.debug(
+        `${row.reference} ${row.state} (${dto.legalBasis}, ${items.length} item(s), ${files.length} file(s))`,
+      );
+      return {
+        reference: row.reference,
+        state: row.state,
+        trackingUrl,
+        duplicateOf: row.duplicate_of ?? undefined,
+        email,
+        replayed: false,
+      };
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw err;

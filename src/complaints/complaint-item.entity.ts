@@ -4,7 +4,14 @@ import { ArticleImage } from '../articles/article-image.entity';
 import { Complaint } from './complaint.entity';
 
 export type ItemKind = 'article' | 'image' | 'passage';
-export const REMEDIES = ['remove_article', 'remove_image', 'edit_passage', 'add_correction', 'add_attribution', 'no_action'] as const;
+export const REMEDIES = [
+  'remove_article',
+  'remove_image',
+  'edit_passage',
+  'add_correction',
+  'add_attribution',
+  'no_action',
+] as const;
 export type Remedy = (typeof REMEDIES)[number];
 
 @Entity('complaint_item')

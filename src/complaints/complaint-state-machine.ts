@@ -1,8 +1,6 @@
 import { ActorRole, COMPLAINT_TRANSITIONS, ComplaintState, Edge } from './complaint-state';
 
-export type TransitionCheck =
-  | { ok: true; edge: Edge }
-  | { ok: false; reason: 'ILLEGAL_TRANSITION' | 'FORBIDDEN' };
+export type TransitionCheck = { ok: true; edge: Edge } | { ok: false; reason: 'ILLEGAL_TRANSITION' | 'FORBIDDEN' };
 
 /** Pure: may `role` move a complaint from `from` to `to`? No I/O, no clock. */
 export function checkTransition(

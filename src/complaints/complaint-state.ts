@@ -64,11 +64,7 @@ export const COMPLAINT_TRANSITIONS: Record<ComplaintState, readonly Edge[]> = {
     { to: 'rejected', roles: STAFF },
     OPEN_WITHDRAW,
   ],
-  needs_info: [
-    { to: 'in_review', roles: ['complainant'] },
-    { to: 'closed', roles: ['system'] },
-    OPEN_WITHDRAW,
-  ],
+  needs_info: [{ to: 'in_review', roles: ['complainant'] }, { to: 'closed', roles: ['system'] }, OPEN_WITHDRAW],
   escalated: [
     { to: 'actioned', roles: ['admin'] },
     { to: 'rejected', roles: ['admin'] },

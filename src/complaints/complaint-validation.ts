@@ -56,7 +56,8 @@ export function flatten(errors: CvError[], prefix = ''): FieldError[] {
       const missing = e.value === undefined || e.value === null || e.value === '';
       let rule = RULE_BY_CONSTRAINT[name] ?? 'invalid';
       if (missing && rule !== 'itemsRequired' && rule !== 'declaration') rule = 'required';
-      const message = rule === 'maxLength' || (rule === 'invalid' && !missing) ? text.replace(/^\S+ /, '') : MESSAGE_BY_RULE[rule];
+      const message =
+        rule === 'maxLength' || (rule === 'invalid' && !missing) ? text.replace(/^\S+ /, '') : MESSAGE_BY_RULE[rule];
       out.push(fieldError(path, rule, message));
     }
     if (e.children?.length) out.push(...flatten(e.children, path));
@@ -113,15 +114,20 @@ export async function checkBusinessRules(
   const errors: FieldError[] = [];
   const req = BASIS_REQUIREMENTS[dto.legalBasis] as BasisRequirements | undefined;
   const blank = (v?: unknown) => typeof v !== 'string' || !v.trim();
-  const complainant = (typeof dto.complainant === 'object' && dto.complainant) || ({} as Partial<CreateComplaintDto['complainant']>);
-  const declarations = (typeof dto.declarations === 'object' && dto.declarations) || ({} as Partial<CreateComplaintDto['declarations']>);
+  const complainant =
+    (typeof dto.complainant === 'object' && dto.complainant) || ({} as Partial<CreateComplaintDto['complainant']>);
+  const declarations =
+    (typeof dto.declarations === 'object' && dto.declarations) || ({} as Partial<CreateComplaintDto['declarations']>);
   if (req?.address && blank(complainant.address)) errors.push(fieldError('complainant.address', 'required'));
   if (req?.phone && blank(complainant.phone)) errors.push(fieldError('complainant.phone', 'required'));
-  if (req?.originalWork && blank(dto.originalWork?.description)) errors.push(fieldError('originalWork.description', 'required'));
+  if (req?.originalWork && blank(dto.originalWork?.description))
+    errors.push(fieldError('originalWork.description', 'required'));
   if (req?.signature && blank(dto.signature)) errors.push(fieldError('signature', 'required'));
-  if (req?.evidence && files.evidence === 0) errors.push(fieldError('evidence', 'required', 'attach preliminary evidence (PDF, JPEG, PNG or WebP)'));
+  if (req?.evidence && files.evidence === 0)
+    errors.push(fieldError('evidence', 'required', 'attach preliminary evidence (PDF, JPEG, PNG or WebP)'));
   if (declarations.truthful !== true) errors.push(fieldError('declarations.truthful', 'declaration'));
-  if (req?.goodFaith && declarations.goodFaith !== true) errors.push(fieldError('declarations.goodFaith', 'declaration'));
+  if (req?.goodFaith && declarations.goodFaith !== true)
+    errors.push(fieldError('declarations.goodFaith', 'declaration'));
   if (req?.perjury && declarations.perjury !== true) errors.push(fieldError('declarations.perjury', 'declaration'));
   if (!blank(complainant.actingFor) && files.authorisation === 0) {
     errors.push(fieldError('authorisation', 'authorisationRequired'));
@@ -129,7 +135,8 @@ export async function checkBusinessRules(
 
   const items: ResolvedItem[] = [];
   for (const [i, item] of (Array.isArray(dto.items) ? dto.items : []).entries()) {
-    if (typeof item !== 'object' || item === null || typeof item.articleUrl !== 'string' || !item.articleUrl.trim()) continue;
+    if (typeof item !== 'object' || item === null || typeof item.articleUrl !== 'string' || !item.articleUrl.trim())
+      continue;
     const article = await resolve(item.articleUrl);
     if (!article) {
       errors.push(fieldError(`items.${i}.articleUrl`, 'unknownArticle'));

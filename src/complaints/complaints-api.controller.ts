@@ -1,6 +1,28 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Req, Res, UploadedFiles, UseGuards, UseInterceptors } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  Headers,
+  HttpCode,
+  Param,
+  Post,
+  Req,
+  Res,
+  UploadedFiles,
+  UseGuards,
+  UseInterceptors,
+} from '@nestjs/common';
 import { FileFieldsInterceptor } from '@nestjs/platform-express';
-import { ApiBody, ApiConsumes, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBody,
+  ApiConsumes,
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiOkResponse,
+  ApiOperation,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Public } from '../auth/auth.decorators';
 import { DomainError, ErrorCode } from '../common/domain-error';
@@ -41,7 +63,10 @@ export class ComplaintsApiController {
   @ApiBody({ type: CreateComplaintDto })
   @ApiHeader({ name: 'Idempotency-Key', required: false })
   @ApiCreatedResponse({ type: ComplaintCreatedDto })
-  @ApiResponse({ status: 422, description: '{ statusCode, code: "VALIDATION", message, details: [{ field, rule, message }] }' })
+  @ApiResponse({
+    status: 422,
+    description: '{ statusCode, code: "VALIDATION", message, details: [{ field, rule, message }] }',
+  })
   @ApiResponse({ status: 409, description: 'Idempotency-Key reused with a different body' })
   @ApiResponse({ status: 413, description: 'Body or a file too large' })
   @ApiResponse({ status: 429, description: 'Rate limit (INTAKE_RATE_LIMIT per IP per minute)' })
@@ -52,10 +77,19 @@ export class ComplaintsApiController {
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ): Promise<ComplaintCreatedDto> {
-    const result = await this.intake.submit(this.complaintBody(req, body), partsOf(files), { idempotencyKey, ip: req.ip, channel: 'api' });
+    const result = await this.intake.submit(this.complaintBody(req, body), partsOf(files), {
+      idempotencyKey,
+      ip: req.ip,
+      channel: 'api',
+    });
     if (result.replayed) res.setHeader('Idempotent-Replayed', 'true');
     res.setHeader('Location', `/api/v1/complaints/${result.reference}`);
-    return { reference: result.reference, state: result.state, trackingUrl: result.trackingUrl, ...(result.duplicateOf ? { duplicateOf: result.duplicateOf } : {}) };
+    return {
+      reference: result.reference,
+      state: result.state,
+      trackingUrl: result.trackingUrl,
+      ...(result.duplicateOf ? { duplicateOf: result.duplicateOf } : {}),
+    };
   }
 
   @Public()
@@ -63,9 +97,16 @@ export class ComplaintsApiController {
   @HttpCode(200)
   @UseGuards(IntakeRateLimitGuard)
   @UseInterceptors(FileFieldsInterceptor([{ name: 'evidence', maxCount: 5 }], UPLOAD_OPTIONS))
-  @ApiOperation({ summary: 'The complainant answers a request for information: `answer` text (JSON or multipart) and optional `evidence` files' })
+  @ApiOperation({
+    summary:
+      'The complainant answers a request for information: `answer` text (JSON or multipart) and optional `evidence` files',
+  })
   @ApiConsumes('application/json', 'multipart/form-data')
-  async answer(@Param('token') token: string, @Body() body: { answer?: unknown } | undefined, @UploadedFiles() files: Uploads): Promise<{ reference: string; state: string }> {
+  async answer(
+    @Param('token') token: string,
+    @Body() body: { answer?: unknown } | undefined,
+    @UploadedFiles() files: Uploads,
+  ): Promise<{ reference: string; state: string }> {
     const text = typeof body?.answer === 'string' ? body.answer : '';
     const result = await this.answers.answer(token, text, partsOf(files));
     return { reference: result.reference, state: result.state };

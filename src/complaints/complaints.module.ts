@@ -15,7 +15,15 @@ import { TrackingService } from './tracking.service';
 @Module({
   imports: [ArticlesModule, MailModule],
   controllers: [ComplaintsApiController, ComplaintFormController, OwnerResponseController],
-  providers: [ComplaintIntakeService, ComplaintsService, AnswerService, EvidenceStorage, TrackingService, RateLimitService, IntakeRateLimitGuard],
+  providers: [
+    ComplaintIntakeService,
+    ComplaintsService,
+    AnswerService,
+    EvidenceStorage,
+    TrackingService,
+    RateLimitService,
+    IntakeRateLimitGuard,
+  ],
   exports: [ComplaintIntakeService, ComplaintsService, TrackingService, EvidenceStorage],
 })
 export class ComplaintsModule {}

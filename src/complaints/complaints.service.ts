@@ -55,7 +55,18 @@ interface CaseRow {
   escalated_by: string | null;
   decided_by: string | null;
   proposed_remedies: Array<{ item: number; remedy: Remedy; text?: string }> | null;
-  items: Array<{ id: string; position: number; kind: string; article_id: string; image_id: string | null; detail: string | null; title: string; url: string; owner_name: string; owner_email: string }>;
+  items: Array<{
+    id: string;
+    position: number;
+    kind: string;
+    article_id: string;
+    image_id: string | null;
+    detail: string | null;
+    title: string;
+    url: string;
+    owner_name: string;
+    owner_email: string;
+  }>;
 }
 
 const APPEAL_MONTHS = 6;
@@ -82,12 +93,22 @@ export class ComplaintsService {
     const result = await this.db.transaction('READ COMMITTED', async (tx) => {
       const c = await this.load(tx, input.reference);
       if (c.version !== input.version) {
-        throw new ConflictError('The case changed since you loaded it; reload and try again', { state: c.state, version: c.version });
+        throw new ConflictError('The case changed since you loaded it; reload and try again', {
+          state: c.state,
+          version: c.version,
+        });
       }
       const check = checkTransition(c.state, input.to, actor.role);
       if (!check.ok) {
-        if (check.reason === 'FORBIDDEN') throw new DomainError(ErrorCode.FORBIDDEN, `A ${actor.role} may not move a case from ${c.state} to ${input.to}`);
-        throw new DomainError(ErrorCode.ILLEGAL_TRANSITION, `No transition from ${c.state} to ${input.to}`, { from: c.state, to: input.to });
+        if (check.reason === 'FORBIDDEN')
+          throw new DomainError(
+            ErrorCode.FORBIDDEN,
+            `A ${actor.role} may not move a case from ${c.state} to ${input.to}`,
+          );
+        throw new DomainError(ErrorCode.ILLEGAL_TRANSITION, `No transition from ${c.state} to ${input.to}`, {
+          from: c.state,
+          to: input.to,
+        });
       }
       const set = await this.rules(tx, c, input, actor);
       const sets = Object.keys(set).map((col, i) => `${col} = $${i + 5}`);
@@ -111,14 +132,26 @@ export class ComplaintsService {
           to: input.to,
           ...(input.reason ? { reason: input.reason } : {}),
           ...(input.missing?.length ? { missing: input.missing } : {}),
-          ...(set.proposed_remedies ? { proposedRemedies: JSON.parse(set.proposed_remedies as string) as unknown } : {}),
+          ...(set.proposed_remedies
+            ? { proposedRemedies: JSON.parse(set.proposed_remedies as string) as unknown }
+            : {}),
           ...(input.to === 'actioned' ? { remedies: this.finalRemedies(c, input) } : {}),
         },
       });
       if (input.note?.trim()) {
         if (!actor.id) throw new DomainError(ErrorCode.FORBIDDEN, 'Only staff write internal notes');
-        const [note] = await tx.query<Array<{ id: string }>>(`INSERT INTO complaint_note (complaint_id, author_id, body) VALUES ($1, $2, $3) RETURNING id`, [c.id, actor.id, input.note.trim()]);
-        await this.audit.append(tx, { actorType: actor.role, actorId: actor.id, action: 'complaint.note', subjectType: 'complaint', subjectId: c.id, payload: { reference: c.reference, noteId: note.id } });
+        const [note] = await tx.query<Array<{ id: string }>>(
+          `INSERT INTO complaint_note (complaint_id, author_id, body) VALUES ($1, $2, $3) RETURNING id`,
+          [c.id, actor.id, input.note.trim()],
+        );
+        await this.audit.append(tx, {
+          actorType: actor.role,
+          actorId: actor.id,
+          action: 'complaint.note',
+          subjectType: 'complaint',
+          subjectId: c.id,
+          payload: { reference: c.reference, noteId: note.id },
+        });
       }
       await this.sideEffects(tx, c, input);
       return { reference: c.reference, state: input.to, version: updated[0].version };
@@ -144,7 +177,12 @@ export class ComplaintsService {
   }
 
   /** Who may take this edge on this case, and what it must carry; returns the columns to set. */
-  private async rules(tx: EntityManager, c: CaseRow, input: TransitionInput, actor: Actor): Promise<Record<string, unknown>> {
+  private async rules(
+    tx: EntityManager,
+    c: CaseRow,
+    input: TransitionInput,
+    actor: Actor,
+  ): Promise<Record<string, unknown>> {
     const { from, to } = { from: c.state, to: input.to };
     const staff = actor.role === 'moderator' || actor.role === 'admin';
     const reason = input.reason?.trim();
@@ -157,7 +195,8 @@ export class ComplaintsService {
       }
     };
     const hours = (h: number) => `${h} hours`;
-    if (from === 'received' && to === 'in_review') return { assignee_id: actor.id, due_at: await this.dueIn(tx, hours(this.config.sla.decisionHours)) };
+    if (from === 'received' && to === 'in_review')
+      return { assignee_id: actor.id, due_at: await this.dueIn(tx, hours(this.config.sla.decisionHours)) };
     if (from === 'in_review' && to === 'received') {
       requireOwnerOrAdmin();
       return { assignee_id: null };
@@ -167,7 +206,12 @@ export class ComplaintsService {
       const missing = (input.missing ?? []).map((m) => m.trim()).filter(Boolean);
       if (!missing.length) throw new ValidationError([fieldError('missing', 'required', 'say what is missing')]);
       return {
-        info_request: JSON.stringify({ missing, message: input.message?.trim() || undefined, requestedBy: actor.id, requestedAt: new Date().toISOString() }),
+        info_request: JSON.stringify({
+          missing,
+          message: input.message?.trim() || undefined,
+          requestedBy: actor.id,
+          requestedAt: new Date().toISOString(),
+        }),
         due_at: await this.dueIn(tx, `${this.config.sla.needsInfoDays} days`),
       };
     }
@@ -187,7 +231,12 @@ export class ComplaintsService {
       requireOwnerOrAdmin();
       requireReason();
       const proposed = this.validRemedies(c, input.remedies);
-      return { escalated_by: actor.id, proposed_remedies: JSON.stringify(proposed), decision_reason: reason, due_at: await this.dueIn(tx, hours(this.config.sla.decisionHours)) };
+      return {
+        escalated_by: actor.id,
+        proposed_remedies: JSON.stringify(proposed),
+        decision_reason: reason,
+        due_at: await this.dueIn(tx, hours(this.config.sla.decisionHours)),
+      };
     }
     if (from === 'escalated' && to === 'in_review') {
       this.requireSecondPerson(c, actor);
@@ -197,15 +246,26 @@ export class ComplaintsService {
     if (to === 'actioned' && (from === 'in_review' || from === 'escalated')) {
       if (from === 'in_review') requireOwnerOrAdmin();
       if (from === 'escalated') this.requireSecondPerson(c, actor);
-      const remedies = from === 'escalated' && !input.remedies?.length ? (c.proposed_remedies ?? []) : this.validRemedies(c, input.remedies);
+      const remedies =
+        from === 'escalated' && !input.remedies?.length
+          ? (c.proposed_remedies ?? [])
+          : this.validRemedies(c, input.remedies);
       if (from === 'escalated' && !input.remedies?.length) this.validRemedies(c, remedies);
       if (!reason && !(from === 'escalated' && c.proposed_remedies)) requireReason();
       // A whole-article removal needs a second person: a moderator escalates, an admin approves.
       if (from === 'in_review' && remedies.some((r) => r.remedy === 'remove_article')) {
-        throw new DomainError(ErrorCode.FORBIDDEN, 'Removing a whole article needs a second person: escalate the case with the proposed remedies for another admin to approve');
+        throw new DomainError(
+          ErrorCode.FORBIDDEN,
+          'Removing a whole article needs a second person: escalate the case with the proposed remedies for another admin to approve',
+        );
       }
       input.remedies = remedies;
-      return { decided_by: actor.id, decision_reason: reason ?? null, due_at: null, proposed_remedies: from === 'escalated' ? JSON.stringify(remedies) : null };
+      return {
+        decided_by: actor.id,
+        decision_reason: reason ?? null,
+        due_at: null,
+        proposed_remedies: from === 'escalated' ? JSON.stringify(remedies) : null,
+      };
     }
     return {};
   }
@@ -213,20 +273,33 @@ export class ComplaintsService {
   /** An escalation is decided by an admin other than the one who escalated it. */
   private requireSecondPerson(c: CaseRow, actor: Actor): void {
     if (actor.role !== 'admin' || (c.escalated_by && c.escalated_by === actor.id)) {
-      throw new DomainError(ErrorCode.FORBIDDEN, 'An escalated case is decided by an admin other than the person who escalated it');
+      throw new DomainError(
+        ErrorCode.FORBIDDEN,
+        'An escalated case is decided by an admin other than the person who escalated it',
+      );
     }
   }
 
-  private validRemedies(c: CaseRow, remedies: TransitionInput['remedies']): Array<{ item: number; remedy: Remedy; text?: string }> {
+  private validRemedies(
+    c: CaseRow,
+    remedies: TransitionInput['remedies'],
+  ): Array<{ item: number; remedy: Remedy; text?: string }> {
     const list = remedies ?? [];
     const errors = [];
     for (const item of c.items) {
       const r = list.find((x) => x.item === item.position);
-      if (!r) errors.push(fieldError(`remedies.${item.position}`, 'required', `choose a remedy for item ${item.position + 1}`));
-      else if (!REMEDIES.includes(r.remedy)) errors.push(fieldError(`remedies.${item.position}`, 'invalid', `unknown remedy ${String(r.remedy)}`));
-      else if (r.remedy === 'remove_image' && item.kind !== 'image') errors.push(fieldError(`remedies.${item.position}`, 'invalid', 'remove_image applies to image items'));
+      if (!r)
+        errors.push(
+          fieldError(`remedies.${item.position}`, 'required', `choose a remedy for item ${item.position + 1}`),
+        );
+      else if (!REMEDIES.includes(r.remedy))
+        errors.push(fieldError(`remedies.${item.position}`, 'invalid', `unknown remedy ${String(r.remedy)}`));
+      else if (r.remedy === 'remove_image' && item.kind !== 'image')
+        errors.push(fieldError(`remedies.${item.position}`, 'invalid', 'remove_image applies to image items'));
     }
-    for (const r of list) if (!c.items.some((i) => i.position === r.item)) errors.push(fieldError('remedies', 'invalid', `no item ${r.item}`));
+    for (const r of list)
+      if (!c.items.some((i) => i.position === r.item))
+        errors.push(fieldError('remedies', 'invalid', `no item ${r.item}`));
     if (errors.length) throw new ValidationError(errors);
     return c.items.map((i) => {
       const r = list.find((x) => x.item === i.position) as { item: number; remedy: Remedy; text?: string };
@@ -249,10 +322,18 @@ export class ComplaintsService {
     const appealUntil = new Date(Date.now() + APPEAL_MONTHS * 30.5 * 24 * 3600 * 1000).toISOString();
     const base = { reference: c.reference, complainantName: c.complainant.name, legalBasis: c.legal_basis };
     const toComplainant = (template: string, payload: Record<string, unknown>) =>
-      this.mail.enqueue(tx, { template, locale: c.locale, to: c.complainant.email, payload: { ...base, ...payload }, complaintId: c.id });
+      this.mail.enqueue(tx, {
+        template,
+        locale: c.locale,
+        to: c.complainant.email,
+        payload: { ...base, ...payload },
+        complaintId: c.id,
+      });
 
     if (input.to === 'needs_info') {
-      const [{ due }] = await tx.query<Array<{ due: Date }>>(`SELECT due_at AS due FROM complaint WHERE id = $1`, [c.id]);
+      const [{ due }] = await tx.query<Array<{ due: Date }>>(`SELECT due_at AS due FROM complaint WHERE id = $1`, [
+        c.id,
+      ]);
       await toComplainant('complaint-needs-info', {
         missing: (input.missing ?? []).map((m) => m.trim()).filter(Boolean),
         message: input.message?.trim() || null,
@@ -263,19 +344,42 @@ export class ComplaintsService {
       await toComplainant('complaint-rejected', { reason: input.reason?.trim(), trackingUrl, appealUntil });
     } else if (input.to === 'actioned') {
       const remedies = input.remedies ?? [];
-      await this.remedies.apply(tx, c.id, c.reference, remedies.map((r) => {
-        const item = c.items.find((i) => i.position === r.item) as CaseRow['items'][number];
-        return { remedy: r.remedy, articleId: item.article_id, imageId: item.image_id, detail: item.detail, text: r.text ?? input.reason?.trim() ?? '' };
-      }));
-      await tx.query(`UPDATE complaint_item SET remedy = x.remedy, remedy_applied_at = now()
+      await this.remedies.apply(
+        tx,
+        c.id,
+        c.reference,
+        remedies.map((r) => {
+          const item = c.items.find((i) => i.position === r.item) as CaseRow['items'][number];
+          return {
+            remedy: r.remedy,
+            articleId: item.article_id,
+            imageId: item.image_id,
+            detail: item.detail,
+            text: r.text ?? input.reason?.trim() ?? '',
+          };
+        }),
+      );
+      await tx.query(
+        `UPDATE complaint_item SET remedy = x.remedy, remedy_applied_at = now()
                         FROM jsonb_to_recordset($2::jsonb) AS x(item int, remedy text)
-                       WHERE complaint_item.complaint_id = $1 AND complaint_item.position = x.item`, [c.id, JSON.stringify(remedies)]);
+                       WHERE complaint_item.complaint_id = $1 AND complaint_item.position = x.item`,
+        [c.id, JSON.stringify(remedies)],
+      );
       const labelled = remedies.map((r) => {
         const item = c.items.find((i) => i.position === r.item) as CaseRow['items'][number];
-        return { itemLabel: `${item.title}${item.kind === 'image' ? ' (image)' : item.kind === 'passage' ? ` “${(item.detail ?? '').slice(0, 60)}”` : ''}`, remedy: r.remedy, articleId: item.article_id };
+        return {
+          itemLabel: `${item.title}${item.kind === 'image' ? ' (image)' : item.kind === 'passage' ? ` “${(item.detail ?? '').slice(0, 60)}”` : ''}`,
+          remedy: r.remedy,
+          articleId: item.article_id,
+        };
       });
       const reason = input.reason?.trim() || (await this.currentReason(tx, c.id));
-      await toComplainant('complaint-actioned', { reason, remedies: labelled.map(({ itemLabel, remedy }) => ({ itemLabel, remedy })), trackingUrl, appealUntil });
+      await toComplainant('complaint-actioned', {
+        reason,
+        remedies: labelled.map(({ itemLabel, remedy }) => ({ itemLabel, remedy })),
+        trackingUrl,
+        appealUntil,
+      });
       // The content owner of each article concerned gets the notice and a private response link.
       const ownerToken = randomBytes(32).toString('base64url');
       await tx.query(`UPDATE complaint SET owner_token_hash = $2 WHERE id = $1`, [c.id, hashToken(ownerToken)]);
@@ -296,7 +400,9 @@ export class ComplaintsService {
             articleUrl: items[0].url,
             legalBasis: c.legal_basis,
             reason,
-            remedies: labelled.filter((l) => items.some((i) => i.article_id === l.articleId)).map(({ itemLabel, remedy }) => ({ itemLabel, remedy })),
+            remedies: labelled
+              .filter((l) => items.some((i) => i.article_id === l.articleId))
+              .map(({ itemLabel, remedy }) => ({ itemLabel, remedy })),
             complainantName: disclose ? c.complainant.name : null,
             responseUrl: `${this.config.publicBaseUrl}/respond/${ownerToken}`,
             responseUntil: appealUntil,
@@ -314,30 +420,48 @@ export class ComplaintsService {
         );
         fileIds.push(row.id);
       }
-      await tx.query(`INSERT INTO complaint_response (complaint_id, author, body, file_ids) VALUES ($1, 'complainant', $2, $3)`, [c.id, answer.text.trim(), fileIds]);
+      await tx.query(
+        `INSERT INTO complaint_response (complaint_id, author, body, file_ids) VALUES ($1, 'complainant', $2, $3)`,
+        [c.id, answer.text.trim(), fileIds],
+      );
       await this.audit.append(tx, {
         actorType: 'complainant',
         action: 'complaint.answered',
         subjectType: 'complaint',
         subjectId: c.id,
-        payload: { reference: c.reference, files: answer.files.map((f) => ({ sha256: f.sha256, sizeBytes: f.sizeBytes, contentType: f.contentType })) },
+        payload: {
+          reference: c.reference,
+          files: answer.files.map((f) => ({ sha256: f.sha256, sizeBytes: f.sizeBytes, contentType: f.contentType })),
+        },
       });
       if (!c.assignee_id) return;
-      const [staff] = await tx.query<Array<{ email: string; display_name: string }>>(`SELECT email, display_name FROM staff_user WHERE id = $1`, [c.assignee_id]);
+      const [staff] = await tx.query<Array<{ email: string; display_name: string }>>(
+        `SELECT email, display_name FROM staff_user WHERE id = $1`,
+        [c.assignee_id],
+      );
       if (staff) {
         await this.mail.enqueue(tx, {
           template: 'complaint-info-answered',
           locale: 'zh-CN',
           to: staff.email,
           complaintId: c.id,
-          payload: { reference: c.reference, moderatorName: staff.display_name, caseUrl: `${this.config.publicBaseUrl}/staff/complaints/${c.reference}`, answerExcerpt: answer.text.trim().slice(0, 500), fileCount: answer.files.length },
+          payload: {
+            reference: c.reference,
+            moderatorName: staff.display_name,
+            caseUrl: `${this.config.publicBaseUrl}/staff/complaints/${c.reference}`,
+            answerExcerpt: answer.text.trim().slice(0, 500),
+            fileCount: answer.files.length,
+          },
         });
       }
     }
   }
 
   private async currentReason(tx: EntityManager, id: string): Promise<string> {
-    const [row] = await tx.query<Array<{ r: string | null }>>(`SELECT decision_reason AS r FROM complaint WHERE id = $1`, [id]);
+    const [row] = await tx.query<Array<{ r: string | null }>>(
+      `SELECT decision_reason AS r FROM complaint WHERE id = $1`,
+      [id],
+    );
     return row?.r ?? '';
   }
 

@@ -54,7 +54,8 @@ export function checkFiles(parts: UploadedPart[]): { files: CheckedFile[]; error
   if (evidence.length > MAX_EVIDENCE_FILES) {
     errors.push({ field: 'evidence', rule: 'fileCount', message: `at most ${MAX_EVIDENCE_FILES} evidence files` });
   }
-  if (authorisation.length > 1) errors.push({ field: 'authorisation', rule: 'fileCount', message: 'one authorisation file' });
+  if (authorisation.length > 1)
+    errors.push({ field: 'authorisation', rule: 'fileCount', message: 'one authorisation file' });
   for (const p of [...evidence, ...authorisation]) {
     const field = p.fieldname;
     const name = (p.originalname || 'file').replace(/[\\/\r\n\0]/g, '_').slice(0, 200);

@@ -18,13 +18,19 @@ function checked(v: unknown): boolean {
 export function formToComplaint(body: Record<string, unknown>, locale: Locale): Record<string, unknown> {
   const c = (body.complainant ?? {}) as Record<string, unknown>;
   const onBehalf = checked(body.onBehalf);
-  const rawItems = Array.isArray(body.items) ? body.items : body.items && typeof body.items === 'object' ? Object.values(body.items) : [];
+  const rawItems = Array.isArray(body.items)
+    ? body.items
+    : body.items && typeof body.items === 'object'
+      ? Object.values(body.items)
+      : [];
   const items = (rawItems as Array<Record<string, unknown>>)
     .filter((r) => r && typeof r === 'object')
     .map((r) => {
       const kind = text(r.kind) ?? 'article';
       // Without JavaScript a row posts both the image picker and the passage box; pick by kind.
-      const details = (Array.isArray(r.detail) ? r.detail : [r.detail]).filter((d): d is string => typeof d === 'string' && d.trim() !== '');
+      const details = (Array.isArray(r.detail) ? r.detail : [r.detail]).filter(
+        (d): d is string => typeof d === 'string' && d.trim() !== '',
+      );
       const imageId = text(r.imageId) ?? details.find((d) => UUID.test(d.trim()));
       const detail = kind === 'image' ? imageId : details.find((d) => !UUID.test(d.trim()));
       return { articleUrl: text(r.articleUrl), kind, detail: detail?.trim() };
@@ -32,7 +38,8 @@ export function formToComplaint(body: Record<string, unknown>, locale: Locale): 
     .filter((r) => r.articleUrl || r.detail);
   const ow = (body.originalWork ?? {}) as Record<string, unknown>;
   const d = (body.declarations ?? {}) as Record<string, unknown>;
-  const originalWork = text(ow.description) || text(ow.url) ? { description: text(ow.description), url: text(ow.url) } : undefined;
+  const originalWork =
+    text(ow.description) || text(ow.url) ? { description: text(ow.description), url: text(ow.url) } : undefined;
   return {
     legalBasis: text(body.legalBasis),
     locale,

@@ -18,11 +18,56 @@ export interface BasisRequirements {
 }
 
 export const BASIS_REQUIREMENTS: Record<LegalBasis, BasisRequirements> = {
-  'cn-copyright': { address: true, originalWork: true, evidence: true, phone: false, goodFaith: false, signature: false, perjury: false, realIdentity: true },
-  'cn-personal-rights': { address: false, originalWork: false, evidence: true, phone: false, goodFaith: false, signature: false, perjury: false, realIdentity: true },
-  'us-dmca': { address: true, originalWork: true, evidence: false, phone: true, goodFaith: true, signature: true, perjury: true, realIdentity: false },
-  'eu-dsa': { address: false, originalWork: false, evidence: false, phone: false, goodFaith: true, signature: false, perjury: false, realIdentity: false },
-  accuracy: { address: false, originalWork: false, evidence: false, phone: false, goodFaith: false, signature: false, perjury: false, realIdentity: false },
+  'cn-copyright': {
+    address: true,
+    originalWork: true,
+    evidence: true,
+    phone: false,
+    goodFaith: false,
+    signature: false,
+    perjury: false,
+    realIdentity: true,
+  },
+  'cn-personal-rights': {
+    address: false,
+    originalWork: false,
+    evidence: true,
+    phone: false,
+    goodFaith: false,
+    signature: false,
+    perjury: false,
+    realIdentity: true,
+  },
+  'us-dmca': {
+    address: true,
+    originalWork: true,
+    evidence: false,
+    phone: true,
+    goodFaith: true,
+    signature: true,
+    perjury: true,
+    realIdentity: false,
+  },
+  'eu-dsa': {
+    address: false,
+    originalWork: false,
+    evidence: false,
+    phone: false,
+    goodFaith: true,
+    signature: false,
+    perjury: false,
+    realIdentity: false,
+  },
+  accuracy: {
+    address: false,
+    originalWork: false,
+    evidence: false,
+    phone: false,
+    goodFaith: false,
+    signature: false,
+    perjury: false,
+    realIdentity: false,
+  },
 };
 
 export function isLocale(value: unknown): value is Locale {

@@ -27,7 +27,15 @@ export class OwnerResponseController {
   @Get(':token')
   async show(@Param('token') token: string, @Req() req: Request, @Res() res: Response): Promise<void> {
     if (!/^[A-Za-z0-9_-]{40,64}$/.test(token)) throw new NotFoundError('No notice for this link');
-    const [c] = await this.db.query<Array<{ reference: string; state: string; legal_basis: string; decision_reason: string | null; items: Array<{ kind: string; title: string; url: string; remedy: string | null; detail: string | null }> }>>(
+    const [c] = await this.db.query<
+      Array<{
+        reference: string;
+        state: string;
+        legal_basis: string;
+        decision_reason: string | null;
+        items: Array<{ kind: string; title: string; url: string; remedy: string | null; detail: string | null }>;
+      }>
+    >(
       `SELECT c.reference, c.state, c.legal_basis, c.decision_reason,
               (SELECT json_agg(json_build_object('kind', i.kind, 'title', a.title, 'url', a.url, 'remedy', i.remedy, 'detail', i.detail) ORDER BY i.position)
                  FROM complaint_item i JOIN article a ON a.id = i.article_id WHERE i.complaint_id = c.id) AS items
@@ -42,7 +50,13 @@ export class OwnerResponseController {
       title: `${translate(locale, 'respond.title')} ${c.reference}`,
       currentPath: req.path,
       contactEmail: this.config.contactEmail,
-      notice: { reference: c.reference, state: c.state, legalBasis: c.legal_basis, reason: c.decision_reason, items: c.items ?? [] },
+      notice: {
+        reference: c.reference,
+        state: c.state,
+        legalBasis: c.legal_basis,
+        reason: c.decision_reason,
+        items: c.items ?? [],
+      },
     });
   }
 }

@@ -20,7 +20,12 @@ export interface TrackingView {
 /** Audit actions a complainant may see on the tracking page; internal ones stay internal. */
 const PUBLIC_ACTIONS = new Set(['complaint.received', 'complaint.transition', 'complaint.answered', 'mail.sent']);
 /** Mail addressed to the complainant (the audit trail keeps no addresses, only templates). */
-const COMPLAINANT_TEMPLATES = new Set(['complaint-receipt', 'complaint-needs-info', 'complaint-rejected', 'complaint-actioned']);
+const COMPLAINANT_TEMPLATES = new Set([
+  'complaint-receipt',
+  'complaint-needs-info',
+  'complaint-rejected',
+  'complaint-actioned',
+]);
 
 @Injectable()
 export class TrackingService {
@@ -29,7 +34,19 @@ export class TrackingService {
   /** The case behind a tracking token (only its SHA-256 is stored), for the complainant. */
   async find(token: string, locale: Locale): Promise<TrackingView> {
     if (!/^[A-Za-z0-9_-]{40,64}$/.test(token)) throw new NotFoundError('No case for this tracking link');
-    const rows = await this.db.query<Array<{ id: string; reference: string; state: string; legal_basis: string; locale: Locale; received_at: Date; info_request: { missing: string[]; message?: string } | null; due_at: Date | null; items: TrackingView['items'] }>>(
+    const rows = await this.db.query<
+      Array<{
+        id: string;
+        reference: string;
+        state: string;
+        legal_basis: string;
+        locale: Locale;
+        received_at: Date;
+        info_request: { missing: string[]; message?: string } | null;
+        due_at: Date | null;
+        items: TrackingView['items'];
+      }>
+    >(
       `SELECT c.id, c.reference, c.state, c.legal_basis, c.locale, c.received_at, c.info_request, c.due_at,
               (SELECT json_agg(json_build_object('kind', i.kind, 'articleTitle', a.title, 'articleUrl', a.url, 'detail', i.detail) ORDER BY i.position)
                  FROM complaint_item i JOIN article a ON a.id = i.article_id WHERE i.complaint_id = c.id) AS items
@@ -48,10 +65,21 @@ export class TrackingService {
       // Only mail the complainant received belongs on their page.
       .filter((e) => e.action !== 'mail.sent' || COMPLAINANT_TEMPLATES.has(String(e.payload.template)))
       .map((e) => {
-        const key = e.action === 'complaint.received' && e.payload.state === 'duplicate' ? 'timeline.complaint.duplicate' : `timeline.${e.action}`;
+        const key =
+          e.action === 'complaint.received' && e.payload.state === 'duplicate'
+            ? 'timeline.complaint.duplicate'
+            : `timeline.${e.action}`;
         const text = translate(locale, key, { ...e.payload });
         // A state change names the new state, in the complainant's words.
-        if (e.action === 'complaint.transition') return { at: e.occurred_at, action: e.action, text: `${text}：${translate(locale, `state.${String(e.payload.to)}.label`)}`.replace('：', locale === 'en' ? ': ' : '：') };
+        if (e.action === 'complaint.transition')
+          return {
+            at: e.occurred_at,
+            action: e.action,
+            text: `${text}：${translate(locale, `state.${String(e.payload.to)}.label`)}`.replace(
+              '：',
+              locale === 'en' ? ': ' : '：',
+            ),
+          };
         return { at: e.occurred_at, action: e.action, text };
       });
     return {
@@ -62,7 +90,9 @@ export class TrackingService {
       receivedAt: c.received_at,
       items: c.items ?? [],
       timeline,
-      infoRequest: c.info_request ? { missing: c.info_request.missing, message: c.info_request.message, answerBy: c.due_at } : null,
+      infoRequest: c.info_request
+        ? { missing: c.info_request.missing, message: c.info_request.message, answerBy: c.due_at }
+        : null,
     };
   }
 }

@@ -1,21 +1,9 @@
 import { plainToInstance, Transform } from 'class-transformer';
-import {
-  IsEmail,
-  IsIn,
-  IsInt,
-  IsOptional,
-  IsString,
-  IsUrl,
-  Matches,
-  Max,
-  Min,
-  validateSync,
-} from 'class-validator';
+import { IsEmail, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, validateSync } from 'class-validator';
 import { isAbsolute, join } from 'node:path';
 import { PROJECT_ROOT } from './project-root';
 
-const toInt = ({ value }: { value: unknown }) =>
-  value === undefined || value === '' ? undefined : Number(value);
+const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
 
 /**
  * The environment, validated once at boot. Nothing else in the code base reads process.env:
@@ -210,15 +198,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     const value = env[key];
     if (value !== undefined && value !== '') raw[key] = value;
   }
-  for (const key of ['DATABASE_URL', 'SMTP_URL', 'PUBLIC_BASE_URL', 'COOKIE_SECRET', 'CMS_WEBHOOK_URL', 'CMS_WEBHOOK_SECRET']) {
+  for (const key of [
+    'DATABASE_URL',
+    'SMTP_URL',
+    'PUBLIC_BASE_URL',
+    'COOKIE_SECRET',
+    'CMS_WEBHOOK_URL',
+    'CMS_WEBHOOK_SECRET',
+  ]) {
     if (env[key]) raw[key] = env[key];
   }
   const parsed = plainToInstance(EnvSchema, raw);
   const errors = validateSync(parsed, { whitelist: false });
   if (errors.length > 0) {
-    const lines = errors.map(
-      (e) => `  ${e.property}: ${Object.values(e.constraints ?? {}).join('; ')}`,
-    );
+    const lines = errors.map((e) => `  ${e.property}: ${Object.values(e.constraints ?? {}).join('; ')}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const port = parsed.PORT;

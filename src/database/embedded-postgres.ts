@@ -16,7 +16,11 @@ interface EmbeddedPostgresLike {
   start(): Promise<void>;
   stop(): Promise<void>;
   createDatabase(name: string): Promise<void>;
-  getPgClient(): { connect(): Promise<void>; query(sql: string, params?: unknown[]): Promise<{ rowCount: number | null }>; end(): Promise<void> };
+  getPgClient(): {
+    connect(): Promise<void>;
+    query(sql: string, params?: unknown[]): Promise<{ rowCount: number | null }>;
+    end(): Promise<void>;
+  };
 }
 
 /**

@@ -27,22 +27,34 @@ export class CaseApiController {
   @Post(':reference/transitions')
   @HttpCode(200)
   @ApiOperation({
-    summary: 'Move a case: claim (in_review), release (received), request info (needs_info), reject, uphold (actioned), escalate, approve/send back (admin)',
+    summary:
+      'Move a case: claim (in_review), release (received), request info (needs_info), reject, uphold (actioned), escalate, approve/send back (admin)',
   })
   @ApiOkResponse({ type: TransitionResultDto })
   @ApiResponse({ status: 409, description: 'CONFLICT (the case moved since `version`) or ILLEGAL_TRANSITION' })
   @ApiResponse({ status: 403, description: 'Your role or person may not take this transition' })
   @ApiResponse({ status: 422, description: 'Reasons, missing items or remedies are missing' })
-  async transition(@Param('reference') reference: string, @Body() body: unknown, @CurrentUser() user: StaffPrincipal): Promise<TransitionResultDto> {
+  async transition(
+    @Param('reference') reference: string,
+    @Body() body: unknown,
+    @CurrentUser() user: StaffPrincipal,
+  ): Promise<TransitionResultDto> {
     const dto = await validateBody(TransitionDto, body);
-    const result = await this.complaints.transition({ reference, ...dto }, { role: user.role, id: user.id, name: user.displayName });
+    const result = await this.complaints.transition(
+      { reference, ...dto },
+      { role: user.role, id: user.id, name: user.displayName },
+    );
     return { state: result.state, version: result.version };
   }
 
   @Post(':reference/notes')
   @HttpCode(201)
   @ApiOperation({ summary: 'Add an internal note (never sent to a party)' })
-  async note(@Param('reference') reference: string, @Body() body: { body?: unknown }, @CurrentUser() user: StaffPrincipal): Promise<{ ok: true }> {
+  async note(
+    @Param('reference') reference: string,
+    @Body() body: { body?: unknown },
+    @CurrentUser() user: StaffPrincipal,
+  ): Promise<{ ok: true }> {
     const text = typeof body?.body === 'string' ? body.body.trim() : '';
     if (!text) throw new ValidationError([{ field: 'body', rule: 'required', message: 'is required' }]);
     await this.cases.addNote(reference, user, text.slice(0, 10000));

@@ -33,11 +33,62 @@ export interface CaseView {
   proposedRemedies: Array<{ item: number; remedy: string; text?: string }> | null;
   infoRequest: { missing: string[]; message?: string } | null;
   duplicateOf: string | null;
-  items: Array<{ position: number; kind: string; articleId: string; articleSlug: string; articleTitle: string; articleUrl: string; articleStatus: string; imageId: string | null; imageStatus: string | null; detail: string | null; remedy: string | null }>;
-  files: Array<{ id: string; purpose: string; originalName: string; contentType: string; sizeBytes: number; sha256: string; createdAt: Date; downloadUrl: string }>;
-  snapshots: Array<{ articleId: string; title: string; body: string; images: Array<{ id: string; caption: string; sha256: string; status: string }>; sha256: string; takenAt: Date; live: { title: string; body: string; status: string; images: Array<{ id: string; status: string; sha256: string }> }; changed: boolean }>;
-  timeline: Array<{ id: string; at: Date; actorType: string; actorName: string | null; action: string; payload: Record<string, unknown> }>;
-  mail: Array<{ id: string; template: string; to: string; state: string; attempts: number; createdAt: Date; sentAt: Date | null; lastError: string | null }>;
+  items: Array<{
+    position: number;
+    kind: string;
+    articleId: string;
+    articleSlug: string;
+    articleTitle: string;
+    articleUrl: string;
+    articleStatus: string;
+    imageId: string | null;
+    imageStatus: string | null;
+    detail: string | null;
+    remedy: string | null;
+  }>;
+  files: Array<{
+    id: string;
+    purpose: string;
+    originalName: string;
+    contentType: string;
+    sizeBytes: number;
+    sha256: string;
+    createdAt: Date;
+    downloadUrl: string;
+  }>;
+  snapshots: Array<{
+    articleId: string;
+    title: string;
+    body: string;
+    images: Array<{ id: string; caption: string; sha256: string; status: string }>;
+    sha256: string;
+    takenAt: Date;
+    live: {
+      title: string;
+      body: string;
+      status: string;
+      images: Array<{ id: string; status: string; sha256: string }>;
+    };
+    changed: boolean;
+  }>;
+  timeline: Array<{
+    id: string;
+    at: Date;
+    actorType: string;
+    actorName: string | null;
+    action: string;
+    payload: Record<string, unknown>;
+  }>;
+  mail: Array<{
+    id: string;
+    template: string;
+    to: string;
+    state: string;
+    attempts: number;
+    createdAt: Date;
+    sentAt: Date | null;
+    lastError: string | null;
+  }>;
   responses: Array<{ author: string; body: string; fileIds: string[]; createdAt: Date }>;
   notes: Array<{ id: string; author: string; body: string; createdAt: Date }>;
   actions: CaseAction[];
@@ -102,7 +153,10 @@ export class CaseService {
         `SELECT id, template, to_address, state, attempts, created_at, sent_at, last_error FROM mail_job WHERE complaint_id = $1 ORDER BY created_at, id`,
         [id],
       ),
-      this.db.query<Array<Record<string, unknown>>>(`SELECT author, body, file_ids, created_at FROM complaint_response WHERE complaint_id = $1 ORDER BY created_at`, [id]),
+      this.db.query<Array<Record<string, unknown>>>(
+        `SELECT author, body, file_ids, created_at FROM complaint_response WHERE complaint_id = $1 ORDER BY created_at`,
+        [id],
+      ),
       this.db.query<Array<Record<string, unknown>>>(
         `SELECT n.id, u.display_name AS author, n.body, n.created_at FROM complaint_note n JOIN staff_user u ON u.id = n.author_id
           WHERE n.complaint_id = $1 ORDER BY n.created_at`,
@@ -154,12 +208,29 @@ export class CaseService {
         downloadUrl: `/staff/complaints/${c.reference as string}/files/${f.id as string}`,
       })),
       snapshots: snapshots.map((s) => {
-        const live = { title: s.live_title as string, body: s.live_body as string, status: s.live_status as string, images: s.live_images as Array<{ id: string; status: string; sha256: string }> };
+        const live = {
+          title: s.live_title as string,
+          body: s.live_body as string,
+          status: s.live_status as string,
+          images: s.live_images as Array<{ id: string; status: string; sha256: string }>,
+        };
         const images = s.images as CaseView['snapshots'][number]['images'];
         const changed =
-          live.title !== s.title || live.body !== s.body || live.status !== 'published' ||
-          JSON.stringify(live.images.map((i) => [i.id, i.status, i.sha256])) !== JSON.stringify(images.map((i) => [i.id, i.status, i.sha256]));
-        return { articleId: s.article_id as string, title: s.title as string, body: s.body as string, images, sha256: s.sha256 as string, takenAt: s.taken_at as Date, live, changed };
+          live.title !== s.title ||
+          live.body !== s.body ||
+          live.status !== 'published' ||
+          JSON.stringify(live.images.map((i) => [i.id, i.status, i.sha256])) !==
+            JSON.stringify(images.map((i) => [i.id, i.status, i.sha256]));
+        return {
+          articleId: s.article_id as string,
+          title: s.title as string,
+          body: s.body as string,
+          images,
+          sha256: s.sha256 as string,
+          takenAt: s.taken_at as Date,
+          live,
+          changed,
+        };
       }),
       timeline: timeline.map((e) => ({
         id: e.id as string,
@@ -179,8 +250,18 @@ export class CaseService {
         sentAt: (m.sent_at as Date | null) ?? null,
         lastError: (m.last_error as string | null) ?? null,
       })),
-      responses: responses.map((r) => ({ author: r.author as string, body: r.body as string, fileIds: r.file_ids as string[], createdAt: r.created_at as Date })),
-      notes: notes.map((n) => ({ id: n.id as string, author: n.author as string, body: n.body as string, createdAt: n.created_at as Date })),
+      responses: responses.map((r) => ({
+        author: r.author as string,
+        body: r.body as string,
+        fileIds: r.file_ids as string[],
+        createdAt: r.created_at as Date,
+      })),
+      notes: notes.map((n) => ({
+        id: n.id as string,
+        author: n.author as string,
+        body: n.body as string,
+        createdAt: n.created_at as Date,
+      })),
       actions: this.actionsFor(state, c, viewer),
     };
   }
@@ -199,7 +280,10 @@ export class CaseService {
       });
   }
 
-  async file(reference: string, fileId: string): Promise<{ storageKey: string; originalName: string; contentType: string }> {
+  async file(
+    reference: string,
+    fileId: string,
+  ): Promise<{ storageKey: string; originalName: string; contentType: string }> {
     if (!/^[0-9a-f-]{36}$/i.test(fileId)) throw new NotFoundError('No such file');
     const [row] = await this.db.query<Array<{ storage_key: string; original_name: string; content_type: string }>>(
       `SELECT f.storage_key, f.original_name, f.content_type FROM evidence_file f JOIN complaint c ON c.id = f.complaint_id
@@ -214,8 +298,18 @@ export class CaseService {
     await this.db.transaction(async (tx) => {
       const [c] = await tx.query<Array<{ id: string }>>(`SELECT id FROM complaint WHERE reference = $1`, [reference]);
       if (!c) throw new NotFoundError(`No case ${reference}`);
-      const [note] = await tx.query<Array<{ id: string }>>(`INSERT INTO complaint_note (complaint_id, author_id, body) VALUES ($1, $2, $3) RETURNING id`, [c.id, author.id, body]);
-      await this.audit.append(tx, { actorType: author.role, actorId: author.id, action: 'complaint.note', subjectType: 'complaint', subjectId: c.id, payload: { reference, noteId: note.id } });
+      const [note] = await tx.query<Array<{ id: string }>>(
+        `INSERT INTO complaint_note (complaint_id, author_id, body) VALUES ($1, $2, $3) RETURNING id`,
+        [c.id, author.id, body],
+      );
+      await this.audit.append(tx, {
+        actorType: author.role,
+        actorId: author.id,
+        action: 'complaint.note',
+        subjectType: 'complaint',
+        subjectId: c.id,
+        payload: { reference, noteId: note.id },
+      });
     });
   }
 }

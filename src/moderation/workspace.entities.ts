@@ -58,7 +58,10 @@ export class ComplaintResponse {
 
 /** Reply texts moderators reuse, kept by admins, per legal basis (or all) and language. */
 @Entity('reply_template')
-@Check('reply_template_basis_check', `legal_basis IN ('cn-copyright', 'cn-personal-rights', 'us-dmca', 'eu-dsa', 'accuracy')`)
+@Check(
+  'reply_template_basis_check',
+  `legal_basis IN ('cn-copyright', 'cn-personal-rights', 'us-dmca', 'eu-dsa', 'accuracy')`,
+)
 @Check('reply_template_locale_check', `locale IN ('zh-CN', 'en')`)
 export class ReplyTemplate {
   @PrimaryGeneratedColumn('uuid') id: string;

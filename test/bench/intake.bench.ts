@@ -152,9 +152,17 @@ async function sqlPhase(pool: Pool, article: { id: string; url: string }): Promi
       await client.query(SQL.item, [id, article.id, article.url]);
       await client.query(SQL.snapshot, [id, article.id]);
       const items = [{ kind: 'article', articleId: article.id, imageId: null }];
-      await client.query(SQL.audit, [id, JSON.stringify({ channel: 'bench', legalBasis: 'eu-dsa', locale: 'en', items, files: [] })]);
+      await client.query(SQL.audit, [
+        id,
+        JSON.stringify({ channel: 'bench', legalBasis: 'eu-dsa', locale: 'en', items, files: [] }),
+      ]);
       // Mail payloads of the size intake writes (names, items, links).
-      const payload = JSON.stringify({ legalBasis: 'eu-dsa', complainantName: body.complainant.name, items: [{ kind: 'article', articleTitle: 'x'.repeat(40), articleUrl: article.url, detail: null }], trackingUrl: `${article.url}/track/${'x'.repeat(43)}` });
+      const payload = JSON.stringify({
+        legalBasis: 'eu-dsa',
+        complainantName: body.complainant.name,
+        items: [{ kind: 'article', articleTitle: 'x'.repeat(40), articleUrl: article.url, detail: null }],
+        trackingUrl: `${article.url}/track/${'x'.repeat(43)}`,
+      });
       for (const template of ['complaint-receipt', 'complaint-notice']) {
         await client.query(SQL.mail, [template, email, `<bench-${RUN}-${n}-${template}@example.invalid>`, payload, id]);
       }

@@ -27,7 +27,10 @@ const CONTACT_IN_SEED = /[\w.+-]+@[\w.-]+\.[a-z]{2,}/i;
  * article of its own (title only, as the page gives nothing more).
  */
 export function loadDemoCatalogue(text = readFileSync(SEED, 'utf8')): DemoCatalogue {
-  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  const lines = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean);
   const [title, ...rest] = lines;
   const disclaimerAt = rest.findIndex((l) => l.startsWith('声明'));
   if (!title || disclaimerAt < 0) throw new Error('seed page: no title or disclaimer found');

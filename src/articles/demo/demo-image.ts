@@ -8,13 +8,13 @@ import { PNG } from 'pngjs';
 export function demoImagePng(seed: number, width = 640, height = 360): Buffer {
   const png = new PNG({ width, height });
   let s = seed * 9301 + 49297;
-  const rand = () => ((s = (s * 9301 + 49297) % 233280) / 233280);
+  const rand = () => (s = (s * 9301 + 49297) % 233280) / 233280;
   const hue = (seed * 47) % 360;
   const sky = hsl(hue, 0.45, 0.78);
   const dusk = hsl((hue + 30) % 360, 0.5, 0.6);
   const water = hsl((hue + 190) % 360, 0.35, 0.35);
   const skyline = new Array<number>(width).fill(height);
-  for (let x = 0; x < width; ) {
+  for (let x = 0; x < width;) {
     const w = 14 + Math.floor(rand() * 40);
     const top = Math.floor(height * (0.25 + rand() * 0.4));
     for (let i = x; i < Math.min(width, x + w); i++) skyline[i] = top;
@@ -26,7 +26,8 @@ export function demoImagePng(seed: number, width = 640, height = 360): Buffer {
       const t = y / height;
       let c: number[];
       if (y >= horizon) c = mix(water, [20, 30, 50], (y - horizon) / (height - horizon));
-      else if (y >= skyline[x]) c = (x + y) % 9 === 0 && y % 7 < 2 ? [250, 230, 160] : mix([40, 50, 70], [60, 70, 90], t);
+      else if (y >= skyline[x])
+        c = (x + y) % 9 === 0 && y % 7 < 2 ? [250, 230, 160] : mix([40, 50, 70], [60, 70, 90], t);
       else c = mix(sky, dusk, t / 0.78);
       const i = (y * width + x) * 4;
       png.data[i] = c[0];

@@ -320,13 +320,16 @@ export const EN: Messages = {
   'respond.eyebrow': 'Notice to the content owner',
   'respond.title': 'Notice',
   'respond.heading': 'Notice about your article',
-  'respond.intro': 'We received a complaint about content you published or supplied and, after review, took the action below. This link was sent to you only; please do not forward it.',
+  'respond.intro':
+    'We received a complaint about content you published or supplied and, after review, took the action below. This link was sent to you only; please do not forward it.',
   'respond.what': 'What was done',
   'respond.remedy': 'Action:',
   'respond.why': 'Reasons',
   'respond.how': 'How you can respond',
-  'respond.counterNotice': 'If you believe the content does not infringe, you may file a counter-notice with supporting evidence; if something needs correcting, you may also edit the article.',
-  'respond.byMail': 'Online filing is coming soon. Until then, email {email} with the case reference {ref} in the subject. Handling is free of charge.',
+  'respond.counterNotice':
+    'If you believe the content does not infringe, you may file a counter-notice with supporting evidence; if something needs correcting, you may also edit the article.',
+  'respond.byMail':
+    'Online filing is coming soon. Until then, email {email} with the case reference {ref} in the subject. Handling is free of charge.',
   'path.remedy': 'remedy.{r}',
   'remedy.remove_article': 'Article removed',
   'remedy.remove_image': 'Image removed',
@@ -479,10 +482,12 @@ export const EN: Messages = {
   'case.actions.upholdHint': 'Removing a whole article needs an admin: use “Escalate to an admin”.',
   'case.actions.upholdSubmit': 'Apply and notify the parties',
   'case.actions.escalate': 'Escalate to an admin',
-  'case.actions.escalateHint': 'Propose the remedies; another person, an admin, decides. Required for a whole-article removal.',
+  'case.actions.escalateHint':
+    'Propose the remedies; another person, an admin, decides. Required for a whole-article removal.',
   'case.actions.escalateSubmit': 'Escalate',
   'case.actions.approve': 'Approve the proposed remedies',
-  'case.actions.approveHint': 'Approving applies the proposed remedies listed above and notifies the complainant and the content owner.',
+  'case.actions.approveHint':
+    'Approving applies the proposed remedies listed above and notifies the complainant and the content owner.',
   'case.actions.approveSubmit': 'Approve and apply',
   'case.actions.sendBack': 'Send back to the moderator',
   'case.actions.sendBackReason': 'Why it goes back',
@@ -513,7 +518,8 @@ export const EN: Messages = {
   'case.done.note': 'Note added.',
   'case.done.transition': 'The case has been updated.',
   'case.error.title': 'That did not go through',
-  'case.error.conflict': 'The case changed since you opened it. The page now shows the latest version with what you typed kept; check and submit again.',
+  'case.error.conflict':
+    'The case changed since you opened it. The page now shows the latest version with what you typed kept; check and submit again.',
   'case.error.illegal': 'This action is not possible in the case’s current state.',
   'case.error.forbidden': 'You may not take this action (claim the case first, or another admin must decide).',
   'case.error.needsEscalation': 'Removing a whole article needs an admin’s approval: use “Escalate to an admin”.',
@@ -528,7 +534,8 @@ export const EN: Messages = {
   'case.error.to': 'Unknown action.',
   'replies.title': 'Reply templates · Notice Desk',
   'replies.heading': 'Reply templates',
-  'replies.introAdmin': 'Moderators insert these texts into reasons and messages. Every change is written to the audit trail.',
+  'replies.introAdmin':
+    'Moderators insert these texts into reasons and messages. Every change is written to the audit trail.',
   'replies.introReadOnly': 'Insert these texts into reasons and messages. Only admins change them.',
   'replies.new': 'New template',
   'replies.list': 'All templates',

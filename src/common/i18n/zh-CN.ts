@@ -299,7 +299,8 @@ export const ZH_CN: Messages = {
   'respond.remedy': '处理方式：',
   'respond.why': '处理理由',
   'respond.how': '您可以如何回应',
-  'respond.counterNotice': '如您认为内容并未侵权，可以提交不侵权声明（反通知），并附上证明材料；如内容确有需要更正之处，也可以直接修改稿件。',
+  'respond.counterNotice':
+    '如您认为内容并未侵权，可以提交不侵权声明（反通知），并附上证明材料；如内容确有需要更正之处，也可以直接修改稿件。',
   'respond.byMail': '在线提交功能即将上线。目前请发邮件至 {email}，并在主题中注明案件编号 {ref}。处理免费。',
   'path.remedy': 'remedy.{r}',
   'remedy.remove_article': '删除整篇文章',
