@@ -82,16 +82,18 @@ describe('moderation in the browser', () => {
     return (await res.json()) as { reference: string; trackingUrl: string };
   }
 
-  /** Opens the case from the queue when the queue lists it, else directly. */
+  /** Finds the case in the queue (searching its reference) and opens it from there. */
   async function openCase(page: Page, reference: string, shot?: string): Promise<void> {
-    const queue = await page.goto(`${t.baseUrl}/staff/queue`);
-    const link = page.locator(`a[href="/staff/complaints/${reference}"]`).first();
-    if (queue?.status() === 200 && (await link.count()) > 0) {
-      if (shot) await screenshot(page, shot);
-      await Promise.all([page.waitForNavigation(), link.click()]);
-    } else {
-      await page.goto(`${t.baseUrl}/staff/complaints/${reference}`);
+    if (shot) {
+      const full = await page.goto(`${t.baseUrl}/staff/queue`);
+      expect(full?.status()).toBe(200);
+      await screenshot(page, shot);
     }
+    const queue = await page.goto(`${t.baseUrl}/staff/queue?q=${encodeURIComponent(reference)}`);
+    expect(queue?.status()).toBe(200);
+    const link = page.locator(`a[href="/staff/complaints/${reference}"]`).first();
+    expect(await link.count()).toBe(1);
+    await Promise.all([page.waitForNavigation(), link.click()]);
     await expectText(page.locator('h1'), reference);
   }
 
