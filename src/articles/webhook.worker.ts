@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } f
 import { createHmac } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
+import { PollLoop } from '../common/poll-loop';
 import { APP_CONFIG } from '../config/config';
 import type { AppConfig } from '../config/config';
 import { redactSecrets, retryDelayMs } from '../mail/mail-failure';
@@ -60,17 +61,20 @@ export function signWebhook(secret: string, timestamp: number, body: string): st
 export class WebhookWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('WebhookWorker');
   batchSize = 20;
-  private chain: Promise<unknown> = Promise.resolve();
-  private kickQueued = false;
-  private timer?: NodeJS.Timeout;
-  private stopped = false;
-  private polling = false;
+  private readonly loop: PollLoop;
 
   constructor(
     private readonly db: DataSource,
     private readonly audit: AuditService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.loop = new PollLoop({
+      logger: this.logger,
+      intervalMs: config.mailPollMs,
+      batchSize: () => this.batchSize,
+      runOnce: () => this.runOnce(),
+    });
+  }
 
   onApplicationBootstrap(): void {
     if (!this.config.cmsWebhookUrl) return;
@@ -79,61 +83,31 @@ export class WebhookWorker implements OnApplicationBootstrap, OnModuleDestroy {
       this.logger.error('CMS_WEBHOOK_URL is set but CMS_WEBHOOK_SECRET is not: webhooks stay queued, unsent');
       return;
     }
-    this.polling = true;
-    this.schedule(0);
+    this.loop.start();
   }
 
   async onModuleDestroy(): Promise<void> {
-    this.stopped = true;
-    this.polling = false;
-    if (this.timer) clearTimeout(this.timer);
-    await this.chain;
+    await this.loop.stop();
   }
 
-  /** Deliver now rather than at the next poll (after a commit that queued a webhook). Never throws. */
+  /** Runs now rather than at the next poll (after a commit that queued work). Never throws. */
   kick(): void {
-    if (!this.polling || this.stopped || this.kickQueued) return;
-    this.kickQueued = true;
-    void this.serial(() => {
-      this.kickQueued = false;
-      return this.runOnce();
-    }).catch((err: unknown) => this.logger.error(`webhook run failed: ${String(err)}`));
+    this.loop.kick();
   }
 
   /** Resolves once no job is due (for tests and scripts); jobs backing off are not waited for. */
-  async drain(): Promise<void> {
-    while ((await this.serial(() => this.runOnce())) > 0) {
-      // a batch may have made room for more
-    }
-  }
-
-  private schedule(ms: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      void this.serial(() => this.runOnce())
-        .catch((err: unknown) => {
-          this.logger.error(`webhook run failed: ${String(err)}`);
-          return 0;
-        })
-        .then((n) => this.schedule(n >= this.batchSize ? 0 : this.config.mailPollMs));
-    }, ms);
-  }
-
-  private serial(fn: () => Promise<number>): Promise<number> {
-    const run = this.chain.then(fn);
-    this.chain = run.catch(() => undefined);
-    return run;
+  drain(): Promise<void> {
+    return this.loop.drain();
   }
 
   private async runOnce(): Promise<number> {
     const url = this.config.cmsWebhookUrl;
     const secret = this.config.cmsWebhookSecret;
-    if (this.stopped || !url || !secret) return 0;
+    if (this.loop.stopped || !url || !secret) return 0;
     const [jobs] = await this.db.query<[ClaimedWebhook[], number]>(CLAIM_SQL, [this.batchSize]);
     const claimedAt = Date.now();
     for (const job of jobs) {
-      if (this.stopped || Date.now() - claimedAt > SEND_WINDOW_MS) await this.release(job);
+      if (this.loop.stopped || Date.now() - claimedAt > SEND_WINDOW_MS) await this.release(job);
       else await this.deliver(url, secret, job);
     }
     return jobs.length;

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, Op
 import { createTransport, Transporter } from 'nodemailer';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
+import { PollLoop } from '../common/poll-loop';
 import { APP_CONFIG } from '../config/config';
 import type { AppConfig } from '../config/config';
 import { classifyFailure, describeFailure, maskAddress, redactSecrets, retryDelayMs } from './mail-failure';
@@ -44,12 +45,8 @@ export class MailWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('MailWorker');
   /** Jobs claimed per statement. */
   batchSize = 20;
+  private readonly loop: PollLoop;
   private transport?: Transporter;
-  private chain: Promise<unknown> = Promise.resolve();
-  private kickQueued = false;
-  private timer?: NodeJS.Timeout;
-  private stopped = false;
-  private polling = false;
   private unsubscribe?: () => void;
 
   constructor(
@@ -58,7 +55,15 @@ export class MailWorker implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly audit: AuditService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Optional() private readonly signal?: OutboxSignal,
-  ) {}
+  ) {
+    this.loop = new PollLoop({
+      logger: this.logger,
+      intervalMs: config.mailPollMs,
+      batchSize: () => this.batchSize,
+      runOnce: () => this.runOnce(),
+      describe: describeFailure,
+    });
+  }
 
   onApplicationBootstrap(): void {
     if (!this.config.mailWorker) return;
@@ -66,64 +71,34 @@ export class MailWorker implements OnApplicationBootstrap, OnModuleDestroy {
       this.logger.warn('MAIL_WORKER is on but there is no SMTP_URL: mail stays queued');
       return;
     }
-    this.polling = true;
     this.unsubscribe = this.signal?.subscribe(() => this.kick());
-    this.schedule(0);
+    this.loop.start();
   }
 
   async onModuleDestroy(): Promise<void> {
-    this.stopped = true;
-    this.polling = false;
-    if (this.timer) clearTimeout(this.timer);
     this.unsubscribe?.();
-    await this.chain;
+    await this.loop.stop();
     this.transport?.close();
   }
 
-  /** Run now instead of at the next poll (after a commit that queued mail). Never throws. */
+  /** Runs now rather than at the next poll (after a commit that queued work). Never throws. */
   kick(): void {
-    if (!this.polling || this.stopped || this.kickQueued) return;
-    this.kickQueued = true;
-    void this.serial(() => {
-      this.kickQueued = false;
-      return this.runOnce();
-    }).catch((err: unknown) => this.logger.error(`mail run failed: ${describeFailure(err)}`));
+    this.loop.kick();
   }
 
   /** Resolves once no job is due (for tests and scripts); jobs backing off are not waited for. */
-  async drain(): Promise<void> {
-    while ((await this.serial(() => this.runOnce())) > 0) {
-      // keep going: a full or partial batch may have made room for more
-    }
-  }
-
-  private schedule(ms: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      void this.serial(() => this.runOnce())
-        .catch((err: unknown) => {
-          this.logger.error(`mail run failed: ${describeFailure(err)}`);
-          return 0;
-        })
-        .then((n) => this.schedule(n >= this.batchSize ? 0 : this.config.mailPollMs));
-    }, ms);
-  }
-
-  private serial(fn: () => Promise<number>): Promise<number> {
-    const run = this.chain.then(fn);
-    this.chain = run.catch(() => undefined);
-    return run;
+  drain(): Promise<void> {
+    return this.loop.drain();
   }
 
   /** Claims one batch and handles each job; returns how many were claimed. */
   private async runOnce(): Promise<number> {
-    if (this.stopped) return 0;
+    if (this.loop.stopped) return 0;
     const transport = this.getTransport();
     const [jobs] = await this.db.query<[ClaimedJob[], number]>(CLAIM_SQL, [this.batchSize]);
     const claimedAt = Date.now();
     for (const job of jobs) {
-      if (this.stopped || Date.now() - claimedAt > SEND_WINDOW_MS) await this.release(job);
+      if (this.loop.stopped || Date.now() - claimedAt > SEND_WINDOW_MS) await this.release(job);
       else await this.deliver(transport, job);
     }
     return jobs.length;
