@@ -55,7 +55,6 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
     next();
   });
   app.useGlobalFilters(new AllExceptionsFilter());
-  app.enableShutdownHooks();
 
   const doc = new DocumentBuilder()
     .setTitle('Notice Desk API')

@@ -1,23 +1,13 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { createApp } from './app.factory';
-import { ConfigError, loadConfig } from './config/config';
+import { loadConfigOrExit } from './config/config';
 import { startRuntime } from './runtime';
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      process.exit(1);
-    }
-    throw err;
-  }
+  const config = loadConfigOrExit();
   const runtime = await startRuntime(config);
   const app = await createApp(runtime.config);
-  app.enableShutdownHooks();
   await app.listen(runtime.config.port, runtime.config.host);
   const logger = new Logger('NoticeDesk');
   logger.log(`Notice Desk is up at ${runtime.config.publicBaseUrl}`);

@@ -3,7 +3,8 @@ import { DynamicModule, Logger, LogLevel, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from './audit/audit.module';
-import { AppConfig, ConfigError, loadConfig } from './config/config';
+import { loadConfigOrExit } from './config/config';
+import type { AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
 import { dataSourceOptions } from './database/data-source';
 import { EMBEDDED_DATABASE_URL } from './database/embedded-postgres';
@@ -33,16 +34,7 @@ class WorkerModule {
  * it uses DATABASE_URL or, without one, the embedded server that `npm start` runs.
  */
 async function main(): Promise<void> {
-  let config: AppConfig;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      process.exit(1);
-    }
-    throw err;
-  }
+  const config = loadConfigOrExit();
   if (!config.smtpUrl) {
     console.error(
       'SMTP_URL is not set. The standalone mail worker needs a real SMTP server: without SMTP_URL, ' +

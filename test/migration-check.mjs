@@ -43,7 +43,7 @@ async function inCheckDb(sql) {
 /** Runs the TypeORM CLI against the check database; resolves with its exit code and output. */
 function typeorm(...args) {
   return new Promise((resolve, reject) => {
-    const child = spawn(typeormBin, ['-d', 'src/database/data-source.ts', ...args], {
+    const child = spawn(typeormBin, ['-d', 'src/database/cli-data-source.ts', ...args], {
       cwd: root,
       env: { ...process.env, DATABASE_URL: dbUrl.toString() },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,14 +1,12 @@
 import 'reflect-metadata';
 import { join } from 'node:path';
-import { DataSource, DataSourceOptions } from 'typeorm';
-import { loadConfig } from '../config/config';
+import { DataSourceOptions } from 'typeorm';
 import { PROJECT_ROOT } from '../config/project-root';
-import { EMBEDDED_DATABASE_URL } from './embedded-postgres';
 import { ENTITIES } from './entities';
 
 /**
  * The one place that builds DataSource options, shared by the app, the migration CLI
- * (`npm run migration:*`) and the tests. synchronize is never on: the schema comes from
+ * (`npm run migration:*`, through cli-data-source.ts) and the tests. synchronize is never on: the schema comes from
  * the reviewed migrations in migrations/.
  */
 export function dataSourceOptions(url: string): DataSourceOptions {
@@ -24,7 +22,3 @@ export function dataSourceOptions(url: string): DataSourceOptions {
     extra: { max: 20 },
   };
 }
-
-// The CLI entry: `typeorm -d src/database/data-source.ts` needs a default export.
-// Without DATABASE_URL it talks to the embedded server that `npm start` runs.
-export default new DataSource(dataSourceOptions(loadConfig().databaseUrl ?? EMBEDDED_DATABASE_URL));
