@@ -7,6 +7,17 @@ import { mailDomain, newMessageId } from './message-id';
 
 export { mailDomain, newMessageId } from './message-id';
 
+/** Templates that tell a party a decision; each must carry its reasons (DSA Art. 17, DESIGN.md). */
+export const DECISION_TEMPLATES: readonly string[] = ['complaint-actioned', 'complaint-rejected', 'owner-notice'];
+
+/** Thrown inside the caller's transaction, so the decision that wanted to send it does not commit either. */
+export class DecisionWithoutReasonsError extends Error {
+  constructor(template: string) {
+    super(`A ${template} mail must state the decision's reasons; refusing to queue it without`);
+    this.name = 'DecisionWithoutReasonsError';
+  }
+}
+
 export interface OutboxJob {
   template: string;
   locale: MailLocale;
@@ -29,6 +40,10 @@ export class MailOutbox {
   }
 
   async enqueue(tx: EntityManager, job: OutboxJob): Promise<{ id: string; messageId: string }> {
+    const reason = job.payload.reason;
+    if (DECISION_TEMPLATES.includes(job.template) && (typeof reason !== 'string' || !reason.trim())) {
+      throw new DecisionWithoutReasonsError(job.template);
+    }
     const ids = newMessageId(this.domain);
     await tx.query(
       `INSERT INTO mail_job (id, template, locale, to_address, message_id, payload, complaint_id)
