@@ -348,13 +348,15 @@ export class ComplaintsService {
     const ref = reference?.trim().toUpperCase();
     const bad = (rule: string, message: string) => new ValidationError([fieldError('duplicateOf', rule, message)]);
     if (!ref) throw bad('required', 'give the reference of the earlier, still undecided case it repeats');
-    const [earlier] = await tx.query<Array<{ id: string; reference: string; state: ComplaintState; email: string }>>(
-      `SELECT id, reference, state, complainant->>'email' AS email FROM complaint WHERE reference = $1 FOR SHARE`,
-      [ref],
+    // complainant_email is the address as intake normalised it (the one its duplicate check compares).
+    const [earlier] = await tx.query<Array<{ id: string; reference: string; state: ComplaintState; same: boolean }>>(
+      `SELECT e.id, e.reference, e.state, e.complainant_email = c.complainant_email AS same
+         FROM complaint e, complaint c WHERE e.reference = $1 AND c.id = $2 FOR SHARE OF e`,
+      [ref, c.id],
     );
     if (!earlier) throw bad('unknownCase', `there is no case ${ref}`);
     if (earlier.id === c.id) throw bad('self', 'a case cannot be a duplicate of itself');
-    if (earlier.email.trim().toLowerCase() !== c.complainant.email.trim().toLowerCase())
+    if (!earlier.same)
       throw bad('otherComplainant', `${ref} was filed by someone else; only the same complainant's cases are joined`);
     if (!UNDECIDED_STATES.includes(earlier.state))
       throw bad('decided', `${ref} is ${earlier.state}; a filing after a decision is a new case, not a duplicate`);
