@@ -458,7 +458,7 @@ export const ZH_CN: Messages = {
   'case.actions.escalateSubmit': '提交审批',
   'case.actions.approve': '批准建议措施',
   'case.actions.approveHint':
-    '可按建议批准，或为某一对象选择较轻的措施（选择“不采取措施”即不处理该对象）。超出建议范围的措施须退回审核员。',
+    '可按建议批准，或为某一对象选择较轻的措施（选择“不作处理”即不处理该对象）。超出建议范围的措施须退回审核员。',
   'case.actions.markDuplicate': '作为重复投诉关闭',
   'case.actions.markDuplicateHint':
     '仅适用于同一投诉人已就相同内容提交、且尚未作出决定（已收到、审核中、待补充材料或待审批）的案件。系统将以邮件告知投诉人本案并入的案件编号。',
