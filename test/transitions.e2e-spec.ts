@@ -362,6 +362,20 @@ describe('moderation transitions over HTTP (real PostgreSQL and SMTP)', () => {
       expect(mail.text).toContain('reply to this message');
     });
 
+    it('two cases marked as each other’s duplicate at the same moment: one wins, the other is refused, no deadlock', async () => {
+      const { reference: a, email } = await file({ items: [article(31)] });
+      const { reference: b } = await file({ complainant: { name: 'Pat Doe', email }, items: [article(32)] });
+      const results = await Promise.all([
+        move(mod1, a, { to: 'duplicate', version: 1, duplicateOf: b }),
+        move(mod2, b, { to: 'duplicate', version: 1, duplicateOf: a }),
+      ]);
+      expect(results.map((r) => r.status).sort()).toEqual([200, 422]);
+      const loser = (await results.find((r) => r.status === 422)?.json()) as { details: Array<{ rule: string }> };
+      expect(loser.details[0].rule).toBe('decided');
+      const states = [(await view(mod1, a)).state, (await view(mod1, b)).state].sort();
+      expect(states).toEqual(['duplicate', 'received']);
+    });
+
     it('nobody may close a case as not_processed until the misuse procedure exists: 403 PROCEDURE_NOT_AVAILABLE', async () => {
       const { reference } = await file({ items: [article(24)] });
       for (const who of [admin1, mod1]) {

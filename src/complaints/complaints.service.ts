@@ -348,15 +348,23 @@ export class ComplaintsService {
     const ref = reference?.trim().toUpperCase();
     const bad = (rule: string, message: string) => new ValidationError([fieldError('duplicateOf', rule, message)]);
     if (!ref) throw bad('required', 'give the reference of the earlier, still undecided case it repeats');
-    // complainant_email is the address as intake normalised it (the one its duplicate check compares).
-    const [earlier] = await tx.query<Array<{ id: string; reference: string; state: ComplaintState; same: boolean }>>(
-      `SELECT e.id, e.reference, e.state, e.complainant_email = c.complainant_email AS same
-         FROM complaint e, complaint c WHERE e.reference = $1 AND c.id = $2 FOR SHARE OF e`,
-      [ref, c.id],
+    const [found] = await tx.query<Array<{ id: string }>>(`SELECT id FROM complaint WHERE reference = $1`, [ref]);
+    if (!found) throw bad('unknownCase', `there is no case ${ref}`);
+    // Both rows locked in id order: the earlier case cannot be decided meanwhile, and two people
+    // marking two cases as each other's duplicate queue up instead of deadlocking (the second
+    // then finds its target no longer undecided). complainant_email is intake's normalised address.
+    const rows = await tx.query<Array<{ id: string; reference: string; state: ComplaintState; email: string }>>(
+      `SELECT id, reference, state, complainant_email AS email FROM complaint WHERE id = ANY($1::uuid[])
+        ORDER BY id FOR UPDATE`,
+      [[found.id, c.id]],
     );
+    const earlier = rows.find((r) => r.id === found.id);
+    const self = rows.find((r) => r.id === c.id);
     if (!earlier) throw bad('unknownCase', `there is no case ${ref}`);
     if (earlier.id === c.id) throw bad('self', 'a case cannot be a duplicate of itself');
-    if (!earlier.same)
+    if (!self || self.state !== c.state)
+      throw new ConflictError('Another action on this case won; reload and try again');
+    if (earlier.email !== self.email)
       throw bad('otherComplainant', `${ref} was filed by someone else; only the same complainant's cases are joined`);
     if (!UNDECIDED_STATES.includes(earlier.state))
       throw bad('decided', `${ref} is ${earlier.state}; a filing after a decision is a new case, not a duplicate`);

@@ -324,6 +324,13 @@ describe('moderation in the browser', () => {
     await signIn(adminPage, admin);
     await adminPage.goto(`${t.baseUrl}/staff/complaints/${reference}`);
     expect(await adminPage.locator('[data-action="not_processed"], [data-form="not_processed"]').count()).toBe(0);
+    // Even a hand-made form is refused, in the reader's language.
+    const csrf = (await adminPage.locator('input[name="_csrf"]').first().getAttribute('value')) as string;
+    const forged = await adminPage.request.post(`${t.baseUrl}/staff/complaints/${reference}/transitions`, {
+      form: { _csrf: csrf, to: 'not_processed', version: '1' },
+    });
+    expect(forged.status()).toBe(403);
+    expect(await forged.text()).toContain(ZH_CN['case.error.notAvailable']);
 
     const page = await newPage();
     await signIn(page, moderator);
