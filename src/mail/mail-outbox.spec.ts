@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { ValidationError } from '../common/domain-error';
 import type { AppConfig } from '../config/config';
 import { DECISION_TEMPLATES, DecisionWithoutReasonsError, MailOutbox } from './mail-outbox';
 
@@ -32,6 +33,12 @@ describe('MailOutbox: a decision mail states its reasons or is not queued', () =
       await expect(outbox.enqueue(tx, job(template, { reason }))).rejects.toBeInstanceOf(DecisionWithoutReasonsError);
       expect(queries).toHaveLength(0);
     }
+  });
+
+  it('answers as a 422 on the reasons field, whoever asked for the decision', async () => {
+    const err = await outbox.enqueue(fakeTx().tx, job('owner-notice', {})).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ValidationError);
+    expect((err as ValidationError).fields).toEqual([expect.objectContaining({ field: 'reason', rule: 'required' })]);
   });
 
   it('queues a decision mail with reasons, and other mail without any', async () => {

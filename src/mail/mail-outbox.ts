@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { ValidationError } from '../common/domain-error';
 import { APP_CONFIG } from '../config/config';
 import type { AppConfig } from '../config/config';
 import type { MailLocale } from './mail-helpers';
@@ -10,11 +11,14 @@ export { mailDomain, newMessageId } from './message-id';
 /** Templates that tell a party a decision; each must carry its reasons (DSA Art. 17, DESIGN.md). */
 export const DECISION_TEMPLATES: readonly string[] = ['complaint-actioned', 'complaint-rejected', 'owner-notice'];
 
-/** Thrown inside the caller's transaction, so the decision that wanted to send it does not commit either. */
-export class DecisionWithoutReasonsError extends Error {
+/**
+ * Thrown inside the caller's transaction, so the decision that wanted to send it does not commit
+ * either; a 422 on `reason` for whoever asked for the decision (never a silent empty section).
+ */
+export class DecisionWithoutReasonsError extends ValidationError {
   constructor(template: string) {
-    super(`A ${template} mail must state the decision's reasons; refusing to queue it without`);
-    this.name = 'DecisionWithoutReasonsError';
+    const message = `A ${template} mail must state the decision's reasons; refusing to queue it without`;
+    super([{ field: 'reason', rule: 'required', message }], message);
   }
 }
 
