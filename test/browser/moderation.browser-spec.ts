@@ -370,7 +370,10 @@ describe('moderation in the browser', () => {
     await signIn(page, moderator);
     await page.goto(`${t.baseUrl}/staff/complaints/${reference}?lang=en`);
     expect(await page.locator('[data-action="not_processed"]').count()).toBe(0);
-    await expectText(page.locator('[data-form="mark_duplicate"] summary'), 'Close as a duplicate');
+    await page.locator('[data-form="mark_duplicate"] summary').click();
+    await expectText(page.locator('[data-form="mark_duplicate"]'), 'no other undecided case');
+    expect(await page.locator('[data-action="mark_duplicate"]').count()).toBe(0); // nothing it could join
+    await screenshot(page, 'case-mark-duplicate-form-en');
     await submit(page, 'claim');
     await page.locator('[data-form="escalate"] summary').click();
     await page.locator('#escalate-remedy-0').selectOption('remove_image');
