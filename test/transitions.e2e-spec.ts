@@ -438,7 +438,7 @@ describe('moderation transitions over HTTP (real PostgreSQL and SMTP)', () => {
         1,
       );
       expect((await view(admin1, reference)).state).toBe('escalated');
-      expect((await fetch(`${t.baseUrl}/articles/news-25`)).status).toBe(200);
+      expect((await fetch(`${t.baseUrl}/articles/news-25`)).status).toBe(200); // no other spec touches news-2x
 
       const ok = await move(admin1, reference, {
         to: 'actioned',
@@ -450,10 +450,12 @@ describe('moderation transitions over HTTP (real PostgreSQL and SMTP)', () => {
       });
       expect(await ok.json()).toEqual({ state: 'actioned', version: 4 });
       expect((await view(admin1, reference)).items.map((i) => i.remedy)).toEqual(['add_correction', 'no_action']);
-      const [img] = await db.query<Array<{ status: string }>>(`SELECT status FROM article_image WHERE id = $1`, [
-        forum.images[0].id,
-      ]);
-      expect(img.status).not.toBe('removed');
+      // (Other specs of the run share the demo catalogue: ask whether *this* case removed anything.)
+      const [removed] = await db.query<Array<{ n: number }>>(
+        `SELECT (SELECT count(*) FROM article_image WHERE removed_by = $1) + (SELECT count(*) FROM article WHERE removed_by = $1) AS n`,
+        [await idOf(reference)],
+      );
+      expect(Number(removed.n)).toBe(0);
       const [corr] = await db.query<Array<{ body: string }>>(
         `SELECT k.body FROM article_correction k JOIN complaint c ON c.id = k.complaint_id WHERE c.reference = $1`,
         [reference],
