@@ -1,6 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { DecisionWithoutReasonsError, MailOutbox } from '../src/mail/mail-outbox';
 import { startTestApp, TestApp } from './helpers/app';
+import { apiToken, createStaff, signIn } from './helpers/staff';
 
 interface Staff {
   id: string;
@@ -77,6 +79,19 @@ describe('moderation transitions over HTTP (real PostgreSQL and SMTP)', () => {
     };
     forum = list.items.find((a) => a.slug === 'shanghai-sister-cities-forum') as typeof forum;
   });
+
+  const article = (n: number) => ({
+    articleUrl: forum.url.replace('shanghai-sister-cities-forum', `news-${String(n).padStart(2, '0')}`),
+    kind: 'article',
+  });
+  const idOf = async (ref: string) =>
+    (await db.query<Array<{ id: string }>>(`SELECT id FROM complaint WHERE reference = $1`, [ref]))[0].id;
+  const jobs = (ref: string) =>
+    db.query<Array<{ template: string; to_address: string; payload: Record<string, unknown> }>>(
+      `SELECT m.template, m.to_address, m.payload FROM mail_job m JOIN complaint c ON c.id = m.complaint_id
+        WHERE c.reference = $1 ORDER BY m.created_at, m.id`,
+      [ref],
+    );
 
   afterAll(async () => {
     await t?.close();
@@ -298,6 +313,288 @@ describe('moderation transitions over HTTP (real PostgreSQL and SMTP)', () => {
       [reference],
     );
     expect(corr.body).toBe('An image was removed following a complaint.');
+  });
+
+  describe('duplicates: staff name the earlier case; not_processed waits for the misuse procedure', () => {
+    it('marking a duplicate needs the same complainant’s earlier undecided case, records the link and tells them', async () => {
+      const { reference: earlier, email } = await file({ items: [article(20)] });
+      const { reference } = await file({ complainant: { name: 'Pat Doe', email }, items: [article(21)] });
+      const { reference: someoneElses } = await file({ items: [article(22)] });
+      const { reference: decided } = await file({ complainant: { name: 'Pat Doe', email }, items: [article(23)] });
+      await move(mod1, decided, { to: 'in_review', version: 1 });
+      await move(mod1, decided, { to: 'rejected', version: 2, reason: 'Fair reporting.' });
+      expect((await view(mod1, reference)).state).toBe('received');
+
+      const refused = async (body: Record<string, unknown>, rule: string) => {
+        const res = await move(mod1, reference, { to: 'duplicate', version: 1, ...body });
+        expect(res.status).toBe(422);
+        const err = (await res.json()) as { code: string; details: Array<{ field: string; rule: string }> };
+        expect(err).toMatchObject({ code: 'VALIDATION', details: [{ field: 'duplicateOf', rule }] });
+      };
+      await refused({}, 'required');
+      await refused({ duplicateOf: 'ND-1999-999999' }, 'unknownCase');
+      await refused({ duplicateOf: reference }, 'self');
+      await refused({ duplicateOf: someoneElses }, 'otherComplainant');
+      await refused({ duplicateOf: decided }, 'decided');
+      expect(await jobs(reference)).toHaveLength(2); // receipt and desk notice only
+
+      const ok = await move(mod1, reference, { to: 'duplicate', version: 1, duplicateOf: earlier.toLowerCase() });
+      expect(await ok.json()).toEqual({ state: 'duplicate', version: 2 });
+      const [row] = await db.query<Array<{ duplicate_of: string }>>(
+        `SELECT duplicate_of FROM complaint WHERE reference = $1`,
+        [reference],
+      );
+      expect(row.duplicate_of).toBe(await idOf(earlier));
+      expect(((await view(mod1, reference)) as unknown as { duplicateOf: string }).duplicateOf).toBe(earlier);
+      const [event] = await db.query<Array<{ actor_id: string; payload: Record<string, unknown> }>>(
+        `SELECT actor_id, payload FROM audit_event WHERE subject_id = $1 AND action = 'complaint.transition'`,
+        [await idOf(reference)],
+      );
+      expect(event).toMatchObject({
+        actor_id: mod1.id,
+        payload: { from: 'received', to: 'duplicate', duplicateOf: earlier },
+      });
+      const mail = await t.sink.waitFor(
+        (m) =>
+          m.subject?.includes(reference) === true && t.sink.to(email).includes(m) && (m.text ?? '').includes(earlier),
+      );
+      expect(mail.subject).toContain(earlier);
+      expect(mail.text).toContain('reply to this message');
+    });
+
+    it('two cases marked as each other’s duplicate at the same moment: one wins, the other is refused, no deadlock', async () => {
+      const { reference: a, email } = await file({ items: [article(31)] });
+      const { reference: b } = await file({ complainant: { name: 'Pat Doe', email }, items: [article(32)] });
+      const results = await Promise.all([
+        move(mod1, a, { to: 'duplicate', version: 1, duplicateOf: b }),
+        move(mod2, b, { to: 'duplicate', version: 1, duplicateOf: a }),
+      ]);
+      expect(results.map((r) => r.status).sort()).toEqual([200, 422]);
+      const loser = (await results.find((r) => r.status === 422)?.json()) as { details: Array<{ rule: string }> };
+      expect(loser.details[0].rule).toBe('decided');
+      const states = [(await view(mod1, a)).state, (await view(mod1, b)).state].sort();
+      expect(states).toEqual(['duplicate', 'received']);
+    });
+
+    it('nobody may close a case as not_processed until the misuse procedure exists: 403 PROCEDURE_NOT_AVAILABLE', async () => {
+      const { reference } = await file({ items: [article(24)] });
+      for (const who of [admin1, mod1]) {
+        const res = await move(who, reference, { to: 'not_processed', version: 1 });
+        expect(res.status).toBe(403);
+        const body = (await res.json()) as { code: string; message: string };
+        expect(body.code).toBe('PROCEDURE_NOT_AVAILABLE');
+        expect(body.message).toContain('misuse procedure');
+      }
+      const v = await view(admin1, reference);
+      expect(v).toMatchObject({ state: 'received', version: 1 });
+      const actions = (v as unknown as { actions: Array<{ kind: string; to: string }> }).actions;
+      expect(actions.map((a) => a.to)).not.toContain('not_processed');
+      expect(actions.map((a) => a.kind).sort()).toEqual(['claim', 'mark_duplicate']);
+    });
+  });
+
+  describe('an approver decides on what was proposed, with reasons, and is never the proposer', () => {
+    it('approves as proposed or narrower; anything wider is 422 WIDER_THAN_PROPOSED and changes nothing', async () => {
+      const { reference } = await file({
+        items: [article(25), { articleUrl: forum.url, kind: 'image', detail: forum.images[0].id }],
+      });
+      await move(mod1, reference, { to: 'in_review', version: 1 });
+      await move(mod1, reference, {
+        to: 'escalated',
+        version: 2,
+        reason: 'The headline is wrong and the photograph is the complainant’s.',
+        remedies: [
+          { item: 0, remedy: 'add_correction', text: 'An earlier version misstated the vote.' },
+          { item: 1, remedy: 'remove_image' },
+        ],
+      });
+      const wider = async (remedies: Array<{ item: number; remedy: string }>, item: number) => {
+        const res = await move(admin1, reference, { to: 'actioned', version: 3, remedies });
+        expect(res.status).toBe(422);
+        const err = (await res.json()) as { code: string; message: string; details: Array<{ field: string }> };
+        expect(err.code).toBe('WIDER_THAN_PROPOSED');
+        expect(err.message).toContain('send the case back');
+        expect(err.details.map((d) => d.field)).toEqual([`remedies.${item}`]);
+      };
+      await wider(
+        [
+          { item: 0, remedy: 'remove_article' },
+          { item: 1, remedy: 'remove_image' },
+        ],
+        0,
+      );
+      await wider(
+        [
+          { item: 0, remedy: 'add_attribution' },
+          { item: 1, remedy: 'remove_image' },
+        ],
+        0,
+      );
+      await wider(
+        [
+          { item: 0, remedy: 'add_correction' },
+          { item: 1, remedy: 'remove_article' },
+        ],
+        1,
+      );
+      expect((await view(admin1, reference)).state).toBe('escalated');
+      expect((await fetch(`${t.baseUrl}/articles/news-25`)).status).toBe(200); // no other spec touches news-2x
+
+      const ok = await move(admin1, reference, {
+        to: 'actioned',
+        version: 3,
+        remedies: [
+          { item: 0, remedy: 'add_correction' },
+          { item: 1, remedy: 'no_action' },
+        ],
+      });
+      expect(await ok.json()).toEqual({ state: 'actioned', version: 4 });
+      expect((await view(admin1, reference)).items.map((i) => i.remedy)).toEqual(['add_correction', 'no_action']);
+      // (Other specs of the run share the demo catalogue: ask whether *this* case removed anything.)
+      const [removed] = await db.query<Array<{ n: number }>>(
+        `SELECT (SELECT count(*) FROM article_image WHERE removed_by = $1) + (SELECT count(*) FROM article WHERE removed_by = $1) AS n`,
+        [await idOf(reference)],
+      );
+      expect(Number(removed.n)).toBe(0);
+      const [corr] = await db.query<Array<{ body: string }>>(
+        `SELECT k.body FROM article_correction k JOIN complaint c ON c.id = k.complaint_id WHERE c.reference = $1`,
+        [reference],
+      );
+      expect(corr.body).toBe('An earlier version misstated the vote.');
+    });
+
+    it('approving without new reasons sends the proposer’s reasons to both parties; new ones replace them', async () => {
+      const proposer = 'The article states as fact an accusation the court dismissed.';
+      const { reference, email } = await file({ items: [article(26)] });
+      await move(mod2, reference, { to: 'in_review', version: 1 });
+      await move(mod2, reference, {
+        to: 'escalated',
+        version: 2,
+        reason: proposer,
+        remedies: [{ item: 0, remedy: 'remove_article' }],
+      });
+      expect(await (await move(admin2, reference, { to: 'actioned', version: 3 })).json()).toEqual({
+        state: 'actioned',
+        version: 4,
+      });
+      const decision = (await jobs(reference)).filter((j) =>
+        ['complaint-actioned', 'owner-notice'].includes(j.template),
+      );
+      expect(decision.map((j) => j.template).sort()).toEqual(['complaint-actioned', 'owner-notice']);
+      for (const j of decision) expect(j.payload.reason).toBe(proposer);
+      const [row] = await db.query<Array<{ decision_reason: string; decided_by: string }>>(
+        `SELECT decision_reason, decided_by FROM complaint WHERE reference = $1`,
+        [reference],
+      );
+      expect(row).toEqual({ decision_reason: proposer, decided_by: admin2.id });
+      const [event] = await db.query<Array<{ payload: Record<string, unknown> }>>(
+        `SELECT payload FROM audit_event WHERE subject_id = $1 AND action = 'complaint.transition' ORDER BY id DESC LIMIT 1`,
+        [await idOf(reference)],
+      );
+      expect(event.payload).toMatchObject({ to: 'actioned', reason: proposer, reasonsFrom: 'proposer' });
+      const complainantMail = await t.sink.waitFor(
+        (m) =>
+          m.subject?.includes(reference) === true && t.sink.to(email).includes(m) && (m.text ?? '').includes(proposer),
+      );
+      expect(complainantMail.text).toContain(proposer);
+      await t.sink.waitFor(
+        (m) =>
+          m.subject?.includes(reference) === true &&
+          t.sink.to('reporters@demo-news.example').includes(m) && // news-26's owner
+          (m.text ?? '').includes(proposer),
+      );
+
+      const { reference: second } = await file({ items: [article(27)] });
+      await move(mod2, second, { to: 'in_review', version: 1 });
+      await move(mod2, second, {
+        to: 'escalated',
+        version: 2,
+        reason: proposer,
+        remedies: [{ item: 0, remedy: 'remove_article' }],
+      });
+      await move(admin2, second, { to: 'actioned', version: 3, reason: 'Removed: the court record contradicts it.' });
+      const own = (await jobs(second)).filter((j) => j.template === 'complaint-actioned');
+      expect(own[0].payload.reason).toBe('Removed: the court record contradicts it.');
+    });
+
+    it('a decision mail without reasons is refused inside the transaction, so nothing it belonged to commits', async () => {
+      const { reference } = await file({ items: [article(28)] });
+      const outbox = t.app.get(MailOutbox);
+      const before = await jobs(reference);
+      await expect(
+        db.transaction(async (tx) => {
+          await tx.query(`UPDATE complaint SET state = 'actioned', version = version + 1 WHERE reference = $1`, [
+            reference,
+          ]);
+          await outbox.enqueue(tx, {
+            template: 'complaint-actioned',
+            locale: 'en',
+            to: 'someone@example.test',
+            payload: { reference, reason: '  ' },
+            complaintId: await idOf(reference),
+          });
+        }),
+      ).rejects.toBeInstanceOf(DecisionWithoutReasonsError);
+      expect(await view(mod1, reference)).toMatchObject({ state: 'received', version: 1 });
+      expect(await jobs(reference)).toEqual(before);
+    });
+
+    it('the proposer never approves their own escalation: by staff id, signed in or with an API token, even after promotion', async () => {
+      const proposer = await createStaff(db, { role: 'admin', displayName: 'Admin Proposer' });
+      const token = await apiToken(db, proposer.email);
+      const self: Staff = { id: proposer.id, email: proposer.email, token };
+      const { reference } = await file({ items: [article(29)] });
+      await move(self, reference, { to: 'in_review', version: 1 });
+      await move(self, reference, {
+        to: 'escalated',
+        version: 2,
+        reason: 'Propose removal.',
+        remedies: [{ item: 0, remedy: 'remove_article' }],
+      });
+      for (const body of [
+        { to: 'actioned' },
+        { to: 'actioned', reason: 'Agreed with myself.' },
+        { to: 'rejected', reason: 'Changed my mind.' },
+        { to: 'in_review', reason: 'Back to me.' },
+      ]) {
+        const res = await move(self, reference, { ...body, version: 3 });
+        expect(res.status).toBe(403);
+        expect(await res.json()).toMatchObject({ code: 'SECOND_PERSON_REQUIRED' });
+      }
+      // The same person through the case page with a session: refused the same way.
+      const session = await signIn(t.baseUrl, proposer.email, proposer.password);
+      const page = await fetch(`${t.baseUrl}/staff/complaints/${reference}/transitions`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: {
+          cookie: session.cookie,
+          'x-csrf-token': session.csrfToken,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: new URLSearchParams({ _csrf: session.csrfToken, to: 'actioned', kind: 'approve', version: '3' }),
+      });
+      expect(page.status).toBe(403);
+      expect(await view(admin1, reference)).toMatchObject({ state: 'escalated', version: 3 });
+      const ownView = (await view(self, reference)) as unknown as { actions: unknown[] };
+      expect(ownView.actions).toEqual([]);
+
+      // A moderator who escalated and is later made an admin is still the proposer.
+      const mod = await createStaff(db, { role: 'moderator', displayName: 'Mod Later Admin' });
+      const modSelf: Staff = { id: mod.id, email: mod.email, token: await apiToken(db, mod.email) };
+      const { reference: other } = await file({ items: [article(30)] });
+      await move(modSelf, other, { to: 'in_review', version: 1 });
+      await move(modSelf, other, {
+        to: 'escalated',
+        version: 2,
+        reason: 'Propose removal.',
+        remedies: [{ item: 0, remedy: 'remove_article' }],
+      });
+      await db.query(`UPDATE staff_user SET role = 'admin' WHERE id = $1`, [mod.id]);
+      const promoted = await move(modSelf, other, { to: 'actioned', version: 3 });
+      expect(promoted.status).toBe(403);
+      expect(await promoted.json()).toMatchObject({ code: 'SECOND_PERSON_REQUIRED' });
+      expect((await move(admin1, other, { to: 'actioned', version: 3 })).status).toBe(200);
+    });
   });
 
   it('refuses staff routes to callers without a role', async () => {

@@ -7,6 +7,12 @@ export enum ErrorCode {
   UNAUTHENTICATED = 'UNAUTHENTICATED',
   CONFLICT = 'CONFLICT',
   ILLEGAL_TRANSITION = 'ILLEGAL_TRANSITION',
+  /** An edge DESIGN.md draws whose procedure does not exist yet (not_processed): nobody may take it. */
+  PROCEDURE_NOT_AVAILABLE = 'PROCEDURE_NOT_AVAILABLE',
+  /** The person who proposed a decision may not also take it (two-person rule). */
+  SECOND_PERSON_REQUIRED = 'SECOND_PERSON_REQUIRED',
+  /** An approver chose remedies reaching further than the escalation proposed. */
+  WIDER_THAN_PROPOSED = 'WIDER_THAN_PROPOSED',
   PAYLOAD_TOO_LARGE = 'PAYLOAD_TOO_LARGE',
   UNSUPPORTED_MEDIA_TYPE = 'UNSUPPORTED_MEDIA_TYPE',
   RATE_LIMITED = 'RATE_LIMITED',
@@ -64,6 +70,7 @@ export class RateLimitedError extends DomainError {
 export function statusForCode(code: ErrorCode): number {
   switch (code) {
     case ErrorCode.VALIDATION:
+    case ErrorCode.WIDER_THAN_PROPOSED:
       return 422;
     case ErrorCode.BAD_REQUEST:
       return 400;
@@ -71,6 +78,8 @@ export function statusForCode(code: ErrorCode): number {
       return 404;
     case ErrorCode.FORBIDDEN:
     case ErrorCode.CSRF:
+    case ErrorCode.PROCEDURE_NOT_AVAILABLE:
+    case ErrorCode.SECOND_PERSON_REQUIRED:
       return 403;
     case ErrorCode.UNAUTHENTICATED:
       return 401;

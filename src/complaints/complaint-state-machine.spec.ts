@@ -1,4 +1,4 @@
-import { ACTOR_ROLES, COMPLAINT_STATES, COMPLAINT_TRANSITIONS, ComplaintState } from './complaint-state';
+import { ACTOR_ROLES, COMPLAINT_STATES, COMPLAINT_TRANSITIONS, ComplaintState, STAFF_ACTIONS } from './complaint-state';
 import { checkTransition, isTerminal, nextStates } from './complaint-state-machine';
 
 describe('complaint state machine', () => {
@@ -7,7 +7,10 @@ describe('complaint state machine', () => {
     for (const edges of Object.values(COMPLAINT_TRANSITIONS)) {
       for (const e of edges) {
         expect(COMPLAINT_STATES).toContain(e.to);
-        expect(e.roles.length).toBeGreaterThan(0);
+        // An edge nobody may take yet says why; every other edge has someone who may.
+        if (e.unavailable) expect(e.roles).toEqual([]);
+        else expect(e.roles.length).toBeGreaterThan(0);
+        if (e.action) expect(STAFF_ACTIONS).toContain(e.action);
         for (const r of e.roles) expect(ACTOR_ROLES).toContain(r);
       }
     }
@@ -55,11 +58,24 @@ describe('complaint state machine', () => {
         for (const role of ACTOR_ROLES) {
           const result = checkTransition(from, to, role);
           if (!edge) expect(result).toEqual({ ok: false, reason: 'ILLEGAL_TRANSITION' });
+          else if (edge.unavailable) expect(result).toMatchObject({ ok: false, reason: 'PROCEDURE_NOT_AVAILABLE' });
           else if (edge.roles.includes(role)) expect(result.ok).toBe(true);
           else expect(result).toEqual({ ok: false, reason: 'FORBIDDEN' });
         }
       }
     }
+  });
+
+  it('names each staff action once per state, and decisions with reasons need them', () => {
+    for (const edges of Object.values(COMPLAINT_TRANSITIONS)) {
+      const actions = edges.map((e) => e.action).filter(Boolean);
+      expect(new Set(actions).size).toBe(actions.length);
+      for (const e of edges) {
+        if (e.action === 'reject' || e.action === 'uphold' || e.action === 'escalate' || e.action === 'send_back')
+          expect(e.needs).toContain('reason');
+      }
+    }
+    expect(COMPLAINT_TRANSITIONS.received.find((e) => e.to === 'duplicate')?.needs).toEqual(['duplicateOf']);
   });
 
   it('encodes the rules of DESIGN.md', () => {
@@ -68,6 +84,12 @@ describe('complaint state machine', () => {
     expect(checkTransition('escalated', 'actioned', 'moderator')).toEqual({ ok: false, reason: 'FORBIDDEN' });
     expect(checkTransition('escalated', 'actioned', 'admin').ok).toBe(true);
     expect(checkTransition('received', 'duplicate', 'system').ok).toBe(true);
+    expect(checkTransition('received', 'duplicate', 'moderator').ok).toBe(true);
+    // Not processing needs the misuse procedure (warning, reasons, mail, appeal): nobody, not even an admin, yet.
+    for (const role of ACTOR_ROLES) {
+      expect(checkTransition('received', 'not_processed', role)).toMatchObject({ reason: 'PROCEDURE_NOT_AVAILABLE' });
+      expect(nextStates('received', role)).not.toContain('not_processed');
+    }
     expect(nextStates('needs_info', 'complainant').sort()).toEqual(['in_review', 'withdrawn']);
     for (const s of ['actioned', 'rejected', 'restored'] as const) {
       expect(checkTransition(s, 'appeal_review', 'complainant').ok).toBe(true);

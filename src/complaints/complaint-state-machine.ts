@@ -1,6 +1,9 @@
 import { ActorRole, COMPLAINT_TRANSITIONS, ComplaintState, Edge } from './complaint-state';
 
-export type TransitionCheck = { ok: true; edge: Edge } | { ok: false; reason: 'ILLEGAL_TRANSITION' | 'FORBIDDEN' };
+export type TransitionCheck =
+  | { ok: true; edge: Edge }
+  | { ok: false; reason: 'ILLEGAL_TRANSITION' | 'FORBIDDEN' }
+  | { ok: false; reason: 'PROCEDURE_NOT_AVAILABLE'; edge: Edge };
 
 /** Pure: may `role` move a complaint from `from` to `to`? No I/O, no clock. */
 export function checkTransition(
@@ -11,12 +14,13 @@ export function checkTransition(
 ): TransitionCheck {
   const edge = table[from].find((e) => e.to === to);
   if (!edge) return { ok: false, reason: 'ILLEGAL_TRANSITION' };
+  if (edge.unavailable) return { ok: false, reason: 'PROCEDURE_NOT_AVAILABLE', edge };
   if (!edge.roles.includes(role)) return { ok: false, reason: 'FORBIDDEN' };
   return { ok: true, edge };
 }
 
 export function nextStates(from: ComplaintState, role: ActorRole): ComplaintState[] {
-  return COMPLAINT_TRANSITIONS[from].filter((e) => e.roles.includes(role)).map((e) => e.to);
+  return COMPLAINT_TRANSITIONS[from].filter((e) => !e.unavailable && e.roles.includes(role)).map((e) => e.to);
 }
 
 export function isTerminal(state: ComplaintState): boolean {

@@ -39,36 +39,76 @@ export type ComplaintState = (typeof COMPLAINT_STATES)[number];
 export const ACTOR_ROLES = ['complainant', 'content_owner', 'moderator', 'admin', 'system'] as const;
 export type ActorRole = (typeof ACTOR_ROLES)[number];
 
+/** What a staff action must carry; the service refuses it without, the case page's form asks for it. */
+export type EdgeNeed = 'reason' | 'missing' | 'remedies' | 'duplicateOf';
+
+/** The staff actions the case page offers (claim and send back both lead to in_review). */
+export const STAFF_ACTIONS = [
+  'claim',
+  'release',
+  'request_info',
+  'reject',
+  'uphold',
+  'escalate',
+  'approve',
+  'send_back',
+  'mark_duplicate',
+] as const;
+export type StaffAction = (typeof STAFF_ACTIONS)[number];
+
 export interface Edge {
   to: ComplaintState;
   roles: readonly ActorRole[];
+  /** The staff action this edge is on the case page; edges without one have no form. */
+  action?: StaffAction;
+  /** Fields the transition must carry (checked by ComplaintsService, asked for by the page). */
+  needs?: readonly EdgeNeed[];
+  /**
+   * An edge DESIGN.md draws but whose procedure does not exist yet: nobody may take it, and the
+   * service answers 403 with this code and message.
+   */
+  unavailable?: { code: 'PROCEDURE_NOT_AVAILABLE'; message: string };
 }
 
 const STAFF = ['moderator', 'admin'] as const;
 const OPEN_WITHDRAW: Edge = { to: 'withdrawn', roles: ['complainant'] };
 
-/** Every allowed move and who may make it. Terminal states have no exits. */
+/**
+ * Every allowed move, who may make it, and (for staff) the page action and what it must carry.
+ * Terminal states have no exits. Person rules on top of roles (claim first; the proposer never
+ * decides their own escalation) live in ComplaintsService.rules and CaseService.actionsFor.
+ */
 export const COMPLAINT_TRANSITIONS: Record<ComplaintState, readonly Edge[]> = {
   received: [
-    { to: 'in_review', roles: STAFF },
-    { to: 'duplicate', roles: ['system', ...STAFF] },
-    { to: 'not_processed', roles: ['admin'] },
+    { to: 'in_review', roles: STAFF, action: 'claim' },
+    // Intake files a repeat straight into `duplicate`; staff mark one naming the earlier, undecided case.
+    { to: 'duplicate', roles: ['system', ...STAFF], action: 'mark_duplicate', needs: ['duplicateOf'] },
+    {
+      to: 'not_processed',
+      roles: [],
+      unavailable: {
+        code: 'PROCEDURE_NOT_AVAILABLE',
+        message:
+          'Not processing a complaint needs the misuse procedure (a prior warning, reasons, a mail and an appeal route), which does not exist yet; no one may take this step',
+      },
+    },
     OPEN_WITHDRAW,
   ],
   in_review: [
-    { to: 'received', roles: STAFF }, // release
-    { to: 'needs_info', roles: STAFF },
+    { to: 'received', roles: STAFF, action: 'release' },
+    { to: 'needs_info', roles: STAFF, action: 'request_info', needs: ['missing'] },
     // Whoever escalates, an admin other than them decides (a whole-article removal needs two people).
-    { to: 'escalated', roles: STAFF },
-    { to: 'actioned', roles: STAFF },
-    { to: 'rejected', roles: STAFF },
+    { to: 'escalated', roles: STAFF, action: 'escalate', needs: ['reason', 'remedies'] },
+    { to: 'actioned', roles: STAFF, action: 'uphold', needs: ['reason', 'remedies'] },
+    { to: 'rejected', roles: STAFF, action: 'reject', needs: ['reason'] },
     OPEN_WITHDRAW,
   ],
   needs_info: [{ to: 'in_review', roles: ['complainant'] }, { to: 'closed', roles: ['system'] }, OPEN_WITHDRAW],
   escalated: [
-    { to: 'actioned', roles: ['admin'] },
-    { to: 'rejected', roles: ['admin'] },
-    { to: 'in_review', roles: ['admin'] },
+    // As proposed or narrower (remedy-reach.ts); the proposer's reasons unless the approver writes new ones.
+    { to: 'actioned', roles: ['admin'], action: 'approve' },
+    { to: 'rejected', roles: ['admin'], action: 'reject', needs: ['reason'] },
+    { to: 'in_review', roles: ['admin'], action: 'send_back', needs: ['reason'] },
     OPEN_WITHDRAW,
   ],
   actioned: [
@@ -107,6 +147,9 @@ export const COMPLAINT_TRANSITIONS: Record<ComplaintState, readonly Edge[]> = {
   withdrawn: [{ to: 'closed', roles: ['system'] }],
   closed: [],
 };
+
+/** Open and not yet decided: the only cases a later filing may be a duplicate of (DESIGN.md). */
+export const UNDECIDED_STATES: readonly ComplaintState[] = ['received', 'in_review', 'needs_info', 'escalated'];
 
 /** States in which a case still counts as open (for duplicate detection and the queue). */
 export const OPEN_STATES: readonly ComplaintState[] = COMPLAINT_STATES.filter(

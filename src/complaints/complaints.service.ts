@@ -11,7 +11,9 @@ import { RemediesService } from '../articles/remedies.service';
 import { fieldError } from './complaint-validation';
 import { hashToken } from './complaint-intake.service';
 import { checkTransition } from './complaint-state-machine';
-import type { ActorRole, ComplaintState } from './complaint-state';
+import { UNDECIDED_STATES } from './complaint-state';
+import type { ActorRole, ComplaintState, Edge } from './complaint-state';
+import { widerThanProposed } from './remedy-reach';
 import { REMEDIES } from './complaint-item.entity';
 import type { Remedy } from './complaint-item.entity';
 import type { Locale } from './legal-basis';
@@ -33,6 +35,8 @@ export interface TransitionInput {
   message?: string;
   remedies?: Array<{ item: number; remedy: Remedy; text?: string }>;
   note?: string;
+  /** duplicate: the reference of the complainant's earlier, still undecided case. */
+  duplicateOf?: string;
   /** The complainant's answer to a request for information (needs_info -> in_review). */
   answer?: { text: string; files: StoredFile[] };
 }
@@ -54,6 +58,7 @@ interface CaseRow {
   assignee_id: string | null;
   escalated_by: string | null;
   decided_by: string | null;
+  decision_reason: string | null;
   proposed_remedies: Array<{ item: number; remedy: Remedy; text?: string }> | null;
   items: Array<{
     id: string;
@@ -105,12 +110,19 @@ export class ComplaintsService {
             ErrorCode.FORBIDDEN,
             `A ${actor.role} may not move a case from ${c.state} to ${input.to}`,
           );
+        if (check.reason === 'PROCEDURE_NOT_AVAILABLE')
+          throw new DomainError(ErrorCode.PROCEDURE_NOT_AVAILABLE, check.edge.unavailable?.message ?? '', {
+            from: c.state,
+            to: input.to,
+          });
         throw new DomainError(ErrorCode.ILLEGAL_TRANSITION, `No transition from ${c.state} to ${input.to}`, {
           from: c.state,
           to: input.to,
         });
       }
-      const set = await this.rules(tx, c, input, actor);
+      const audit: Record<string, unknown> = {};
+      const set = await this.rules(tx, c, input, actor, audit);
+      this.requireNeeds(check.edge, input);
       const sets = Object.keys(set).map((col, i) => `${col} = $${i + 5}`);
       const rows = await tx.query<Array<{ version: number }>>(
         `UPDATE complaint SET state = $1, version = version + 1, updated_at = now()${sets.length ? ', ' + sets.join(', ') : ''}
@@ -136,6 +148,7 @@ export class ComplaintsService {
             ? { proposedRemedies: JSON.parse(set.proposed_remedies as string) as unknown }
             : {}),
           ...(input.to === 'actioned' ? { remedies: this.finalRemedies(c, input) } : {}),
+          ...audit,
         },
       });
       if (input.note?.trim()) {
@@ -164,7 +177,7 @@ export class ComplaintsService {
   private async load(tx: EntityManager, reference: string): Promise<CaseRow> {
     const rows = await tx.query<CaseRow[]>(
       `SELECT c.id, c.reference, c.state, c.version, c.legal_basis, c.locale, c.complainant, c.assignee_id,
-              c.escalated_by, c.decided_by, c.proposed_remedies,
+              c.escalated_by, c.decided_by, c.decision_reason, c.proposed_remedies,
               (SELECT json_agg(json_build_object('id', i.id, 'position', i.position, 'kind', i.kind, 'article_id', i.article_id,
                         'image_id', i.image_id, 'detail', i.detail, 'title', a.title, 'url', a.url,
                         'owner_name', a.owner_name, 'owner_email', a.owner_email) ORDER BY i.position)
@@ -182,6 +195,7 @@ export class ComplaintsService {
     c: CaseRow,
     input: TransitionInput,
     actor: Actor,
+    audit: Record<string, unknown>,
   ): Promise<Record<string, unknown>> {
     const { from, to } = { from: c.state, to: input.to };
     const staff = actor.role === 'moderator' || actor.role === 'admin';
@@ -195,6 +209,12 @@ export class ComplaintsService {
       }
     };
     const hours = (h: number) => `${h} hours`;
+    if (to === 'duplicate') {
+      const earlier = await this.earlierCase(tx, c, input.duplicateOf);
+      input.duplicateOf = earlier.reference;
+      audit.duplicateOf = earlier.reference;
+      return { duplicate_of: earlier.id, due_at: null };
+    }
     if (from === 'received' && to === 'in_review')
       return { assignee_id: actor.id, due_at: await this.dueIn(tx, hours(this.config.sla.decisionHours)) };
     if (from === 'in_review' && to === 'received') {
@@ -243,15 +263,48 @@ export class ComplaintsService {
       requireReason();
       return { due_at: await this.dueIn(tx, hours(this.config.sla.decisionHours)) };
     }
-    if (to === 'actioned' && (from === 'in_review' || from === 'escalated')) {
-      if (from === 'in_review') requireOwnerOrAdmin();
-      if (from === 'escalated') this.requireSecondPerson(c, actor);
-      const remedies =
-        from === 'escalated' && !input.remedies?.length
-          ? (c.proposed_remedies ?? [])
-          : this.validRemedies(c, input.remedies);
-      if (from === 'escalated' && !input.remedies?.length) this.validRemedies(c, remedies);
-      if (!reason && !(from === 'escalated' && c.proposed_remedies)) requireReason();
+    if (to === 'actioned' && from === 'escalated') {
+      this.requireSecondPerson(c, actor);
+      // The approver decides on what was proposed: as proposed (no remedies sent) or narrower.
+      const proposed = c.proposed_remedies ?? [];
+      // Kept as proposed, an item keeps the proposer's text (a correction's wording) unless a new one is given.
+      const remedies = this.validRemedies(
+        c,
+        input.remedies?.length
+          ? input.remedies.map((r) => {
+              const p = proposed.find((x) => x.item === r.item);
+              return r.text?.trim() || p?.remedy !== r.remedy ? r : { ...r, text: p.text };
+            })
+          : proposed,
+      );
+      const wider = widerThanProposed(proposed, remedies);
+      if (wider.length) {
+        throw new DomainError(
+          ErrorCode.WIDER_THAN_PROPOSED,
+          'An approver decides on what was proposed: approve it, choose less reaching remedies, or send the case back; ' +
+            wider
+              .map((w) => `item ${w.item}: ${w.chosen} reaches further than the proposed ${w.proposed ?? 'nothing'}`)
+              .join('; '),
+          wider.map((w) => ({
+            field: `remedies.${w.item}`,
+            rule: 'widerThanProposed',
+            message: `${w.chosen} reaches further than the proposed ${w.proposed ?? 'nothing'}`,
+          })),
+        );
+      }
+      // The decision's reasons are the proposer's unless the approver writes new ones.
+      const decided = reason || c.decision_reason?.trim();
+      if (!decided) requireReason();
+      audit.reasonsFrom = reason ? 'approver' : 'proposer';
+      input.reason = decided;
+      input.remedies = remedies;
+      // proposed_remedies keeps the proposal; the decision is on the items and in the audit event.
+      return { decided_by: actor.id, decision_reason: decided, due_at: null };
+    }
+    if (to === 'actioned' && from === 'in_review') {
+      requireOwnerOrAdmin();
+      const remedies = this.validRemedies(c, input.remedies);
+      requireReason();
       // A whole-article removal needs a second person: a moderator escalates, an admin approves.
       if (from === 'in_review' && remedies.some((r) => r.remedy === 'remove_article')) {
         throw new DomainError(
@@ -260,21 +313,73 @@ export class ComplaintsService {
         );
       }
       input.remedies = remedies;
-      return {
-        decided_by: actor.id,
-        decision_reason: reason ?? null,
-        due_at: null,
-        proposed_remedies: from === 'escalated' ? JSON.stringify(remedies) : null,
-      };
+      return { decided_by: actor.id, decision_reason: reason, due_at: null, proposed_remedies: null };
     }
     return {};
   }
 
-  /** An escalation is decided by an admin other than the one who escalated it. */
+  /** The edge's `needs` (the table the case page's forms read), checked on what the caller sent. */
+  private requireNeeds(edge: Edge, input: TransitionInput): void {
+    const errors = [];
+    for (const need of edge.needs ?? []) {
+      const given =
+        need === 'reason'
+          ? !!input.reason?.trim()
+          : need === 'missing'
+            ? (input.missing ?? []).some((m) => m.trim())
+            : need === 'remedies'
+              ? !!input.remedies?.length
+              : !!input.duplicateOf?.trim();
+      if (!given) errors.push(fieldError(need, 'required', `${need} is required for this step`));
+    }
+    if (errors.length) throw new ValidationError(errors);
+  }
+
+  /**
+   * The case a new filing repeats: it exists, is not the case itself, was filed from the same
+   * address and is still undecided (DESIGN.md: after a decision a new filing is a new case).
+   * Locked FOR SHARE so it cannot be decided while this one is being joined to it.
+   */
+  private async earlierCase(
+    tx: EntityManager,
+    c: CaseRow,
+    reference: string | undefined,
+  ): Promise<{ id: string; reference: string }> {
+    const ref = reference?.trim().toUpperCase();
+    const bad = (rule: string, message: string) => new ValidationError([fieldError('duplicateOf', rule, message)]);
+    if (!ref) throw bad('required', 'give the reference of the earlier, still undecided case it repeats');
+    const [found] = await tx.query<Array<{ id: string }>>(`SELECT id FROM complaint WHERE reference = $1`, [ref]);
+    if (!found) throw bad('unknownCase', `there is no case ${ref}`);
+    // Both rows locked in id order: the earlier case cannot be decided meanwhile, and two people
+    // marking two cases as each other's duplicate queue up instead of deadlocking (the second
+    // then finds its target no longer undecided). complainant_email is intake's normalised address.
+    const rows = await tx.query<Array<{ id: string; reference: string; state: ComplaintState; email: string }>>(
+      `SELECT id, reference, state, complainant_email AS email FROM complaint WHERE id = ANY($1::uuid[])
+        ORDER BY id FOR UPDATE`,
+      [[found.id, c.id]],
+    );
+    const earlier = rows.find((r) => r.id === found.id);
+    const self = rows.find((r) => r.id === c.id);
+    if (!earlier) throw bad('unknownCase', `there is no case ${ref}`);
+    if (earlier.id === c.id) throw bad('self', 'a case cannot be a duplicate of itself');
+    if (!self || self.state !== c.state)
+      throw new ConflictError('Another action on this case won; reload and try again');
+    if (earlier.email !== self.email)
+      throw bad('otherComplainant', `${ref} was filed by someone else; only the same complainant's cases are joined`);
+    if (!UNDECIDED_STATES.includes(earlier.state))
+      throw bad('decided', `${ref} is ${earlier.state}; a filing after a decision is a new case, not a duplicate`);
+    return { id: earlier.id, reference: earlier.reference };
+  }
+
+  /**
+   * An escalation is decided by an admin other than the staff member who escalated it, compared
+   * by staff id (the same person signed in or with their API token is the same id).
+   */
   private requireSecondPerson(c: CaseRow, actor: Actor): void {
-    if (actor.role !== 'admin' || (c.escalated_by && c.escalated_by === actor.id)) {
+    if (actor.role !== 'admin') throw new DomainError(ErrorCode.FORBIDDEN, 'An escalated case is decided by an admin');
+    if (!actor.id || !c.escalated_by || c.escalated_by === actor.id) {
       throw new DomainError(
-        ErrorCode.FORBIDDEN,
+        ErrorCode.SECOND_PERSON_REQUIRED,
         'An escalated case is decided by an admin other than the person who escalated it',
       );
     }
@@ -340,6 +445,8 @@ export class ComplaintsService {
         answerUrl: trackingUrl,
         answerByDate: due.toISOString(),
       });
+    } else if (input.to === 'duplicate') {
+      await toComplainant('complaint-duplicate', { earlierReference: input.duplicateOf, trackingUrl });
     } else if (input.to === 'rejected') {
       await toComplainant('complaint-rejected', { reason: input.reason?.trim(), trackingUrl, appealUntil });
     } else if (input.to === 'actioned') {

@@ -25,6 +25,7 @@ const COMPLAINANT_TEMPLATES = new Set([
   'complaint-needs-info',
   'complaint-rejected',
   'complaint-actioned',
+  'complaint-duplicate',
 ]);
 
 @Injectable()

@@ -1,11 +1,26 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { ValidationError } from '../common/domain-error';
 import { APP_CONFIG } from '../config/config';
 import type { AppConfig } from '../config/config';
 import type { MailLocale } from './mail-helpers';
 import { mailDomain, newMessageId } from './message-id';
 
 export { mailDomain, newMessageId } from './message-id';
+
+/** Templates that tell a party a decision; each must carry its reasons (DSA Art. 17, DESIGN.md). */
+export const DECISION_TEMPLATES: readonly string[] = ['complaint-actioned', 'complaint-rejected', 'owner-notice'];
+
+/**
+ * Thrown inside the caller's transaction, so the decision that wanted to send it does not commit
+ * either; a 422 on `reason` for whoever asked for the decision (never a silent empty section).
+ */
+export class DecisionWithoutReasonsError extends ValidationError {
+  constructor(template: string) {
+    const message = `A ${template} mail must state the decision's reasons; refusing to queue it without`;
+    super([{ field: 'reason', rule: 'required', message }], message);
+  }
+}
 
 export interface OutboxJob {
   template: string;
@@ -29,6 +44,10 @@ export class MailOutbox {
   }
 
   async enqueue(tx: EntityManager, job: OutboxJob): Promise<{ id: string; messageId: string }> {
+    const reason = job.payload.reason;
+    if (DECISION_TEMPLATES.includes(job.template) && (typeof reason !== 'string' || !reason.trim())) {
+      throw new DecisionWithoutReasonsError(job.template);
+    }
     const ids = newMessageId(this.domain);
     await tx.query(
       `INSERT INTO mail_job (id, template, locale, to_address, message_id, payload, complaint_id)

@@ -95,6 +95,28 @@ describe('MailRenderer', () => {
     expect(renderer.render('complaint-receipt', 'zh-CN', dup).text).toContain('仍在处理中的案件 ND-2026-000100');
   });
 
+  it('a case marked duplicate by staff names the earlier case and how to say it is not the same', () => {
+    const dup = {
+      reference: 'ND-2026-000123',
+      earlierReference: 'ND-2026-000100',
+      complainantName: `Zhang "San" ${EVIL}`,
+      legalBasis: 'cn-copyright',
+      trackingUrl: 'https://desk.example/track/tok_abc',
+    };
+    const en = renderer.render('complaint-duplicate', 'en', dup);
+    const zh = renderer.render('complaint-duplicate', 'zh-CN', dup);
+    expect(en.subject).toBe('[ND-2026-000123] Your complaint joins your earlier case ND-2026-000100');
+    expect(zh.subject).toBe('[ND-2026-000123] 您的投诉已并入此前的案件 ND-2026-000100');
+    for (const m of [en, zh]) {
+      expect(m.text).toContain('ND-2026-000100');
+      expect(m.html).toContain('<strong>ND-2026-000100</strong>');
+      expect(m.html).toContain(`href="${dup.trackingUrl}"`);
+      expect(m.html).not.toContain('<script>');
+    }
+    expect(en.text).toContain('reply to this message');
+    expect(zh.text).toContain('请直接回复本邮件');
+  });
+
   it('notice summarises the case for the desk with a link to it', () => {
     const zh = renderer.render('complaint-notice', 'zh-CN', notice);
     expect(zh.subject).toBe('[ND-2026-000123] 新投诉：著作权（信息网络传播权） ·《论坛年会报道》等 3 项内容');

@@ -28,12 +28,20 @@ export class CaseApiController {
   @HttpCode(200)
   @ApiOperation({
     summary:
-      'Move a case: claim (in_review), release (received), request info (needs_info), reject, uphold (actioned), escalate, approve/send back (admin)',
+      'Move a case: claim (in_review), release (received), request info (needs_info), reject, uphold (actioned), escalate, approve/send back (admin, never the proposer), mark duplicate (duplicate, with duplicateOf). not_processed is refused to everyone (403 PROCEDURE_NOT_AVAILABLE) until the misuse procedure exists.',
   })
   @ApiOkResponse({ type: TransitionResultDto })
   @ApiResponse({ status: 409, description: 'CONFLICT (the case moved since `version`) or ILLEGAL_TRANSITION' })
-  @ApiResponse({ status: 403, description: 'Your role or person may not take this transition' })
-  @ApiResponse({ status: 422, description: 'Reasons, missing items or remedies are missing' })
+  @ApiResponse({
+    status: 403,
+    description:
+      'FORBIDDEN (your role or person may not), SECOND_PERSON_REQUIRED (you proposed this escalation), PROCEDURE_NOT_AVAILABLE (not_processed)',
+  })
+  @ApiResponse({
+    status: 422,
+    description:
+      'VALIDATION (reasons, missing items, remedies or a valid duplicateOf are missing) or WIDER_THAN_PROPOSED (an approval reaching further than the proposal)',
+  })
   async transition(
     @Param('reference') reference: string,
     @Body() body: unknown,

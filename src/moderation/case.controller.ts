@@ -13,6 +13,9 @@ import { REMEDIES } from '../complaints/complaint-item.entity';
 import type { Remedy } from '../complaints/complaint-item.entity';
 import { validateBody } from '../complaints/complaint-validation';
 import { ComplaintsService } from '../complaints/complaints.service';
+import { STAFF_ACTIONS } from '../complaints/complaint-state';
+import type { StaffAction } from '../complaints/complaint-state';
+import { choicesWithin } from '../complaints/remedy-reach';
 import { isLocale } from '../complaints/legal-basis';
 import type { Locale } from '../complaints/legal-basis';
 import { APP_CONFIG } from '../config/config';
@@ -22,9 +25,9 @@ import type { CaseView } from './case.service';
 import { TransitionDto } from './dto/transition.dto';
 import { ReplyTemplatesService } from './reply-templates.service';
 
-/** The transition forms of the page; `kind` says which one was posted (claim and send back both go to in_review). */
-const KINDS = ['claim', 'release', 'request_info', 'reject', 'uphold', 'escalate', 'approve', 'send_back'] as const;
-type Kind = (typeof KINDS)[number];
+/** The transition forms of the page (the actions of COMPLAINT_TRANSITIONS); `kind` says which one was posted. */
+const KINDS = STAFF_ACTIONS;
+type Kind = StaffAction;
 
 /** What the person typed, kept when the page comes back with an error. */
 interface TypedForm {
@@ -33,6 +36,7 @@ interface TypedForm {
   missing: string;
   message: string;
   note: string;
+  duplicateOf: string;
   remedies: Array<{ remedy: string; text: string }>;
 }
 
@@ -45,7 +49,15 @@ interface PageError {
   fields: string[];
 }
 
-const EMPTY_FORM: TypedForm = { kind: null, reason: '', missing: '', message: '', note: '', remedies: [] };
+const EMPTY_FORM: TypedForm = {
+  kind: null,
+  reason: '',
+  missing: '',
+  message: '',
+  note: '',
+  duplicateOf: '',
+  remedies: [],
+};
 
 const first = (v: unknown): string =>
   typeof v === 'string' ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : '';
@@ -164,6 +176,24 @@ export class CaseController {
       const key = err.code === ErrorCode.CONFLICT ? 'case.error.conflict' : 'case.error.illegal';
       return { status: 409, lines: [translate(locale, key)], detail: err.message, fields: [] };
     }
+    if (err instanceof DomainError && err.code === ErrorCode.WIDER_THAN_PROPOSED) {
+      const items = Array.isArray(err.details) ? (err.details as FieldError[]) : [];
+      return {
+        status: 422,
+        lines: items.map((f) =>
+          translate(locale, 'case.error.widerThanProposed', { n: Number(f.field.split('.')[1]) + 1 }),
+        ),
+        detail: err.message,
+        fields: ['remedies'],
+      };
+    }
+    if (
+      err instanceof DomainError &&
+      (err.code === ErrorCode.SECOND_PERSON_REQUIRED || err.code === ErrorCode.PROCEDURE_NOT_AVAILABLE)
+    ) {
+      const key = err.code === ErrorCode.SECOND_PERSON_REQUIRED ? 'case.error.secondPerson' : 'case.error.notAvailable';
+      return { status: 403, lines: [translate(locale, key)], detail: err.message, fields: [] };
+    }
     if (err instanceof DomainError && err.code === ErrorCode.FORBIDDEN) {
       const wholeArticle = form.kind === 'uphold' && form.remedies.some((r) => r.remedy === 'remove_article');
       return {
@@ -197,7 +227,11 @@ export class CaseController {
         reason: mine ? form.reason : '',
         missing: mine ? form.missing : '',
         message: mine ? form.message : '',
-        remedyRows: kind === 'uphold' || kind === 'escalate' ? remedyRows(view, kind, mine ? form : EMPTY_FORM) : [],
+        duplicateOf: mine ? form.duplicateOf : '',
+        remedyRows:
+          kind === 'uphold' || kind === 'escalate' || kind === 'approve'
+            ? remedyRows(view, kind, mine ? form : EMPTY_FORM)
+            : [],
       };
     };
     const act = Object.fromEntries(KINDS.map((k) => [k, action(k)]));
@@ -289,6 +323,7 @@ export function mapTransitionForm(body: unknown): { raw: Record<string, unknown>
     missing: first(b.missing),
     message: first(b.message),
     note: first(b.note),
+    duplicateOf: first(b.duplicateOf),
     remedies: Array.from({ length: typedRemedies.length }, (_, i) => typedRemedies[i] ?? { remedy: '', text: '' }),
   };
   const raw: Record<string, unknown> = { to: first(b.to), version: first(b.version) };
@@ -300,20 +335,33 @@ export function mapTransitionForm(body: unknown): { raw: Record<string, unknown>
       .filter(Boolean);
   if (form.message.trim()) raw.message = form.message.trim();
   if (form.note.trim()) raw.note = form.note.trim();
+  if (form.duplicateOf.trim()) raw.duplicateOf = form.duplicateOf.trim();
   if (kind === 'uphold' || kind === 'escalate' || entries.length) raw.remedies = remedies;
   return { raw, form };
 }
 
-/** One select per item: remove_image only for image items, remove_article only when escalating. */
-function remedyRows(view: CaseView, kind: 'uphold' | 'escalate', form: TypedForm) {
+/**
+ * One select per item: remove_image only for image items, remove_article only when escalating;
+ * approving offers the proposed remedy (preselected, its text kept) and the ones reaching less
+ * (remedy-reach.ts, the check the service makes), nothing wider.
+ */
+function remedyRows(view: CaseView, kind: 'uphold' | 'escalate' | 'approve', form: TypedForm) {
   return view.items.map((i) => {
-    const typed = form.remedies[i.position] ?? { remedy: '', text: '' };
-    const options = REMEDIES.filter(
-      (r: Remedy) => (r !== 'remove_image' || i.kind === 'image') && (r !== 'remove_article' || kind === 'escalate'),
-    ).map((r) => ({
-      value: r,
-      selected: typed.remedy === r,
-    }));
+    const proposal = kind === 'approve' ? view.proposedRemedies?.find((p) => p.item === i.position) : undefined;
+    const typed =
+      form.remedies[i.position] ??
+      (proposal ? { remedy: proposal.remedy, text: proposal.text ?? '' } : { remedy: '', text: '' });
+    const allowed: readonly Remedy[] =
+      kind === 'approve' ? (proposal ? choicesWithin(proposal.remedy as Remedy) : ['no_action']) : REMEDIES;
+    const options = allowed
+      .filter(
+        (r: Remedy) => (r !== 'remove_image' || i.kind === 'image') && (r !== 'remove_article' || kind !== 'uphold'),
+      )
+      .map((r) => ({
+        value: r,
+        selected: typed.remedy === r,
+        proposed: proposal?.remedy === r,
+      }));
     return {
       position: i.position,
       number: i.position + 1,
@@ -350,6 +398,7 @@ function timelineRow(locale: Locale, e: CaseView['timeline'][number]) {
     mailTo: e.action.startsWith('mail.') ? str(p.to) : null,
     error: str(p.error),
     reason: str(p.reason),
+    duplicateOf: str(p.duplicateOf),
     missing: Array.isArray(p.missing) ? (p.missing as unknown[]).map(String) : [],
     template: str(p.template),
   };
@@ -367,6 +416,9 @@ function fieldLine(locale: Locale, f: FieldError): string {
   const m = /^remedies\.(\d+)/.exec(f.field);
   if (m) return translate(locale, 'case.error.remedy', { n: Number(m[1]) + 1 });
   const base = f.field.split('.')[0];
+  const specific = `case.error.${base}.${f.rule}`;
+  const specificText = translate(locale, specific);
+  if (specificText !== specific) return specificText;
   const key = `case.error.${base}`;
   const text = translate(locale, key);
   return text === key ? `${f.field}: ${f.message}` : text;

@@ -3,14 +3,14 @@ import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import type { StaffPrincipal } from '../auth/auth.decorators';
 import { NotFoundError } from '../common/domain-error';
-import { COMPLAINT_TRANSITIONS } from '../complaints/complaint-state';
-import type { ComplaintState } from '../complaints/complaint-state';
+import { COMPLAINT_TRANSITIONS, UNDECIDED_STATES } from '../complaints/complaint-state';
+import type { ComplaintState, EdgeNeed, StaffAction } from '../complaints/complaint-state';
 
 export interface CaseAction {
   to: ComplaintState;
-  /** claim, release, request_info, reject, uphold, escalate, approve, send_back */
-  kind: string;
-  needs: Array<'reason' | 'missing' | 'remedies'>;
+  /** The edge's action in COMPLAINT_TRANSITIONS: claim, release, request_info, reject, uphold, escalate, approve, send_back, mark_duplicate */
+  kind: StaffAction;
+  needs: EdgeNeed[];
 }
 
 /** Everything a moderator needs to decide, in one read (the case page and GET /api/v1/complaints/:ref). */
@@ -33,6 +33,8 @@ export interface CaseView {
   proposedRemedies: Array<{ item: number; remedy: string; text?: string }> | null;
   infoRequest: { missing: string[]; message?: string } | null;
   duplicateOf: string | null;
+  /** While the case can still be marked a duplicate: the same complainant's other undecided cases, oldest first. */
+  duplicateCandidates: string[];
   items: Array<{
     position: number;
     kind: string;
@@ -94,18 +96,6 @@ export interface CaseView {
   actions: CaseAction[];
 }
 
-const ACTION_KIND: Record<string, CaseAction> = {
-  'received>in_review': { to: 'in_review', kind: 'claim', needs: [] },
-  'in_review>received': { to: 'received', kind: 'release', needs: [] },
-  'in_review>needs_info': { to: 'needs_info', kind: 'request_info', needs: ['missing'] },
-  'in_review>rejected': { to: 'rejected', kind: 'reject', needs: ['reason'] },
-  'in_review>actioned': { to: 'actioned', kind: 'uphold', needs: ['reason', 'remedies'] },
-  'in_review>escalated': { to: 'escalated', kind: 'escalate', needs: ['reason', 'remedies'] },
-  'escalated>actioned': { to: 'actioned', kind: 'approve', needs: [] },
-  'escalated>rejected': { to: 'rejected', kind: 'reject', needs: ['reason'] },
-  'escalated>in_review': { to: 'in_review', kind: 'send_back', needs: ['reason'] },
-};
-
 @Injectable()
 export class CaseService {
   constructor(
@@ -125,7 +115,9 @@ export class CaseService {
     );
     if (!c) throw new NotFoundError(`No case ${reference}`);
     const id = c.id as string;
-    const [items, files, snapshots, timeline, mail, responses, notes] = await Promise.all([
+    const state = c.state as ComplaintState;
+    const canMarkDuplicate = COMPLAINT_TRANSITIONS[state].some((e) => e.action === 'mark_duplicate');
+    const [items, files, snapshots, timeline, mail, responses, notes, candidates] = await Promise.all([
       this.db.query<Array<Record<string, unknown>>>(
         `SELECT i.position, i.kind, i.article_id, a.slug, a.title, a.url, a.status AS article_status, i.image_id, im.status AS image_status, i.detail, i.remedy
            FROM complaint_item i JOIN article a ON a.id = i.article_id LEFT JOIN article_image im ON im.id = i.image_id
@@ -162,8 +154,15 @@ export class CaseService {
           WHERE n.complaint_id = $1 ORDER BY n.created_at`,
         [id],
       ),
+      canMarkDuplicate
+        ? this.db.query<Array<{ reference: string }>>(
+            `SELECT reference FROM complaint
+              WHERE complainant_email = $1 AND id <> $2 AND state = ANY($3)
+              ORDER BY received_at, reference LIMIT 20`,
+            [c.complainant_email, id, UNDECIDED_STATES],
+          )
+        : Promise.resolve([]),
     ]);
-    const state = c.state as ComplaintState;
     const dueAt = (c.due_at as Date | null) ?? null;
     return {
       reference: c.reference as string,
@@ -184,6 +183,7 @@ export class CaseService {
       proposedRemedies: (c.proposed_remedies as CaseView['proposedRemedies']) ?? null,
       infoRequest: (c.info_request as CaseView['infoRequest']) ?? null,
       duplicateOf: (c.duplicate_of_reference as string | null) ?? null,
+      duplicateCandidates: candidates.map((r) => r.reference),
       items: items.map((i) => ({
         position: i.position as number,
         kind: i.kind as string,
@@ -266,16 +266,18 @@ export class CaseService {
     };
   }
 
-  /** The transitions this person may take now (the service enforces the same rules). */
+  /**
+   * The transitions this person may take now, read from the same table the service enforces
+   * (COMPLAINT_TRANSITIONS: roles, action, needs) plus the same person rules.
+   */
   actionsFor(state: ComplaintState, c: Record<string, unknown>, viewer: StaffPrincipal): CaseAction[] {
     const mine = c.assignee_id === viewer.id || viewer.role === 'admin';
     return COMPLAINT_TRANSITIONS[state]
-      .filter((e) => e.roles.includes(viewer.role))
-      .map((e) => ACTION_KIND[`${state}>${e.to}`])
-      .filter((a): a is CaseAction => !!a)
+      .filter((e) => !!e.action && !e.unavailable && e.roles.includes(viewer.role))
+      .map((e): CaseAction => ({ to: e.to, kind: e.action as StaffAction, needs: [...(e.needs ?? [])] }))
       .filter((a) => {
         if (state === 'in_review' && a.kind !== 'claim') return mine;
-        if (state === 'escalated') return viewer.role === 'admin' && c.escalated_by !== viewer.id;
+        if (state === 'escalated') return viewer.role === 'admin' && !!c.escalated_by && c.escalated_by !== viewer.id;
         return true;
       });
   }

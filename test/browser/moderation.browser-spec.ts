@@ -303,6 +303,118 @@ describe('moderation in the browser', () => {
     await screenshot(page, 'case-phone');
   });
 
+  it('closes a repeat filing as a duplicate of the same complainant’s open case; never offers not_processed', async () => {
+    const email = `ww-${Date.now()}@example.test`;
+    const complainant = { name: '王五', email };
+    const base = {
+      legalBasis: 'cn-personal-rights',
+      locale: 'zh-CN',
+      complainant,
+      explanation: '该文章擅自使用本人肖像。',
+      declarations: { truthful: true },
+    };
+    const list = (await (await fetch(`${t.baseUrl}/api/v1/articles?limit=200`)).json()) as {
+      items: Array<{ slug: string; url: string }>;
+    };
+    const url = (slug: string) => (list.items.find((a) => a.slug === slug) as { url: string }).url;
+    const { reference: earlier } = await file({ ...base, items: [{ articleUrl: url('news-05'), kind: 'article' }] });
+    const { reference } = await file({ ...base, items: [{ articleUrl: url('news-07'), kind: 'article' }] });
+
+    const adminPage = await newPage();
+    await signIn(adminPage, admin);
+    await adminPage.goto(`${t.baseUrl}/staff/complaints/${reference}`);
+    expect(await adminPage.locator('[data-action="not_processed"], [data-form="not_processed"]').count()).toBe(0);
+    // Even a hand-made form is refused, in the reader's language.
+    const csrf = (await adminPage.locator('input[name="_csrf"]').first().getAttribute('value')) as string;
+    const forged = await adminPage.request.post(`${t.baseUrl}/staff/complaints/${reference}/transitions`, {
+      form: { _csrf: csrf, to: 'not_processed', version: '1' },
+    });
+    expect(forged.status()).toBe(403);
+    expect(await forged.text()).toContain(ZH_CN['case.error.notAvailable']);
+
+    const page = await newPage();
+    await signIn(page, moderator);
+    await openCase(page, reference);
+    await page.locator('[data-form="mark_duplicate"] summary').click();
+    await expectText(page.locator('[data-duplicate-candidates]'), earlier);
+    await page.locator('#mark_duplicate-of').fill(reference);
+    await submit(page, 'mark_duplicate');
+    await expectText(page.locator('#case-error'), ZH_CN['case.error.duplicateOf.self']);
+    expect(await page.locator('#mark_duplicate-of').inputValue()).toBe(reference);
+    expect(await badge(page).innerText()).toContain('已收到');
+    await page.locator('#mark_duplicate-of').fill(earlier);
+    await screenshot(page, 'case-mark-duplicate-form');
+    await submit(page, 'mark_duplicate');
+    await expectText(page.locator('[data-done="mark_duplicate"]'), '重复投诉');
+    expect(await badge(page).innerText()).toContain(ZH_CN['state.duplicate.label']);
+    await expectText(page.locator('.case-head__note'), earlier);
+    await expectText(page.locator('.case-timeline'), earlier);
+    expect(await page.locator('[data-no-actions]').count()).toBe(1);
+    await screenshot(page, 'case-duplicate');
+    const mail = await t.sink.waitFor(
+      (m) => m.subject?.includes(reference) === true && (m.text ?? '').includes(earlier),
+    );
+    expect(mail.subject).toContain('并入');
+  });
+
+  it('the approver is offered only the proposal or less (English); a forged wider choice is refused; the proposer’s reasons stand', async () => {
+    const { reference } = await file({
+      legalBasis: 'eu-dsa',
+      locale: 'en',
+      complainant: { name: 'Sam Roe', email: `sam-${Date.now()}@example.test` },
+      items: [{ articleUrl: forum.url, kind: 'image', detail: forum.images[1].id }],
+      explanation: 'This is my photograph, used without a licence.',
+      declarations: { truthful: true, goodFaith: true },
+    });
+    const page = await newPage('en');
+    await signIn(page, moderator);
+    await page.goto(`${t.baseUrl}/staff/complaints/${reference}?lang=en`);
+    expect(await page.locator('[data-action="not_processed"]').count()).toBe(0);
+    await page.locator('[data-form="mark_duplicate"] summary').click();
+    await expectText(page.locator('[data-form="mark_duplicate"]'), 'no other undecided case');
+    expect(await page.locator('[data-action="mark_duplicate"]').count()).toBe(0); // nothing it could join
+    await screenshot(page, 'case-mark-duplicate-form-en');
+    await submit(page, 'claim');
+    await page.locator('[data-form="escalate"] summary').click();
+    await page.locator('#escalate-remedy-0').selectOption('remove_image');
+    await page.locator('#escalate-reason').fill('The photograph is the complainant’s; remove it.');
+    await submit(page, 'escalate');
+    await expectText(page.locator('[data-done="escalate"]'), 'Escalated');
+
+    const adminPage = await newPage('en');
+    await signIn(adminPage, admin);
+    await adminPage.goto(`${t.baseUrl}/staff/complaints/${reference}?lang=en`);
+    const options: string[] = [];
+    for (const o of await adminPage.locator('#approve-remedy-0 option').all()) {
+      const v = await o.getAttribute('value');
+      if (v) options.push(v);
+    }
+    expect(options).toEqual(['remove_image', 'edit_passage', 'add_correction', 'add_attribution', 'no_action']);
+    expect(await adminPage.locator('#approve-remedy-0').inputValue()).toBe('remove_image');
+    expect(await adminPage.locator('#approve-remedy-0 option[value="remove_image"]').textContent()).toContain(
+      '(proposed)',
+    );
+    await expectText(adminPage.locator('[data-form="approve"]'), 'proposer’s reasons');
+    await screenshot(adminPage, 'case-approve-form-en');
+
+    // A hand-made form asking for more than was proposed: 422, explained, nothing applied.
+    const csrf = (await adminPage.locator('[data-form="approve"] input[name="_csrf"]').getAttribute('value')) as string;
+    const forged = await adminPage.request.post(`${t.baseUrl}/staff/complaints/${reference}/transitions`, {
+      form: { _csrf: csrf, to: 'actioned', kind: 'approve', version: '3', 'remedies[0][remedy]': 'remove_article' },
+    });
+    expect(forged.status()).toBe(422);
+    expect(await forged.text()).toContain('reaches further than proposed');
+    expect((await fetch(`${t.baseUrl}/articles/${forum.slug}`)).status).toBe(200);
+
+    await adminPage.locator('#approve-remedy-0').selectOption('add_correction');
+    await adminPage.locator('input[name="remedies[0][text]"]').fill('A photograph was removed after a complaint.');
+    await submit(adminPage, 'approve');
+    await expectText(adminPage.locator('[data-done="approve"]'), 'Approved');
+    await expectText(adminPage.locator('[data-item="0"]'), 'Correction');
+    await expectText(adminPage.locator('.case-callout--quiet'), 'The photograph is the complainant’s; remove it.');
+    await screenshot(adminPage, 'case-approved-narrower-en');
+  });
+
   it('reply templates: admins create, edit and delete (audited); moderators read', async () => {
     const adminPage = await newPage();
     await signIn(adminPage, admin);

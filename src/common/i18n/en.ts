@@ -487,7 +487,18 @@ export const EN: Messages = {
   'case.actions.escalateSubmit': 'Escalate',
   'case.actions.approve': 'Approve the proposed remedies',
   'case.actions.approveHint':
-    'Approving applies the proposed remedies listed above and notifies the complainant and the content owner.',
+    'Approve as proposed, or choose a remedy that reaches less for an item (“no action” leaves it out). Anything reaching further goes back to the moderator.',
+  'case.actions.markDuplicate': 'Close as a duplicate',
+  'case.actions.markDuplicateHint':
+    'Only when the same complainant already has an undecided case (received, in review, waiting for information or escalated) about the same content. The complainant is told by mail which case this one joins.',
+  'case.actions.duplicateOf': 'Reference of the earlier case',
+  'case.actions.duplicateCandidates': 'Undecided cases by the same complainant:',
+  'case.actions.duplicateNone':
+    'The same complainant has no other undecided case, so this one cannot be a duplicate of anything now.',
+  'case.actions.markDuplicateSubmit': 'Close as a duplicate and tell the complainant',
+  'case.actions.approveReason': 'New reasons (sent to the parties)',
+  'case.actions.approveReasonHint': 'Leave empty to send the proposer’s reasons shown above.',
+  'case.remedies.proposed': 'proposed',
   'case.actions.approveSubmit': 'Approve and apply',
   'case.actions.sendBack': 'Send back to the moderator',
   'case.actions.sendBackReason': 'Why it goes back',
@@ -515,6 +526,7 @@ export const EN: Messages = {
   'case.done.escalate': 'Escalated to an admin.',
   'case.done.approve': 'Approved; the remedies are applied.',
   'case.done.send_back': 'Sent back to the moderator.',
+  'case.done.mark_duplicate': 'Closed as a duplicate; the complainant is told which case it joins.',
   'case.done.note': 'Note added.',
   'case.done.transition': 'The case has been updated.',
   'case.error.title': 'That did not go through',
@@ -530,6 +542,18 @@ export const EN: Messages = {
   'case.error.message': 'The message is too long.',
   'case.error.remedies': 'Choose a remedy for every item.',
   'case.error.remedy': 'Choose a valid remedy for item {n}.',
+  'case.error.widerThanProposed':
+    'Item {n}: that remedy reaches further than proposed. Approve the proposal, choose less, or send the case back.',
+  'case.error.secondPerson': 'You proposed this decision; another admin must take it.',
+  'case.error.notAvailable':
+    'Not processing a complaint needs the misuse procedure (a prior warning, reasons, a mail and an appeal route), which does not exist yet.',
+  'case.error.duplicateOf': 'Give the reference of the earlier case.',
+  'case.error.duplicateOf.unknownCase': 'There is no case with that reference.',
+  'case.error.duplicateOf.self': 'A case cannot be a duplicate of itself.',
+  'case.error.duplicateOf.otherComplainant':
+    'That case was filed by someone else; only the same complainant’s cases are joined.',
+  'case.error.duplicateOf.decided':
+    'That case is already decided; a filing after a decision is a new case, not a duplicate.',
   'case.error.version': 'The page is out of date; reload and try again.',
   'case.error.to': 'Unknown action.',
   'replies.title': 'Reply templates · Notice Desk',

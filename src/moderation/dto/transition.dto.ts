@@ -44,7 +44,10 @@ export class TransitionDto {
   @Min(1)
   version: number;
 
-  @ApiPropertyOptional({ description: 'Reasons (required to reject, uphold, escalate, send back)' })
+  @ApiPropertyOptional({
+    description:
+      'Reasons (required to reject, uphold, escalate, send back). Approving an escalation: optional; the proposer’s reasons stand unless new ones are given',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(10000)
@@ -64,13 +67,27 @@ export class TransitionDto {
   @MaxLength(4000)
   message?: string;
 
-  @ApiPropertyOptional({ type: [RemedyDto], description: 'actioned / escalated: a remedy for every item' })
+  @ApiPropertyOptional({
+    type: [RemedyDto],
+    description:
+      'actioned / escalated: a remedy for every item. Approving an escalation: omit to approve as proposed, or give the proposed remedy or a less reaching one per item (no_action < add_attribution = add_correction < edit_passage < remove_image < remove_article); anything wider is 422 WIDER_THAN_PROPOSED',
+  })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(10)
   @ValidateNested({ each: true })
   @Type(() => RemedyDto)
   remedies?: RemedyDto[];
+
+  @ApiPropertyOptional({
+    description:
+      'duplicate (mark_duplicate): the reference of the same complainant’s earlier case that is still undecided (received, in review, needs info or escalated)',
+    example: 'ND-2026-000100',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(40)
+  duplicateOf?: string;
 
   @ApiPropertyOptional({ description: 'An internal note (never sent to a party)' })
   @IsOptional()
