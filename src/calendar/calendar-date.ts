@@ -18,7 +18,8 @@ export type CalendarDate = string;
 const DAY_MS = 86_400_000;
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
-export const isRegion = (v: unknown): v is Region => typeof v === 'string' && (REGIONS as readonly string[]).includes(v);
+export const isRegion = (v: unknown): v is Region =>
+  typeof v === 'string' && (REGIONS as readonly string[]).includes(v);
 
 /** True for a well-formed date that exists (2026-02-30 does not). */
 export function isCalendarDate(v: unknown): v is CalendarDate {

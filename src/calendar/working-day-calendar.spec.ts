@@ -96,7 +96,10 @@ describe('a year the package does not cover', () => {
 describe('admin overrides', () => {
   it('an added holiday pushes a deadline out; removing it restores the package result', () => {
     const plain = new WorkingDayCalendar('us');
-    const closed = new WorkingDayCalendar('us', new Map([['2026-12-24', { kind: 'holiday', note: 'Executive order' }]]));
+    const closed = new WorkingDayCalendar(
+      'us',
+      new Map([['2026-12-24', { kind: 'holiday', note: 'Executive order' }]]),
+    );
     expect(plain.addWorkingDays('2026-12-18', 10)).toBe('2027-01-05');
     expect(closed.addWorkingDays('2026-12-18', 10)).toBe('2027-01-06');
     expect(closed.explain('2026-12-24')).toEqual({
