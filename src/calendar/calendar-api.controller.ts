@@ -4,7 +4,6 @@ import { CurrentUser, Roles } from '../auth/auth.decorators';
 import type { StaffPrincipal } from '../auth/auth.decorators';
 import { ValidationError } from '../common/domain-error';
 import { isRegion, REGIONS } from './calendar-date';
-import type { Region } from './calendar-date';
 import type { OverrideRow } from './calendar-override.repository';
 import { CalendarOverridesService } from './calendar-overrides.service';
 import type { Coverage } from './holiday-sources';
@@ -59,6 +58,6 @@ export class CalendarApiController {
     @CurrentUser() user: StaffPrincipal,
   ): Promise<void> {
     const key = this.overrides.key(region, date);
-    await this.overrides.remove(key.region as Region, key.date, user);
+    await this.overrides.remove(key.region, key.date, user);
   }
 }

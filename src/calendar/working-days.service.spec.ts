@@ -9,9 +9,9 @@ describe('CalendarCache', () => {
   let loads: number;
   const cache = () =>
     new CalendarCache(
-      async () => {
+      () => {
         loads++;
-        return [...rows];
+        return Promise.resolve([...rows]);
       },
       30_000,
       () => now,
@@ -51,10 +51,7 @@ describe('CalendarCache', () => {
     await Promise.all([c.get('cn'), c.get('cn'), c.get('us')]);
     expect(loads).toBe(2);
     let fail = true;
-    const flaky = new CalendarCache(async () => {
-      if (fail) throw new Error('db down');
-      return [];
-    });
+    const flaky = new CalendarCache(() => (fail ? Promise.reject(new Error('db down')) : Promise.resolve([])));
     await expect(flaky.get('cn')).rejects.toThrow('db down');
     fail = false;
     await expect(flaky.get('cn')).resolves.toBeDefined();
