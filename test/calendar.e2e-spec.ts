@@ -71,6 +71,8 @@ describe('calendar overrides (admin page and API)', () => {
       coverage: Array<{ region: string; covered: boolean }>;
     };
     expect(body).toMatchObject({ year: 2026, items: [] });
+    const thisYear = Number(dateInRegion('cn', new Date()).slice(0, 4));
+    expect(body).toMatchObject({ nextYear: coverage('cn', thisYear + 1) });
     expect(body.coverage).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ region: 'cn', covered: true }),

@@ -20,14 +20,15 @@ export class CalendarApiController {
 
   @Get()
   @ApiOperation({
-    summary: "A year's overrides (default: the current year in China) and the packages' coverage (admin)",
+    summary:
+      "A year's overrides (default: the current year in China), the packages' coverage of it, and whether next year's Chinese holidays are in the package (admin)",
   })
   @ApiQuery({ name: 'year', required: false, type: Number })
   @ApiQuery({ name: 'region', required: false, enum: REGIONS })
   async list(
     @Query('year') year: unknown,
     @Query('region') region: unknown,
-  ): Promise<{ year: number; items: OverrideRow[]; coverage: Coverage[] }> {
+  ): Promise<{ year: number; items: OverrideRow[]; coverage: Coverage[]; nextYear: Coverage }> {
     const r = str(region);
     if (r && !isRegion(r))
       throw new ValidationError([{ field: 'region', rule: 'invalid', message: `one of ${REGIONS.join(', ')}` }]);
@@ -37,6 +38,7 @@ export class CalendarApiController {
       year: y,
       items: r ? view.overrides.filter((o) => o.region === r) : view.overrides,
       coverage: r ? view.coverage.filter((c) => c.region === r) : view.coverage,
+      nextYear: view.nextYear,
     };
   }
 

@@ -84,8 +84,11 @@ export function dateInRegion(region: Region, instant: Date): CalendarDate {
 }
 
 /** A date as is, or the date an instant falls on in the region. */
-export const toRegionDate = (region: Region, d: CalendarDate | Date): CalendarDate =>
-  d instanceof Date ? dateInRegion(region, d) : (utcMs(d), d);
+export function toRegionDate(region: Region, d: CalendarDate | Date): CalendarDate {
+  if (d instanceof Date) return dateInRegion(region, d);
+  utcMs(d); // throws on a malformed date
+  return d;
+}
 
 /** The instant a date begins (00:00 local) in a region's time zone, e.g. to schedule a timer for that day. */
 export function startOfDayInRegion(region: Region, date: CalendarDate): Date {

@@ -1,4 +1,5 @@
-import { CalendarCache } from './working-days.service';
+import type { DataSource } from 'typeorm';
+import { CalendarCache, WorkingDays } from './working-days.service';
 import type { CalendarDate } from './calendar-date';
 import type { OverrideKind } from './working-day-calendar';
 
@@ -55,5 +56,25 @@ describe('CalendarCache', () => {
     await expect(flaky.get('cn')).rejects.toThrow('db down');
     fail = false;
     await expect(flaky.get('cn')).resolves.toBeDefined();
+  });
+});
+
+describe('WorkingDays (no database needed for these)', () => {
+  const days = new WorkingDays({ query: () => Promise.resolve([]) } as unknown as DataSource);
+
+  it('names the uncovered years a period crosses', () => {
+    expect(days.uncoveredYears('cn', '2025-12-20', '2026-01-10')).toEqual([]);
+    expect(days.uncoveredYears('cn', '2098-12-20', '2099-01-10')).toEqual([2098, 2099]);
+    expect(days.uncoveredYears('us', '2098-12-20', '2099-01-10')).toEqual([]);
+  });
+
+  it('maps instants to the region date before counting', async () => {
+    // 2025-09-30T17:00Z is Oct 1 in Shanghai (a holiday), Sep 30 in New York (a Tuesday).
+    const t = new Date('2025-09-30T17:00:00Z');
+    await expect(days.isWorkingDay('cn', t)).resolves.toBe(false);
+    await expect(days.isWorkingDay('us', t)).resolves.toBe(true);
+    await expect(days.addWorkingDays('cn', t, 1)).resolves.toBe('2025-10-09');
+    expect(days.addCalendarDays('cn', t, 15)).toBe('2025-10-16');
+    expect(days.startOfDay('cn', '2025-10-09').toISOString()).toBe('2025-10-08T16:00:00.000Z');
   });
 });

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { CalendarDate, Region, startOfDayInRegion, toRegionDate } from './calendar-date';
+import { CalendarDate, Region, startOfDayInRegion, toRegionDate, yearOf } from './calendar-date';
 import { overridesOfRegion } from './calendar-override.repository';
 import { Coverage, coverage } from './holiday-sources';
 import { OverrideKind, WorkingDayCalendar } from './working-day-calendar';
@@ -95,6 +95,17 @@ export class WorkingDays {
   /** Whether the holiday package has the year; false means weekends (and overrides) only. */
   coverage(region: Region, year: number): Coverage {
     return coverage(region, year);
+  }
+
+  /**
+   * Years between two dates (inclusive) that the region's package does not cover: a deadline
+   * counted across one of them used weekends only (plus overrides), so callers can flag it.
+   */
+  uncoveredYears(region: Region, a: CalendarDate | Date, b: CalendarDate | Date): number[] {
+    const [from, to] = [yearOf(toRegionDate(region, a)), yearOf(toRegionDate(region, b))].sort((x, y) => x - y);
+    const out: number[] = [];
+    for (let y = from; y <= to; y++) if (!coverage(region, y).covered) out.push(y);
+    return out;
   }
 
   /** Called after an override changes in this instance; other instances catch up within OVERRIDE_CACHE_MS. */
