@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { ArticlesModule } from './articles/articles.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
+import { CalendarModule } from './calendar/calendar.module';
 import { ComplaintsModule } from './complaints/complaints.module';
 import { AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
@@ -28,6 +29,7 @@ export class AppModule {
         ComplaintsModule,
         CasesModule,
         ModerationModule,
+        CalendarModule,
       ],
       controllers: [HealthController],
     };

@@ -29,6 +29,12 @@ const ADMIN_ONLY = [
   'POST /staff/reply-templates',
   'POST /staff/reply-templates/:id',
   'POST /staff/reply-templates/:id/delete',
+  'GET /staff/calendar',
+  'POST /staff/calendar',
+  'POST /staff/calendar/:region/:date/delete',
+  'GET /api/v1/calendar/overrides',
+  'POST /api/v1/calendar/overrides',
+  'DELETE /api/v1/calendar/overrides/:region/:date',
 ];
 
 /** Mounted on Express directly, not by a Nest controller; the guard does not see them. */

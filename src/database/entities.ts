@@ -8,6 +8,7 @@ import { EvidenceFile } from '../complaints/evidence-file.entity';
 import { MailJob } from '../mail/mail-job.entity';
 import { MailboxMessage } from '../mail/mailbox-message.entity';
 import { StaffUser } from '../auth/staff-user.entity';
+import { CalendarOverride } from '../calendar/calendar-override.entity';
 import {
   ArticleCorrection,
   ArticleSnapshot,
@@ -36,4 +37,5 @@ export const ENTITIES = [
   ArticleCorrection,
   NewsroomTask,
   WebhookJob,
+  CalendarOverride,
 ];

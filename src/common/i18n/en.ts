@@ -386,6 +386,7 @@ export const EN: Messages = {
   'staff.nav.queue': 'Queue',
   'staff.nav.replies': 'Reply templates',
   'staff.nav.users': 'Staff',
+  'staff.nav.calendar': 'Calendar',
   'staff.nav.mailbox': 'Mailbox',
   'staff.nav.logout': 'Sign out',
   'staff.path.role': 'staff.role.{r}',

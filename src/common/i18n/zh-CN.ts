@@ -358,6 +358,7 @@ export const ZH_CN: Messages = {
   'staff.nav.queue': '队列',
   'staff.nav.replies': '回复模板',
   'staff.nav.users': '员工',
+  'staff.nav.calendar': '工作日日历',
   'staff.nav.mailbox': '邮箱',
   'staff.nav.logout': '退出登录',
   'staff.path.role': 'staff.role.{r}',
