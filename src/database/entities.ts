@@ -5,6 +5,7 @@ import { AuditSeal } from '../audit/audit-seal.entity';
 import { ComplaintItem } from '../complaints/complaint-item.entity';
 import { Complaint } from '../complaints/complaint.entity';
 import { EvidenceFile } from '../complaints/evidence-file.entity';
+import { AccessLink, ComplaintLink, IntakeReplay } from '../complaints/links.entities';
 import { MailJob } from '../mail/mail-job.entity';
 import { MailboxMessage } from '../mail/mailbox-message.entity';
 import { StaffUser } from '../auth/staff-user.entity';
@@ -36,4 +37,7 @@ export const ENTITIES = [
   ArticleCorrection,
   NewsroomTask,
   WebhookJob,
+  AccessLink,
+  IntakeReplay,
+  ComplaintLink,
 ];
