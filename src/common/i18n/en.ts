@@ -315,6 +315,7 @@ export const EN: Messages = {
   'track.answer.thanks': 'We have your answer; the case is back with the reviewer.',
   'timeline.complaint.answered': 'You sent the information requested',
   'respond.eyebrow': 'Notice to the content owner',
+  'respond.private': 'This page is for you, the content owner, only. Please do not forward its link.',
   'respond.title': 'Notice',
   'respond.heading': 'Notice about your article',
   'respond.intro':

@@ -289,6 +289,7 @@ export const ZH_CN: Messages = {
   'track.answer.thanks': '已收到您的补充材料，案件已交回审核人员继续处理。',
   'timeline.complaint.answered': '您已提交补充材料',
   'respond.eyebrow': '内容方通知',
+  'respond.private': '此页面仅供您（内容权利人）本人查看，请勿转发链接。',
   'respond.title': '处理通知',
   'respond.heading': '关于您的稿件的处理通知',
   'respond.intro': '我们收到了针对您发布或供稿的内容的投诉，经审核已作出以下处理。本页面链接仅发给您本人，请勿转发。',
