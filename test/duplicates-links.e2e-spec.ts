@@ -149,6 +149,22 @@ describe('duplicates, related cases and private links (real PostgreSQL and SMTP)
     expect(t.sink.to(who).filter((m) => m.subject?.includes(second.reference))).toHaveLength(1);
     expect(t.sink.to('desk@example.test').filter((m) => m.subject?.includes(second.reference))).toHaveLength(0);
 
+    // Its tracking view reads like a new filing's, once both mails are recorded as sent.
+    type Track = { state: string; timeline: Array<{ action: string; text: string }> };
+    const track = async (url: string) =>
+      (await (await fetch(url.replace('/track/', '/api/v1/track/'))).json()) as Track;
+    const actions = (v: Track) => v.timeline.map((e) => e.action);
+    let dupView = await track(second.trackingUrl);
+    let freshView = await track(fresh.trackingUrl as string);
+    for (let i = 0; i < 50 && (actions(dupView).length < 2 || actions(freshView).length < 2); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      [dupView, freshView] = await Promise.all([track(second.trackingUrl), track(fresh.trackingUrl as string)]);
+    }
+    expect(actions(dupView)).toEqual(actions(freshView));
+    expect(dupView.timeline.map((e) => e.text)).toEqual(
+      freshView.timeline.map((e) => e.text.replace(String(fresh.reference), second.reference)),
+    );
+
     // The new filing's tracking page (its own link, and the mail's) never names the earlier case.
     const mailed = linkIn(joined, 'track')?.[0] as string;
     expect(mailed).toBeDefined();

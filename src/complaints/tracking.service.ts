@@ -22,6 +22,8 @@ const PUBLIC_ACTIONS = new Set(['complaint.received', 'complaint.transition', 'c
 /** Mail addressed to the complainant (the audit trail keeps no addresses, only templates). */
 const COMPLAINANT_TEMPLATES = new Set([
   'complaint-receipt',
+  // A duplicate's note to the address owner: shown like a receipt, so its page reads as any new filing's.
+  'complaint-joined',
   'complaint-needs-info',
   'complaint-rejected',
   'complaint-actioned',
