@@ -68,9 +68,7 @@ export class PrivateLinksAndRelatedCases1764700000000 implements MigrationInterf
         CONSTRAINT complaint_link_pkey PRIMARY KEY (complaint_id, related_id)
       )`);
     await q.query(`CREATE INDEX complaint_link_related_idx ON complaint_link (related_id)`);
-    await q.query(
-      `CREATE INDEX complaint_duplicate_of_idx ON complaint (duplicate_of) WHERE state = 'duplicate'`,
-    );
+    await q.query(`CREATE INDEX complaint_duplicate_of_idx ON complaint (duplicate_of) WHERE state = 'duplicate'`);
     await q.query(`DROP INDEX complaint_open_by_email_idx`);
     await q.query(`CREATE INDEX complaint_email_idx ON complaint (complainant_email)`);
   }
