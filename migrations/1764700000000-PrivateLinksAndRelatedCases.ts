@@ -14,7 +14,8 @@ const LINK_KEYS = ['trackingUrl', 'answerUrl', 'responseUrl'];
  * - intake_replay: the clear tracking token of a filing with an Idempotency-Key, for the replay
  *   window only (IDEMPOTENCY_REPLAY_HOURS); a sweeper deletes it after.
  * - complaint_link: a new filing names the same person's earlier cases about the same article.
- * - complaint_duplicate_of_idx: the duplicates joined to a case (case page, queue count).
+ * - complaint_duplicate_of_idx: the duplicates joined to a case (case page, queue count); rows
+ *   marked duplicate without a case (none today; the queue bench makes many) stay out of it.
  * - complaint_email_idx replaces complaint_open_by_email_idx: intake now also looks up decided
  *   and closed cases of the same address (to link them).
  */
@@ -68,7 +69,9 @@ export class PrivateLinksAndRelatedCases1764700000000 implements MigrationInterf
         CONSTRAINT complaint_link_pkey PRIMARY KEY (complaint_id, related_id)
       )`);
     await q.query(`CREATE INDEX complaint_link_related_idx ON complaint_link (related_id)`);
-    await q.query(`CREATE INDEX complaint_duplicate_of_idx ON complaint (duplicate_of) WHERE state = 'duplicate'`);
+    await q.query(
+      `CREATE INDEX complaint_duplicate_of_idx ON complaint (duplicate_of) WHERE state = 'duplicate' AND duplicate_of IS NOT NULL`,
+    );
     await q.query(`DROP INDEX complaint_open_by_email_idx`);
     await q.query(`CREATE INDEX complaint_email_idx ON complaint (complainant_email)`);
   }

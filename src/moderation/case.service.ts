@@ -173,7 +173,7 @@ export class CaseService {
           WHERE l.complaint_id = $1 OR l.related_id = $1
          UNION ALL
          SELECT 'duplicate', d.reference, d.state, d.received_at FROM complaint d
-          WHERE d.duplicate_of = $1 AND d.state = 'duplicate'
+          WHERE d.duplicate_of = $1 AND d.state = 'duplicate' AND d.duplicate_of IS NOT NULL
          ORDER BY received_at, reference`,
         [id],
       ),

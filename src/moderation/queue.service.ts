@@ -288,7 +288,7 @@ export class QueueService {
       SELECT c.reference, c.state, c.legal_basis, c.article_title, c.received_at, c.due_at, c.id, c.version,
              to_char(c.due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS due_key,
              coalesce(c.due_at < now(), false) AS overdue, c.assignee_id, s.display_name AS assignee_name,
-             (SELECT count(*)::int FROM complaint d WHERE d.duplicate_of = c.id AND d.state = 'duplicate') AS duplicates
+             (SELECT count(*)::int FROM complaint d WHERE d.duplicate_of = c.id AND d.state = 'duplicate' AND d.duplicate_of IS NOT NULL) AS duplicates
         FROM (${page}) k
         JOIN complaint c ON c.id = k.id
         LEFT JOIN staff_user s ON s.id = c.assignee_id
@@ -320,7 +320,7 @@ export class QueueService {
         `(SELECT count(*)::int FROM (SELECT 1 FROM complaint c WHERE ${[`c.state = '${s}'`, ...narrowed].join(' AND ')} LIMIT ${QUEUE_COUNT_CAP + 1}) x) AS ${s}`,
     );
     // Duplicates joined to those open cases (complaint_duplicate_of_idx), stopped at CAP + 1.
-    const duplicates = `(SELECT count(*)::int FROM (SELECT 1 FROM complaint d JOIN complaint c ON c.id = d.duplicate_of WHERE ${["d.state = 'duplicate'", ...where].join(' AND ')} LIMIT ${QUEUE_COUNT_CAP + 1}) x) AS duplicates`;
+    const duplicates = `(SELECT count(*)::int FROM (SELECT 1 FROM complaint d JOIN complaint c ON c.id = d.duplicate_of WHERE ${["d.state = 'duplicate'", 'd.duplicate_of IS NOT NULL', ...where].join(' AND ')} LIMIT ${QUEUE_COUNT_CAP + 1}) x) AS duplicates`;
     return { text: `SELECT ${[...perState, duplicates].join(',\n       ')}`, values, prepare: true };
   }
 
