@@ -24,7 +24,8 @@ const REF = 'ND-2026-000777';
 function receiptPayload(reference = REF) {
   return {
     reference,
-    trackingUrl: `https://desk.example/track/${randomUUID()}`,
+    // Private links are minted by the worker for a complaint's mail; this one has none.
+    trackingUrl: null,
     legalBasis: 'us-dmca',
     complainantName: 'Jane Roe',
     receivedAt: new Date().toISOString(),
@@ -142,10 +143,9 @@ describe('mail (e2e)', () => {
     expect(mail.to && !Array.isArray(mail.to) ? mail.to.value.map((v) => v.address) : []).toEqual([to]);
     expect(mail.from?.value[0].address).toBe('desk@news.example');
     expect(mail.headers.get('x-notice-desk-reference')).toBe(REF);
-    expect(mail.text).toContain(payload.trackingUrl);
+    expect(mail.text).toContain('Jane Roe');
     expect(mail.text).not.toContain('<p>');
     expect(mail.html).toContain('<html lang="en">');
-    expect(mail.html).toContain(`href="${payload.trackingUrl}"`);
     expect(sink.messages).toHaveLength(1);
 
     const row = await until(app.db, id, 'sent');
@@ -160,6 +160,25 @@ describe('mail (e2e)', () => {
       to: `j***@example.test`,
       messageId,
     });
+  });
+
+  it('refuses to queue a private link in clear: links are minted at send time, never stored', async () => {
+    const [app] = await start({});
+    for (const key of ['trackingUrl', 'answerUrl', 'responseUrl']) {
+      await expect(
+        app.db.transaction((tx) =>
+          app.outbox.enqueue(tx, {
+            template: 'complaint-receipt',
+            locale: 'en',
+            to: 'x@example.test',
+            payload: {
+              ...receiptPayload(),
+              [key]: 'https://desk.example/track/abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG',
+            },
+          }),
+        ),
+      ).rejects.toThrow(/mail_job_no_link_check/);
+    }
   });
 
   it('files mail about a complaint under that complaint in the audit trail', async () => {

@@ -15,12 +15,14 @@ interface Item {
   overdue: boolean;
   assignee: { id: string; displayName: string } | null;
   version: number;
+  duplicates: number;
 }
 interface Page {
   items: Item[];
   nextCursor: string | null;
   counts: Record<string, number>;
   countsCapped: string[];
+  duplicates: number | null;
 }
 
 /**
@@ -137,6 +139,7 @@ describe('review queue (API and page, real PostgreSQL)', () => {
         'articleTitle',
         'assignee',
         'dueAt',
+        'duplicates',
         'legalBasis',
         'overdue',
         'receivedAt',
@@ -154,6 +157,34 @@ describe('review queue (API and page, real PostgreSQL)', () => {
     expect(page.items.filter((i) => i.dueAt?.startsWith('2100')).every((i) => !i.overdue)).toBe(true);
     const withAlice = page.items.find((i) => i.assignee?.id === alice);
     expect(withAlice?.assignee).toEqual({ id: alice, displayName: 'Alice 审核' });
+  });
+
+  it('shows duplicates joined to open cases: per row, and as a count (without a search)', async () => {
+    const [target] = await db.query<Array<{ id: string; reference: string }>>(
+      `SELECT id, reference FROM complaint WHERE article_title LIKE '${TAG}%' AND state = 'in_review' ORDER BY id LIMIT 1`,
+    );
+    await db.query(
+      `INSERT INTO complaint (reference, state, legal_basis, locale, complainant, complainant_email, explanation, declarations,
+                              tracking_token_hash, duplicate_of, article_title)
+       SELECT '${TAG}-D' || n, 'duplicate', 'accuracy', 'en', '{"name":"Dup"}', 'dup.${tag}@example.test', 'queue spec', '{}',
+              'queue-${TAG}-D' || n, $1, '${TAG} dup' FROM generate_series(1, 2) n`,
+      [target.id],
+    );
+    const searched = await api({ q: TAG });
+    expect(searched.items.find((i) => i.reference === target.reference)?.duplicates).toBe(2);
+    expect(searched.items.filter((i) => i.reference !== target.reference).every((i) => i.duplicates === 0)).toBe(true);
+    expect(searched.items.some((i) => i.reference.includes('-D'))).toBe(false);
+    expect(searched.duplicates).toBeNull();
+    const all = await api({ assignee: 'someone', overdue: 'true' });
+    expect(all.duplicates).toBeGreaterThanOrEqual(0);
+    const [{ n }] = await db.query<Array<{ n: number }>>(
+      `SELECT count(*)::int AS n FROM complaint d JOIN complaint c ON c.id = d.duplicate_of
+        WHERE d.state = 'duplicate' AND ${OPEN_SQL.replace(/\bstate\b/g, 'c.state')} AND c.assignee_id IS NOT NULL AND c.due_at < now()`,
+    );
+    expect(all.duplicates).toBe(n);
+    const page = await (await get(`/staff/queue?q=${TAG}&lang=en`)).text();
+    expect(page).toContain('+2 duplicate(s)');
+    await db.query(`DELETE FROM complaint WHERE reference LIKE '${TAG}-D%'`);
   });
 
   it('counts per open state under the filters except state', async () => {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { DomainError, ErrorCode, NotFoundError, ValidationError } from '../common/domain-error';
 import { hashToken } from './complaint-intake.service';
+import { COMPLAINANT_TOKEN_MATCH } from './tracking.service';
 import { ComplaintsService, TransitionResult } from './complaints.service';
 import { checkFiles, EvidenceStorage, UploadedPart } from './evidence-storage';
 
@@ -21,7 +22,7 @@ export class AnswerService {
   async answer(token: string, text: string, parts: UploadedPart[]): Promise<TransitionResult> {
     if (!/^[A-Za-z0-9_-]{40,64}$/.test(token)) throw new NotFoundError('No case for this tracking link');
     const [c] = await this.db.query<Array<{ reference: string; state: string; version: number }>>(
-      `SELECT reference, state, version FROM complaint WHERE tracking_token_hash = $1`,
+      `SELECT c.reference, c.state, c.version FROM complaint c WHERE ${COMPLAINANT_TOKEN_MATCH}`,
       [hashToken(token)],
     );
     if (!c) throw new NotFoundError('No case for this tracking link');

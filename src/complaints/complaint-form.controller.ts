@@ -83,7 +83,6 @@ export class ComplaintFormController {
         reference: result.reference,
         state: result.state,
         trackingUrl: result.trackingUrl,
-        duplicateOfReference: result.duplicateOf ?? null,
         email: result.email,
       });
     } catch (err) {

@@ -22,11 +22,16 @@ export interface IntakeContext {
   channel: 'api' | 'form';
 }
 
+/**
+ * What the filer is told. A duplicate is answered exactly as a new filing (state `received`,
+ * its own reference and tracking link): whoever used the address learns nothing of an earlier
+ * case; the address's owner is told by mail (complaint-joined).
+ */
 export interface IntakeResult {
   reference: string;
-  state: 'received' | 'duplicate';
+  state: 'received';
+  /** null on a replay after the replay window (IDEMPOTENCY_REPLAY_HOURS): the link was erased. */
   trackingUrl: string | null;
-  duplicateOf?: string;
   email: string;
   replayed: boolean;
 }
@@ -97,19 +102,11 @@ export class ComplaintIntakeService {
 
   private async findByIdempotencyKey(key: string, requestHash: string): Promise<IntakeResult | null> {
     const rows = await this.db.query<
-      Array<{
-        reference: string;
-        state: 'received' | 'duplicate';
-        request_hash: string;
-        complainant_email: string;
-        duplicate_of: string | null;
-        tracking_url: string | null;
-      }>
+      Array<{ reference: string; request_hash: string; complainant_email: string; tracking_token: string | null }>
     >(
-      `SELECT c.reference, c.state, c.request_hash, c.complainant_email, d.reference AS duplicate_of,
-              (SELECT m.payload->>'trackingUrl' FROM mail_job m
-                WHERE m.complaint_id = c.id AND m.template = 'complaint-receipt' LIMIT 1) AS tracking_url
-         FROM complaint c LEFT JOIN complaint d ON d.id = c.duplicate_of
+      // The clear token is kept for the replay window only (intake_replay, swept after).
+      `SELECT c.reference, c.request_hash, c.complainant_email, r.tracking_token
+         FROM complaint c LEFT JOIN intake_replay r ON r.complaint_id = c.id AND r.expires_at > now()
         WHERE c.idempotency_key = $1`,
       [key],
     );
@@ -122,9 +119,8 @@ export class ComplaintIntakeService {
     }
     return {
       reference: r.reference,
-      state: r.state,
-      trackingUrl: r.tracking_url,
-      duplicateOf: r.duplicate_of ?? undefined,
+      state: 'received',
+      trackingUrl: r.tracking_token ? `${this.config.publicBaseUrl}/track/${r.tracking_token}` : null,
       email: r.complainant_email,
       replayed: true,
     };
@@ -155,8 +151,11 @@ export class ComplaintIntakeService {
     }));
     const receipt = newMessageId(this.domain);
     const notice = newMessageId(this.domain);
-    // The statement decides between received and duplicate; mails marked newOnly are dropped
-    // for a duplicate (the desk hears of new cases, not of duplicates joining an open one).
+    const joined = newMessageId(this.domain);
+    // The statement decides between received and duplicate; each mail says for which it is
+    // sent (`on`): a new case gets the receipt and the desk's notice, a duplicate only the
+    // address owner's note naming their earlier case (the desk is not told twice).
+    // trackingUrl is null here: MailWorker mints the link at send time (mail-links.ts).
     const mails = [
       {
         id: receipt.id,
@@ -164,8 +163,22 @@ export class ComplaintIntakeService {
         locale,
         to_address: email,
         message_id: receipt.messageId,
-        new_only: false,
-        payload: { trackingUrl, legalBasis: dto.legalBasis, complainantName: dto.complainant.name, items: mailItems },
+        on: 'received',
+        payload: {
+          trackingUrl: null,
+          legalBasis: dto.legalBasis,
+          complainantName: dto.complainant.name,
+          items: mailItems,
+        },
+      },
+      {
+        id: joined.id,
+        template: 'complaint-joined',
+        locale,
+        to_address: email,
+        message_id: joined.messageId,
+        on: 'duplicate',
+        payload: { trackingUrl: null, legalBasis: dto.legalBasis, items: mailItems },
       },
       {
         id: notice.id,
@@ -173,7 +186,7 @@ export class ComplaintIntakeService {
         locale: 'zh-CN',
         to_address: this.config.contactEmail,
         message_id: notice.messageId,
-        new_only: true,
+        on: 'received',
         payload: {
           legalBasis: dto.legalBasis,
           complainantName: dto.complainant.name,
@@ -241,6 +254,9 @@ export class ComplaintIntakeService {
       `${this.config.publicBaseUrl}/staff/complaints/`,
       items[0].article.title,
       this.config.sla.firstReviewHours,
+      // Kept in clear for a replay of the same Idempotency-Key only, and only for the window.
+      idempotencyKey && this.config.idempotencyReplayHours > 0 ? token : null,
+      this.config.idempotencyReplayHours,
     ];
 
     // Three round trips on a pooled connection: BEGIN with the lock, the statement, COMMIT.
@@ -255,20 +271,13 @@ export class ComplaintIntakeService {
         reference: string;
         state: 'received' | 'duplicate';
         duplicate_of: string | null;
-      }>({ name: 'intake-v1', text: INTAKE_SQL, values: params });
+      }>({ name: 'intake-v2', text: INTAKE_SQL, values: params });
       await client.query('COMMIT');
       const row = rows[0];
       this.logger.debug(
-        `${row.reference} ${row.state} (${dto.legalBasis}, ${items.length} item(s), ${files.length} file(s))`,
+        `${row.reference} ${row.state}${row.duplicate_of ? ` of ${row.duplicate_of}` : ''} (${dto.legalBasis}, ${items.length} item(s), ${files.length} file(s))`,
       );
-      return {
-        reference: row.reference,
-        state: row.state,
-        trackingUrl,
-        duplicateOf: row.duplicate_of ?? undefined,
-        email,
-        replayed: false,
-      };
+      return { reference: row.reference, state: 'received', trackingUrl, email, replayed: false };
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw err;
@@ -283,14 +292,34 @@ function lockKey(email: string): string {
   return createHash('sha256').update(`intake:${email}`).digest().readBigInt64BE(0).toString();
 }
 
-/** Complaint, items, files, audit event and mail jobs: one statement, one round trip. */
+/**
+ * Complaint, items, files, links, audit event and mail jobs: one statement, one round trip.
+ *
+ * Duplicates: a filing is a duplicate only while an earlier case of the same address is still
+ * undecided (received, in review, waiting for information, escalated) AND that case names every
+ * item of the new filing (same article; same image; same passage text). Anything else (a new
+ * image, new evidence after a decision) is a new case, linked to the same address's earlier
+ * cases about the same articles (complaint_link, "Related cases" on the case page).
+ */
 const INTAKE_SQL = `
-WITH dup AS (
-  -- The same person's open case about one of the same articles, if any.
-  SELECT c.id, c.reference FROM complaint c JOIN complaint_item i ON i.complaint_id = c.id
-   WHERE c.complainant_email = $4 AND i.article_id = ANY($9::uuid[])
-     AND c.state NOT IN ('duplicate', 'not_processed', 'withdrawn', 'closed')
-   ORDER BY c.received_at LIMIT 1
+WITH newitems AS (
+  SELECT * FROM jsonb_to_recordset($12::jsonb) AS x(position int, kind text, article_id uuid, image_id uuid, article_url text, detail text)
+), earlier AS (
+  -- The same address's earlier cases about any of these articles (duplicates aside).
+  SELECT DISTINCT c.id, c.reference, c.state, c.received_at
+    FROM complaint c JOIN complaint_item i ON i.complaint_id = c.id
+   WHERE c.complainant_email = $4 AND i.article_id = ANY($9::uuid[]) AND c.state <> 'duplicate'
+), dup AS (
+  SELECT e.id, e.reference FROM earlier e
+   WHERE e.state IN ('received', 'in_review', 'needs_info', 'escalated')
+     AND NOT EXISTS (
+       SELECT 1 FROM newitems x
+        WHERE NOT EXISTS (
+          SELECT 1 FROM complaint_item i
+           WHERE i.complaint_id = e.id AND i.article_id = x.article_id AND i.kind = x.kind
+             AND i.image_id IS NOT DISTINCT FROM x.image_id
+             AND (x.kind <> 'passage' OR btrim(i.detail) = btrim(x.detail))))
+   ORDER BY e.received_at LIMIT 1
 ), c AS (
   INSERT INTO complaint (reference, state, legal_basis, locale, complainant, complainant_email, original_work,
                          explanation, declarations, tracking_token_hash, duplicate_of, idempotency_key, request_hash,
@@ -301,6 +330,14 @@ WITH dup AS (
          CASE WHEN dup.id IS NULL THEN now() + make_interval(hours => $18::int) END
     FROM (SELECT 1) one LEFT JOIN dup ON true
   RETURNING id, reference, state
+), links AS (
+  -- A new case names the earlier ones (the 20 latest); a duplicate points at its case instead.
+  INSERT INTO complaint_link (complaint_id, related_id)
+  SELECT c.id, e.id FROM c, (SELECT id FROM earlier ORDER BY received_at DESC LIMIT 20) e
+   WHERE c.state = 'received'
+), replay AS (
+  INSERT INTO intake_replay (complaint_id, tracking_token, expires_at)
+  SELECT c.id, $19, now() + make_interval(hours => $20::int) FROM c WHERE $19::text IS NOT NULL
 ), snapshots AS (
   -- The article as it stood at intake, with a hash of what was captured.
   INSERT INTO article_snapshot (complaint_id, article_id, title, body, images, sha256)
@@ -314,7 +351,7 @@ WITH dup AS (
 ), items AS (
   INSERT INTO complaint_item (complaint_id, position, kind, article_id, image_id, article_url, detail)
   SELECT c.id, x.position, x.kind, x.article_id, x.image_id, x.article_url, x.detail
-    FROM c, jsonb_to_recordset($12::jsonb) AS x(position int, kind text, article_id uuid, image_id uuid, article_url text, detail text)
+    FROM c, newitems x
 ), files AS (
   INSERT INTO evidence_file (complaint_id, purpose, original_name, content_type, size_bytes, sha256, storage_key)
   SELECT c.id, x.purpose, x.original_name, x.content_type, x.size_bytes, x.sha256, x.storage_key
@@ -331,7 +368,7 @@ WITH dup AS (
                                          'duplicateOfReference', (SELECT reference FROM dup),
                                          'receivedAt', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')),
          c.id
-    FROM c, jsonb_to_recordset($15::jsonb) AS x(id uuid, template text, locale text, to_address text, message_id text, new_only boolean, payload jsonb)
-   WHERE NOT (x.new_only AND c.state = 'duplicate')
+    FROM c, jsonb_to_recordset($15::jsonb) AS x(id uuid, template text, locale text, to_address text, message_id text, "on" text, payload jsonb)
+   WHERE x."on" = c.state
 )
 SELECT c.reference, c.state, (SELECT reference FROM dup) AS duplicate_of FROM c`;

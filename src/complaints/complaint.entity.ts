@@ -22,14 +22,14 @@ const list = (xs: readonly string[]) => xs.map((x) => `'${x}'`).join(', ');
 @Check('complaint_state_check', `state IN (${list(COMPLAINT_STATES)})`)
 @Check('complaint_legal_basis_check', `legal_basis IN (${list(LEGAL_BASES)})`)
 @Check('complaint_locale_check', `locale IN ('zh-CN', 'en')`)
-@Index('complaint_open_by_email_idx', { synchronize: false })
+@Index('complaint_email_idx', { synchronize: false })
+@Index('complaint_duplicate_of_idx', { synchronize: false })
 @Index('complaint_received_at_idx', { synchronize: false })
 @Index('complaint_queue_idx', { synchronize: false })
 @Index('complaint_queue_assignee_idx', { synchronize: false })
 @Index('complaint_state_idx', { synchronize: false })
 @Index('complaint_search_idx', { synchronize: false })
 @Index('complaint_queue_state_idx', { synchronize: false })
-@Index('complaint_owner_token_key', { synchronize: false })
 export class Complaint {
   @PrimaryGeneratedColumn('uuid')
   id: string;
@@ -122,9 +122,6 @@ export class Complaint {
 
   @Column({ name: 'info_request', type: 'jsonb', nullable: true })
   infoRequest: { missing: string[]; message?: string; requestedBy: string; requestedAt: string } | null;
-
-  @Column({ name: 'owner_token_hash', type: 'text', nullable: true, select: false })
-  ownerTokenHash?: string | null;
 
   @OneToMany(() => ComplaintItem, (i) => i.complaint)
   items?: ComplaintItem[];

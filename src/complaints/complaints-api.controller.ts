@@ -84,12 +84,7 @@ export class ComplaintsApiController {
     });
     if (result.replayed) res.setHeader('Idempotent-Replayed', 'true');
     res.setHeader('Location', `/api/v1/complaints/${result.reference}`);
-    return {
-      reference: result.reference,
-      state: result.state,
-      trackingUrl: result.trackingUrl,
-      ...(result.duplicateOf ? { duplicateOf: result.duplicateOf } : {}),
-    };
+    return { reference: result.reference, state: result.state, trackingUrl: result.trackingUrl };
   }
 
   @Public()

@@ -10,6 +10,7 @@ import { ComplaintsApiController } from './complaints-api.controller';
 import { OwnerResponseController } from './owner-response.controller';
 import { EvidenceStorage } from './evidence-storage';
 import { IntakeRateLimitGuard } from './intake-rate-limit.guard';
+import { ReplaySweeper } from './replay-sweeper';
 import { TrackingService } from './tracking.service';
 
 @Module({
@@ -23,6 +24,7 @@ import { TrackingService } from './tracking.service';
     TrackingService,
     RateLimitService,
     IntakeRateLimitGuard,
+    ReplaySweeper,
   ],
   exports: [ComplaintIntakeService, ComplaintsService, TrackingService, EvidenceStorage],
 })

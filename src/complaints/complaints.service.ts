@@ -1,5 +1,4 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { randomBytes } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { ConflictError, DomainError, ErrorCode, NotFoundError, ValidationError } from '../common/domain-error';
@@ -9,7 +8,6 @@ import { MailOutbox } from '../mail/mail-outbox';
 import { OutboxSignal } from '../mail/outbox-signal';
 import { RemediesService } from '../articles/remedies.service';
 import { fieldError } from './complaint-validation';
-import { hashToken } from './complaint-intake.service';
 import { checkTransition } from './complaint-state-machine';
 import { UNDECIDED_STATES } from './complaint-state';
 import type { ActorRole, ComplaintState, Edge } from './complaint-state';
@@ -423,7 +421,8 @@ export class ComplaintsService {
 
   /** The mail (and, for remedies, the public effect) each edge causes, in the same transaction. */
   private async sideEffects(tx: EntityManager, c: CaseRow, input: TransitionInput): Promise<void> {
-    const trackingUrl = await this.trackingUrl(tx, c.id);
+    // Private links are minted by MailWorker at send time; null marks where one goes.
+    const trackingUrl = null;
     const appealUntil = new Date(Date.now() + APPEAL_MONTHS * 30.5 * 24 * 3600 * 1000).toISOString();
     const base = { reference: c.reference, complainantName: c.complainant.name, legalBasis: c.legal_basis };
     const toComplainant = (template: string, payload: Record<string, unknown>) =>
@@ -487,9 +486,8 @@ export class ComplaintsService {
         trackingUrl,
         appealUntil,
       });
-      // The content owner of each article concerned gets the notice and a private response link.
-      const ownerToken = randomBytes(32).toString('base64url');
-      await tx.query(`UPDATE complaint SET owner_token_hash = $2 WHERE id = $1`, [c.id, hashToken(ownerToken)]);
+      // The content owner of each article concerned gets the notice and a private response
+      // link of their own (minted at send time, showing only their items).
       const owners = new Map<string, CaseRow['items']>();
       for (const i of c.items) owners.set(i.owner_email, [...(owners.get(i.owner_email) ?? []), i]);
       for (const [email, items] of owners) {
@@ -511,7 +509,7 @@ export class ComplaintsService {
               .filter((l) => items.some((i) => i.article_id === l.articleId))
               .map(({ itemLabel, remedy }) => ({ itemLabel, remedy })),
             complainantName: disclose ? c.complainant.name : null,
-            responseUrl: `${this.config.publicBaseUrl}/respond/${ownerToken}`,
+            responseUrl: null,
             responseUntil: appealUntil,
           },
         });
@@ -570,14 +568,5 @@ export class ComplaintsService {
       [id],
     );
     return row?.r ?? '';
-  }
-
-  /** The complainant's tracking link as sent in the receipt (only its hash is kept on the case). */
-  private async trackingUrl(tx: EntityManager, id: string): Promise<string | null> {
-    const [row] = await tx.query<Array<{ url: string | null }>>(
-      `SELECT payload->>'trackingUrl' AS url FROM mail_job WHERE complaint_id = $1 AND template = 'complaint-receipt' LIMIT 1`,
-      [id],
-    );
-    return row?.url ?? null;
   }
 }

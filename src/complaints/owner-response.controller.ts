@@ -36,10 +36,14 @@ export class OwnerResponseController {
         items: Array<{ kind: string; title: string; url: string; remedy: string | null; detail: string | null }>;
       }>
     >(
+      // One link per content owner: the page shows that owner's items only (a link from
+      // before links were per owner names nobody and shows the whole case).
       `SELECT c.reference, c.state, c.legal_basis, c.decision_reason,
               (SELECT json_agg(json_build_object('kind', i.kind, 'title', a.title, 'url', a.url, 'remedy', i.remedy, 'detail', i.detail) ORDER BY i.position)
-                 FROM complaint_item i JOIN article a ON a.id = i.article_id WHERE i.complaint_id = c.id) AS items
-         FROM complaint c WHERE c.owner_token_hash = $1`,
+                 FROM complaint_item i JOIN article a ON a.id = i.article_id
+                WHERE i.complaint_id = c.id AND (l.owner_email IS NULL OR lower(a.owner_email) = l.owner_email)) AS items
+         FROM access_link l JOIN complaint c ON c.id = l.complaint_id
+        WHERE l.token_hash = $1 AND l.party = 'content_owner' AND (l.expires_at IS NULL OR l.expires_at > now())`,
       [hashToken(token)],
     );
     if (!c) throw new NotFoundError('No notice for this link');

@@ -22,11 +22,23 @@ const PUBLIC_ACTIONS = new Set(['complaint.received', 'complaint.transition', 'c
 /** Mail addressed to the complainant (the audit trail keeps no addresses, only templates). */
 const COMPLAINANT_TEMPLATES = new Set([
   'complaint-receipt',
+  // A duplicate's note to the address owner: shown like a receipt, so its page reads as any new filing's.
+  'complaint-joined',
   'complaint-needs-info',
   'complaint-rejected',
   'complaint-actioned',
   'complaint-duplicate',
 ]);
+
+/**
+ * `c` is the case a complainant's token opens: the token of intake (on the case) or one minted
+ * later for a mail (access_link). $1 is the token's SHA-256.
+ */
+export const COMPLAINANT_TOKEN_MATCH = `c.id IN (
+  SELECT id FROM complaint WHERE tracking_token_hash = $1
+  UNION ALL
+  SELECT complaint_id FROM access_link
+   WHERE token_hash = $1 AND party = 'complainant' AND (expires_at IS NULL OR expires_at > now()))`;
 
 @Injectable()
 export class TrackingService {
@@ -51,7 +63,7 @@ export class TrackingService {
       `SELECT c.id, c.reference, c.state, c.legal_basis, c.locale, c.received_at, c.info_request, c.due_at,
               (SELECT json_agg(json_build_object('kind', i.kind, 'articleTitle', a.title, 'articleUrl', a.url, 'detail', i.detail) ORDER BY i.position)
                  FROM complaint_item i JOIN article a ON a.id = i.article_id WHERE i.complaint_id = c.id) AS items
-         FROM complaint c WHERE c.tracking_token_hash = $1`,
+         FROM complaint c WHERE ${COMPLAINANT_TOKEN_MATCH}`,
       [hashToken(token)],
     );
     const c = rows[0];
@@ -66,11 +78,9 @@ export class TrackingService {
       // Only mail the complainant received belongs on their page.
       .filter((e) => e.action !== 'mail.sent' || COMPLAINANT_TEMPLATES.has(String(e.payload.template)))
       .map((e) => {
-        const key =
-          e.action === 'complaint.received' && e.payload.state === 'duplicate'
-            ? 'timeline.complaint.duplicate'
-            : `timeline.${e.action}`;
-        const text = translate(locale, key, { ...e.payload });
+        // A duplicate reads as any new filing: whoever used the address learns nothing of the
+        // earlier case (its owner is told by mail, complaint-joined).
+        const text = translate(locale, `timeline.${e.action}`, { ...e.payload });
         // A state change names the new state, in the complainant's words.
         if (e.action === 'complaint.transition')
           return {
@@ -85,7 +95,7 @@ export class TrackingService {
       });
     return {
       reference: c.reference,
-      state: c.state,
+      state: c.state === 'duplicate' ? 'received' : c.state,
       legalBasis: c.legal_basis,
       locale: c.locale,
       receivedAt: c.received_at,

@@ -110,6 +110,12 @@ export class EnvSchema {
   NEEDS_INFO_DAYS: number = 14;
 
   @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'IDEMPOTENCY_REPLAY_HOURS must be a whole number of hours' })
+  @Min(0)
+  IDEMPOTENCY_REPLAY_HOURS: number = 24;
+
+  @IsOptional()
   @IsUrl({ require_tld: false, protocols: ['http', 'https'] }, { message: 'CMS_WEBHOOK_URL must be an http(s) URL' })
   CMS_WEBHOOK_URL?: string;
 
@@ -177,6 +183,8 @@ export interface AppConfig {
   sla: { firstReviewHours: number; infoAnswerHours: number; decisionHours: number; needsInfoDays: number };
   cmsWebhookUrl?: string;
   cmsWebhookSecret?: string;
+  /** How long a repeat with the same Idempotency-Key still answers the tracking link. */
+  idempotencyReplayHours: number;
   sessionIdleMinutes: number;
   sessionAbsoluteHours: number;
   loginRateLimit: number;
@@ -241,6 +249,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     cmsWebhookUrl: parsed.CMS_WEBHOOK_URL,
     cmsWebhookSecret: parsed.CMS_WEBHOOK_SECRET,
+    idempotencyReplayHours: parsed.IDEMPOTENCY_REPLAY_HOURS,
     sessionIdleMinutes: parsed.SESSION_IDLE_MINUTES,
     sessionAbsoluteHours: parsed.SESSION_ABSOLUTE_HOURS,
     loginRateLimit: parsed.LOGIN_RATE_LIMIT,

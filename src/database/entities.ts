@@ -5,6 +5,7 @@ import { AuditSeal } from '../audit/audit-seal.entity';
 import { ComplaintItem } from '../complaints/complaint-item.entity';
 import { Complaint } from '../complaints/complaint.entity';
 import { EvidenceFile } from '../complaints/evidence-file.entity';
+import { AccessLink, ComplaintLink, IntakeReplay } from '../complaints/links.entities';
 import { MailJob } from '../mail/mail-job.entity';
 import { MailboxMessage } from '../mail/mailbox-message.entity';
 import { StaffUser } from '../auth/staff-user.entity';
@@ -38,4 +39,7 @@ export const ENTITIES = [
   NewsroomTask,
   WebhookJob,
   CalendarOverride,
+  AccessLink,
+  IntakeReplay,
+  ComplaintLink,
 ];

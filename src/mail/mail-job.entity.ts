@@ -6,6 +6,11 @@ export type MailJobState = 'pending' | 'sending' | 'sent' | 'failed';
 /** One outgoing message in the outbox, inserted in the transaction of the change causing it. */
 @Entity('mail_job')
 @Check('mail_job_locale_check', `locale IN ('zh-CN', 'en')`)
+// Private links are minted at send time (MailWorker); the outbox never keeps one.
+@Check(
+  'mail_job_no_link_check',
+  `payload->>'trackingUrl' IS NULL AND payload->>'answerUrl' IS NULL AND payload->>'responseUrl' IS NULL`,
+)
 @Check('mail_job_state_check', `state IN ('pending', 'sending', 'sent', 'failed')`)
 @Index('mail_job_due_idx', { synchronize: false })
 @Index('mail_job_complaint_idx', ['complaintId'])

@@ -35,14 +35,12 @@ describe('MailRenderer', () => {
   const renderer = new MailRenderer();
   const cases: Array<[string, Record<string, unknown>]> = [
     ['complaint-receipt', receipt],
-    ['complaint-receipt', { ...receipt, duplicateOfReference: 'ND-2026-000100' }],
     ['complaint-notice', notice],
   ];
 
   for (const [template, payload] of cases) {
     for (const locale of ['zh-CN', 'en'] as const) {
-      const variant = payload.duplicateOfReference ? ' (duplicate)' : '';
-      it(`${template}${variant} renders in ${locale}`, () => {
+      it(`${template} renders in ${locale}`, () => {
         const m = renderer.render(template, locale, payload);
         expect(m.subject.startsWith('[ND-2026-000123] ')).toBe(true);
         expect(m.subject).not.toMatch(/[\r\n]/);
@@ -89,10 +87,19 @@ describe('MailRenderer', () => {
     expect(en.text).toContain('keep it private');
   });
 
-  it('duplicate receipt points to the open case', () => {
-    const dup = { ...receipt, duplicateOfReference: 'ND-2026-000100' };
-    expect(renderer.render('complaint-receipt', 'en', dup).text).toContain('open case ND-2026-000100');
-    expect(renderer.render('complaint-receipt', 'zh-CN', dup).text).toContain('仍在处理中的案件 ND-2026-000100');
+  it('complaint-joined tells the address owner which earlier case took the filing in, in both languages', () => {
+    const joined = { ...receipt, duplicateOfReference: 'ND-2026-000100' };
+    const en = renderer.render('complaint-joined', 'en', joined);
+    const zh = renderer.render('complaint-joined', 'zh-CN', joined);
+    expect(en.subject).toBe('[ND-2026-000123] Your complaint has been joined to your earlier case ND-2026-000100');
+    expect(zh.subject).toBe('[ND-2026-000123] 您的投诉已并入此前的案件 ND-2026-000100');
+    expect(en.text).toContain('your earlier case ND-2026-000100');
+    expect(zh.text).toContain('尚未作出决定的案件 ND-2026-000100');
+    for (const m of [en, zh]) {
+      expect(m.html).not.toContain('<script>');
+      expect(m.html).toContain(`href="${receipt.trackingUrl}"`);
+      for (const i of items) expect(m.text).toContain(i.articleTitle);
+    }
   });
 
   it('a case marked duplicate by staff names the earlier case and how to say it is not the same', () => {

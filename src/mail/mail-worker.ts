@@ -7,6 +7,7 @@ import { APP_CONFIG } from '../config/config';
 import type { AppConfig } from '../config/config';
 import { classifyFailure, describeFailure, maskAddress, redactSecrets, retryDelayMs } from './mail-failure';
 import type { MailLocale } from './mail-helpers';
+import { mintMailLinks } from './mail-links';
 import { MailRenderer } from './mail-renderer';
 import { OutboxSignal } from './outbox-signal';
 
@@ -108,9 +109,17 @@ export class MailWorker implements OnApplicationBootstrap, OnModuleDestroy {
     const max = this.config.mailMaxAttempts;
     // A job that crashed its worker every time would otherwise be claimed forever.
     if (job.attempts > max) return this.fail(job, `gave up after ${max} attempts`);
+    let payload;
+    try {
+      // Private links exist only in the message: minted now, kept hashed (mail-links.ts).
+      payload = await mintMailLinks(this.db, this.config.publicBaseUrl, job);
+    } catch (err) {
+      const reason = `links: ${describeFailure(err)}`;
+      return job.attempts < max ? this.retry(job, reason) : this.fail(job, reason);
+    }
     let rendered;
     try {
-      rendered = this.renderer.render(job.template, job.locale, job.payload);
+      rendered = this.renderer.render(job.template, job.locale, payload);
     } catch (err) {
       return this.fail(job, `render: ${describeFailure(err)}`);
     }

@@ -35,6 +35,10 @@ export interface CaseView {
   duplicateOf: string | null;
   /** While the case can still be marked a duplicate: the same complainant's other undecided cases, oldest first. */
   duplicateCandidates: string[];
+  /** The same address's other cases about the same articles (complaint_link, both ways), oldest first. */
+  related: Array<{ reference: string; state: string; receivedAt: Date }>;
+  /** Filings joined to this case as duplicates, oldest first. */
+  duplicates: Array<{ reference: string; receivedAt: Date }>;
   items: Array<{
     position: number;
     kind: string;
@@ -117,7 +121,7 @@ export class CaseService {
     const id = c.id as string;
     const state = c.state as ComplaintState;
     const canMarkDuplicate = COMPLAINT_TRANSITIONS[state].some((e) => e.action === 'mark_duplicate');
-    const [items, files, snapshots, timeline, mail, responses, notes, candidates] = await Promise.all([
+    const [items, files, snapshots, timeline, mail, responses, notes, candidates, linked] = await Promise.all([
       this.db.query<Array<Record<string, unknown>>>(
         `SELECT i.position, i.kind, i.article_id, a.slug, a.title, a.url, a.status AS article_status, i.image_id, im.status AS image_status, i.detail, i.remedy
            FROM complaint_item i JOIN article a ON a.id = i.article_id LEFT JOIN article_image im ON im.id = i.image_id
@@ -162,6 +166,17 @@ export class CaseService {
             [c.complainant_email, id, UNDECIDED_STATES],
           )
         : Promise.resolve([]),
+      this.db.query<Array<{ kind: 'related' | 'duplicate'; reference: string; state: string; received_at: Date }>>(
+        `SELECT 'related' AS kind, o.reference, o.state, o.received_at
+           FROM complaint_link l
+           JOIN complaint o ON o.id = CASE WHEN l.complaint_id = $1 THEN l.related_id ELSE l.complaint_id END
+          WHERE l.complaint_id = $1 OR l.related_id = $1
+         UNION ALL
+         SELECT 'duplicate', d.reference, d.state, d.received_at FROM complaint d
+          WHERE d.duplicate_of = $1 AND d.state = 'duplicate' AND d.duplicate_of IS NOT NULL
+         ORDER BY received_at, reference`,
+        [id],
+      ),
     ]);
     const dueAt = (c.due_at as Date | null) ?? null;
     return {
@@ -184,6 +199,12 @@ export class CaseService {
       infoRequest: (c.info_request as CaseView['infoRequest']) ?? null,
       duplicateOf: (c.duplicate_of_reference as string | null) ?? null,
       duplicateCandidates: candidates.map((r) => r.reference),
+      related: linked
+        .filter((l) => l.kind === 'related')
+        .map((l) => ({ reference: l.reference, state: l.state, receivedAt: l.received_at })),
+      duplicates: linked
+        .filter((l) => l.kind === 'duplicate')
+        .map((l) => ({ reference: l.reference, receivedAt: l.received_at })),
       items: items.map((i) => ({
         position: i.position as number,
         kind: i.kind as string,

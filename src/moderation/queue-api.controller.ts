@@ -32,6 +32,7 @@ class QueueItemDto {
   @ApiProperty() overdue: boolean;
   @ApiPropertyOptional({ type: QueueAssigneeDto, nullable: true }) assignee: QueueAssigneeDto | null;
   @ApiProperty({ description: 'Pass back with a transition (optimistic concurrency)' }) version: number;
+  @ApiProperty({ description: 'Filings joined to this case as duplicates' }) duplicates: number;
 }
 
 class QueuePageDto {
@@ -49,6 +50,12 @@ class QueuePageDto {
     description: `States with more than ${QUEUE_COUNT_CAP} cases: their count means "at least"`,
   })
   countsCapped: string[];
+  @ApiProperty({
+    nullable: true,
+    type: Number,
+    description: `Duplicates joined to the open cases under the current filters except \`state\` (at least ${QUEUE_COUNT_CAP} when it reads ${QUEUE_COUNT_CAP}); null with a search`,
+  })
+  duplicates: number | null;
 }
 
 class NextCaseDto {

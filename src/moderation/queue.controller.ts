@@ -6,7 +6,7 @@ import type { StaffPrincipal } from '../auth/auth.decorators';
 import { ValidationError } from '../common/domain-error';
 import { translate } from '../common/i18n';
 import { isLocale, LEGAL_BASES } from '../complaints/legal-basis';
-import { parseQueueQuery, QUEUE_STATES, QueueService } from './queue.service';
+import { parseQueueQuery, QUEUE_COUNT_CAP, QUEUE_STATES, QueueService } from './queue.service';
 import type { QueueFilters, QueuePage } from './queue.service';
 
 /**
@@ -19,7 +19,8 @@ import type { QueueFilters, QueuePage } from './queue.service';
  *   chips                  [{ state|null, count, href, active }]: "all open" then one per open state;
  *                          count is a string ("12", or "1000+" when capped) under the current
  *                          filters except state, or null on a 422; hrefs keep the other filters
- *   items                  [{ reference, href, state, legalBasis, articleTitle, receivedAt, dueAt, overdue, assigneeName }]
+ *   duplicatesChip         "3" (or "1000+"): duplicates joined to the open cases under the filters, or null (none, a search, a 422)
+ *   items                  [{ reference, href, state, legalBasis, articleTitle, receivedAt, dueAt, overdue, assigneeName, duplicates }]
  *   nextHref               the next page (same filters plus cursor) or null
  *   firstHref              back to the first page when on a later one, else null
  *   nextCaseHref           /staff/complaints/<ref> of the unassigned received case due first, or null
@@ -92,6 +93,10 @@ export class QueueController {
         selected: form.assignee === a,
       })),
       chips,
+      duplicatesChip:
+        page?.duplicates != null && page.duplicates > 0
+          ? shown(page.duplicates, page.duplicates >= QUEUE_COUNT_CAP)
+          : null,
       items: (page?.items ?? []).map((i) => ({
         ...i,
         receivedAt: i.receivedAt.toISOString(),

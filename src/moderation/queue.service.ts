@@ -59,6 +59,8 @@ export interface QueueItem {
   overdue: boolean;
   assignee: { id: string; displayName: string } | null;
   version: number;
+  /** Filings joined to this case as duplicates. */
+  duplicates: number;
 }
 
 export interface QueuePage {
@@ -67,6 +69,11 @@ export interface QueuePage {
   counts: Record<QueueState, number>;
   /** States with more than QUEUE_COUNT_CAP matching cases: their count reads "1000 or more". */
   countsCapped: QueueState[];
+  /**
+   * Duplicates joined to the open cases under the current filters except `state` (capped like
+   * the counts: QUEUE_COUNT_CAP means "at least"); null with a search.
+   */
+  duplicates: number | null;
 }
 
 interface Row {
@@ -82,6 +89,7 @@ interface Row {
   assignee_id: string | null;
   assignee_name: string | null;
   version: number;
+  duplicates: number;
 }
 
 export function encodeCursor(c: QueueCursor): string {
@@ -210,6 +218,7 @@ export class QueueService {
         overdue: r.overdue,
         assignee: r.assignee_id ? { id: r.assignee_id, displayName: r.assignee_name ?? '' } : null,
         version: r.version,
+        duplicates: r.duplicates,
       })),
       nextCursor: more && last ? encodeCursor({ dueAt: last.due_key, id: last.id }) : null,
       counts: Object.fromEntries(QUEUE_STATES.map((s) => [s, Math.min(raw[s], QUEUE_COUNT_CAP)])) as Record<
@@ -217,6 +226,7 @@ export class QueueService {
         number
       >,
       countsCapped: QUEUE_STATES.filter((s) => truncated || raw[s] > QUEUE_COUNT_CAP),
+      duplicates: searching ? null : Math.min(counted[0].duplicates as number, QUEUE_COUNT_CAP),
     };
   }
 
@@ -277,7 +287,8 @@ export class QueueService {
     const items = `
       SELECT c.reference, c.state, c.legal_basis, c.article_title, c.received_at, c.due_at, c.id, c.version,
              to_char(c.due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS due_key,
-             coalesce(c.due_at < now(), false) AS overdue, c.assignee_id, s.display_name AS assignee_name
+             coalesce(c.due_at < now(), false) AS overdue, c.assignee_id, s.display_name AS assignee_name,
+             (SELECT count(*)::int FROM complaint d WHERE d.duplicate_of = c.id AND d.state = 'duplicate' AND d.duplicate_of IS NOT NULL) AS duplicates
         FROM (${page}) k
         JOIN complaint c ON c.id = k.id
         LEFT JOIN staff_user s ON s.id = c.assignee_id
@@ -308,7 +319,9 @@ export class QueueService {
       (s) =>
         `(SELECT count(*)::int FROM (SELECT 1 FROM complaint c WHERE ${[`c.state = '${s}'`, ...narrowed].join(' AND ')} LIMIT ${QUEUE_COUNT_CAP + 1}) x) AS ${s}`,
     );
-    return { text: `SELECT ${perState.join(',\n       ')}`, values, prepare: true };
+    // Duplicates joined to those open cases (complaint_duplicate_of_idx), stopped at CAP + 1.
+    const duplicates = `(SELECT count(*)::int FROM (SELECT 1 FROM complaint d JOIN complaint c ON c.id = d.duplicate_of WHERE ${["d.state = 'duplicate'", 'd.duplicate_of IS NOT NULL', ...where].join(' AND ')} LIMIT ${QUEUE_COUNT_CAP + 1}) x) AS duplicates`;
+    return { text: `SELECT ${[...perState, duplicates].join(',\n       ')}`, values, prepare: true };
   }
 
   private async run<T>(s: QueueStatement): Promise<T[]> {

@@ -219,12 +219,10 @@ export const EN: Messages = {
   'submitted.reference': 'Case reference',
   'submitted.copy': 'Copy',
   'submitted.copied': 'Copied',
-  'submitted.duplicate':
-    'You already filed a complaint about the same article (reference {ref}) and it is still open. This submission has been joined to it; there is no need to file again.',
-  'submitted.duplicateNoRef':
-    'You already filed a complaint about the same article and it is still open. This submission has been joined to it.',
   'submitted.trackingTitle': 'Your tracking link',
   'submitted.trackingText': 'Use this link to see where your case stands at any time.',
+  'submitted.trackingInMail':
+    'Your private tracking link is in the confirmation email we sent you; for your safety it is no longer shown here.',
   'submitted.trackingOpen': 'See the status of your case',
   'submitted.trackingPrivate':
     'Keep this link private and do not forward or publish it: anyone who has it can see the status of your case.',
@@ -289,7 +287,6 @@ export const EN: Messages = {
   'state.closed.help': 'This case is closed.',
 
   'timeline.complaint.received': 'Complaint received, reference {reference}',
-  'timeline.complaint.duplicate': 'Complaint received and joined to your earlier complaint that is still open',
   'timeline.complaint.transition': 'Case status updated',
   'timeline.mail.sent': 'Email notification sent',
 
@@ -318,6 +315,7 @@ export const EN: Messages = {
   'track.answer.thanks': 'We have your answer; the case is back with the reviewer.',
   'timeline.complaint.answered': 'You sent the information requested',
   'respond.eyebrow': 'Notice to the content owner',
+  'respond.private': 'This page is for you, the content owner, only. Please do not forward its link.',
   'respond.title': 'Notice',
   'respond.heading': 'Notice about your article',
   'respond.intro':
@@ -345,6 +343,10 @@ export const EN: Messages = {
   'queue.nothingWaiting': 'No new case is waiting to be claimed.',
   'queue.chipsLabel': 'Filter by state',
   'queue.allOpen': 'All open',
+  'queue.duplicates': 'Duplicates joined',
+  'queue.duplicatesHint':
+    'Repeat filings by the same person about the same items while their case is undecided; they are listed on that case.',
+  'queue.rowDuplicates': '+{n} duplicate(s)',
   'queue.filter.q': 'Search',
   'queue.filter.qHint': 'Reference, complainant name or email, article title',
   'queue.filter.legalBasis': 'Legal basis',
@@ -396,6 +398,8 @@ export const EN: Messages = {
   'case.eyebrow': 'Case',
   'case.optional': '(optional)',
   'case.duplicateOf': 'Duplicate of',
+  'case.duplicates': 'Duplicates joined to this case ({n}):',
+  'case.related': 'Related cases (same complainant, same article):',
   'case.facts.legalBasis': 'Legal basis',
   'case.facts.received': 'Received',
   'case.facts.due': 'Due',

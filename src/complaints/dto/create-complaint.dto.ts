@@ -157,7 +157,17 @@ export class CreateComplaintDto {
 
 export class ComplaintCreatedDto {
   @ApiProperty({ example: 'ND-2026-000123' }) reference: string;
-  @ApiProperty({ enum: ['received', 'duplicate'] }) state: string;
-  @ApiProperty({ description: 'Private link for the complainant (unguessable token)' }) trackingUrl: string | null;
-  @ApiPropertyOptional({ description: 'For state duplicate: the open case this one joins' }) duplicateOf?: string;
+  @ApiProperty({
+    enum: ['received'],
+    description:
+      'Always `received`: a filing joined to an earlier case of the same address is answered like any other (its owner is told by mail)',
+  })
+  state: string;
+  @ApiProperty({
+    description:
+      'Private link for the complainant (unguessable token). On a replay of the same Idempotency-Key after IDEMPOTENCY_REPLAY_HOURS: null (the link is in the receipt mail)',
+    nullable: true,
+    type: String,
+  })
+  trackingUrl: string | null;
 }

@@ -1,0 +1,70 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+
+export type LinkParty = 'complainant' | 'content_owner';
+
+/**
+ * Payload keys that hold a private link, and whose link it is. The outbox stores them as null
+ * (a CHECK on mail_job refuses anything else); MailWorker mints a fresh token at send time,
+ * keeps only its SHA-256 in access_link and renders the link into the message alone. So no
+ * table holds a usable link, and a link is only ever in the recipient's mailbox.
+ */
+export const MAIL_LINK_KEYS: Record<string, LinkParty> = {
+  trackingUrl: 'complainant',
+  answerUrl: 'complainant',
+  responseUrl: 'content_owner',
+};
+
+const PATHS: Record<LinkParty, string> = { complainant: '/track/', content_owner: '/respond/' };
+
+export function hashLinkToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+export function newLinkToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+export interface LinkJob {
+  to_address: string;
+  payload: Record<string, unknown>;
+  complaint_id: string | null;
+}
+
+/**
+ * The payload to render: each link key present is filled with a newly minted link to the job's
+ * case (a content owner's link names the recipient, so their page shows their items only, and
+ * lasts until `responseUntil` when the payload has one). Returns the payload unchanged when it
+ * has no link key.
+ */
+export async function mintMailLinks(
+  db: Pick<EntityManager, 'query'>,
+  baseUrl: string,
+  job: LinkJob,
+): Promise<Record<string, unknown>> {
+  const keys = Object.keys(MAIL_LINK_KEYS).filter((k) => k in job.payload);
+  if (!keys.length || !job.complaint_id) return job.payload;
+  const urls = new Map<LinkParty, string>();
+  for (const party of new Set(keys.map((k) => MAIL_LINK_KEYS[k]))) {
+    const token = newLinkToken();
+    const until = party === 'content_owner' ? validDate(job.payload.responseUntil) : null;
+    await db.query(
+      `INSERT INTO access_link (token_hash, complaint_id, party, owner_email, expires_at) VALUES ($1, $2, $3, $4, $5)`,
+      [
+        hashLinkToken(token),
+        job.complaint_id,
+        party,
+        party === 'content_owner' ? job.to_address.trim().toLowerCase() : null,
+        until,
+      ],
+    );
+    urls.set(party, `${baseUrl}${PATHS[party]}${token}`);
+  }
+  return { ...job.payload, ...Object.fromEntries(keys.map((k) => [k, urls.get(MAIL_LINK_KEYS[k])])) };
+}
+
+function validDate(v: unknown): string | null {
+  if (typeof v !== 'string') return null;
+  const d = new Date(v);
+  return Number.isNaN(d.getTime()) ? null : d.toISOString();
+}
