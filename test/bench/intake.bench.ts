@@ -15,7 +15,8 @@
  * DATABASE_URL (default: the embedded database of a running `npm start`), BENCH_SECONDS (default 20),
  * BENCH_ROUNDS (default 2, interleaved), BENCH_CONCURRENCY (default 32), PGBENCH (default pgbench on
  * PATH, else /usr/lib/postgresql/15/bin/pgbench). BENCH_URL measures an already running server
- * instead (loopback only; BENCH_SERVER_PID adds its CPU figures). It writes real complaints, mail
+ * instead (loopback only; BENCH_SERVER_PID adds its CPU figures). BENCH_NODE_ARGS are passed to the
+ * server's node, e.g. `--cpu-prof --cpu-prof-dir=/tmp/intake-prof`. It writes real complaints, mail
  * jobs and audit events (which can never be deleted): run it on a development database only. Mail
  * goes to example.invalid; the floor's mail jobs are due at 'infinity'.
  */
@@ -236,7 +237,9 @@ async function startServer(): Promise<{ base: URL; child: ChildProcess }> {
   const main = join(ROOT, 'dist', 'src', 'main.js');
   if (!existsSync(main)) throw new Error('dist/src/main.js is missing: run `npm run build` first');
   const port = await freePort();
-  const child = spawn(process.execPath, [main], {
+  // BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/intake-prof" (written when the bench stops the server).
+  const nodeArgs = (env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, main], {
     cwd: ROOT,
     env: {
       ...env,
@@ -346,7 +349,11 @@ async function main(): Promise<void> {
   } finally {
     agent.destroy();
     await db.end();
-    server?.child.kill('SIGTERM');
+    if (server && server.child.exitCode === null) {
+      const exited = new Promise((r) => server!.child.once('exit', r));
+      server.child.kill('SIGTERM');
+      await exited;
+    }
   }
 }
 
