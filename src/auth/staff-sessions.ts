@@ -25,6 +25,20 @@ export const LOGIN_CSRF_COOKIE = 'nd_login_csrf';
 /** Where sessions exist at all: everything else (the public site) never loads or sets one. */
 export const SESSION_PATHS = ['/staff', '/api/v1', '/mailbox'];
 
+/**
+ * The public JSON API under /api/v1 (filing a complaint, tracking and answering by private link,
+ * the article catalogue): open to everyone, so no staff session is loaded, refreshed or stored for
+ * it, which also keeps a database read and write off the intake path.
+ */
+const PUBLIC_API = /^\/api\/v1\/(?:complaints\/?$|track\/|articles\/?$)/i;
+
+export function isPublicApiRequest(req: Request): boolean {
+  const path = req.originalUrl.split('?', 1)[0];
+  if (!PUBLIC_API.test(path)) return false;
+  // Under /api/v1/complaints only the filing itself is public; a case's staff routes sit below it.
+  return /^\/api\/v1\/complaints/i.test(path) ? req.method === 'POST' : true;
+}
+
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 export const isUnsafeMethod = (method: string): boolean => UNSAFE.has(method.toUpperCase());
 
@@ -86,7 +100,7 @@ export class StaffSessions implements OnModuleDestroy {
     });
   }
 
-  /** The middleware app.factory mounts on SESSION_PATHS. */
+  /** The middleware app.factory mounts on SESSION_PATHS; it leaves the public API alone. */
   middleware(): RequestHandler[] {
     const idleMs = this.config.sessionIdleMinutes * 60_000;
     const absoluteMs = this.config.sessionAbsoluteHours * 3_600_000;
@@ -112,7 +126,11 @@ export class StaffSessions implements OnModuleDestroy {
       }
       next();
     };
-    return [sessions, absolute];
+    const staffOnly =
+      (handler: RequestHandler): RequestHandler =>
+      (req, res, next) =>
+        isPublicApiRequest(req) ? next() : handler(req, res, next);
+    return [staffOnly(sessions), staffOnly(absolute)];
   }
 
   /** Starts a signed-in session under a new id (no session fixation). */

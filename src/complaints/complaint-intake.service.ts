@@ -9,6 +9,7 @@ import { APP_CONFIG } from '../config/config';
 import type { AppConfig } from '../config/config';
 import { mailDomain, newMessageId } from '../mail/message-id';
 import { OutboxSignal } from '../mail/outbox-signal';
+import { runPipelined } from '../database/pipelined-transaction';
 import { checkBusinessRules, firstPerField, parseComplaint, ResolvedItem } from './complaint-validation';
 import type { CreateComplaintDto } from './dto/create-complaint.dto';
 import { checkFiles, EvidenceStorage, StoredFile, UploadedPart } from './evidence-storage';
@@ -259,35 +260,25 @@ export class ComplaintIntakeService {
       this.config.idempotencyReplayHours,
     ];
 
-    // Three round trips on a pooled connection: BEGIN with the lock, the statement, COMMIT.
-    // The advisory lock serialises only filings by the same complainant, which makes the
-    // duplicate check race-free; it is taken before the statement so that statement's
-    // snapshot sees every case committed by an earlier filing of the same person.
-    const client = await this.pool.connect();
-    try {
-      await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${lockKey(email)})`);
-      // Named: parsed once per connection, not on every complaint.
-      const { rows } = await client.query<{
-        reference: string;
-        state: 'received' | 'duplicate';
-        duplicate_of: string | null;
-      }>({ name: 'intake-v2', text: INTAKE_SQL, values: params });
-      await client.query('COMMIT');
-      const row = rows[0];
-      this.logger.debug(
-        `${row.reference} ${row.state}${row.duplicate_of ? ` of ${row.duplicate_of}` : ''} (${dto.legalBasis}, ${items.length} item(s), ${files.length} file(s))`,
-      );
-      return { reference: row.reference, state: 'received', trackingUrl, email, replayed: false };
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+    // One round trip: the lock and the statement go out in one write as one transaction (committed
+    // at the pipeline's Sync). The advisory lock serialises only filings by the same complainant,
+    // which makes the duplicate check race-free; it is taken before the statement so that
+    // statement's snapshot sees every case committed by an earlier filing of the same person.
+    // Both are named: parsed once per connection, not on every complaint.
+    const [, rows] = await runPipelined(this.pool, [
+      { name: 'intake-lock-v1', text: 'SELECT pg_advisory_xact_lock($1::bigint)', values: [lockKey(email)] },
+      { name: 'intake-v2', text: INTAKE_SQL, values: params },
+    ]);
+    const row = rows[0] as { reference: string; state: 'received' | 'duplicate'; duplicate_of: string | null };
+    this.logger.debug(
+      `${row.reference} ${row.state}${row.duplicate_of ? ` of ${row.duplicate_of}` : ''} (${dto.legalBasis}, ${items.length} item(s), ${files.length} file(s))`,
+    );
+    // A duplicate is answered exactly as a new filing: nothing reveals the earlier case.
+    return { reference: row.reference, state: 'received', trackingUrl, email, replayed: false };
   }
 }
 
-/** A signed 64-bit advisory-lock key for one complainant, as an SQL literal (digits only). */
+/** A signed 64-bit advisory-lock key for one complainant (decimal digits). */
 function lockKey(email: string): string {
   return createHash('sha256').update(`intake:${email}`).digest().readBigInt64BE(0).toString();
 }
