@@ -387,6 +387,7 @@ export const EN: Messages = {
   'staff.nav.replies': 'Reply templates',
   'staff.nav.users': 'Staff',
   'staff.nav.mailbox': 'Mailbox',
+  'staff.nav.account': 'My account',
   'staff.nav.logout': 'Sign out',
   'staff.path.role': 'staff.role.{r}',
   'staff.role.moderator': 'Moderator',

@@ -359,6 +359,7 @@ export const ZH_CN: Messages = {
   'staff.nav.replies': '回复模板',
   'staff.nav.users': '员工',
   'staff.nav.mailbox': '邮箱',
+  'staff.nav.account': '我的账户',
   'staff.nav.logout': '退出登录',
   'staff.path.role': 'staff.role.{r}',
   'staff.role.moderator': '审核员',
