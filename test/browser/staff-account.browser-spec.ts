@@ -72,8 +72,8 @@ describe('invitations and the account page in the browser', () => {
     await page.fill('#password', 'short');
     await page.fill('#confirm', 'short');
     // The browser's own minlength check stops it first; remove it to see the server's answer.
-    await page.evaluate(() =>
-      document.querySelectorAll('input[minlength]').forEach((i) => i.removeAttribute('minlength')),
+    await page.evaluate<void>(
+      `document.querySelectorAll('input[minlength]').forEach((i) => i.removeAttribute('minlength'))`,
     );
     await page.click('button[type=submit]');
     await page.waitForSelector('[data-field="password"]');
