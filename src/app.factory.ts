@@ -12,6 +12,7 @@ import { AppModule } from './app.module';
 import { DemoSeedService } from './articles/demo-seed.service';
 import { SESSION_PATHS, StaffSessions } from './auth/staff-sessions';
 import { AllExceptionsFilter } from './common/http-exception.filter';
+import { sitePath } from './common/site-path';
 import { configureViews } from './common/views';
 import { AppConfig } from './config/config';
 import { PROJECT_ROOT } from './config/project-root';
@@ -44,6 +45,12 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   app.use(json({ limit: '1mb' }));
   app.use(urlencoded({ extended: true, limit: '1mb' }));
   app.use(cookieParser());
+  // The JSON API is never stored by a browser or proxy: staff data, private tracking tokens, and
+  // errors (401/403/404) alike. Set before routing, so guard and filter answers carry it too.
+  app.use('/api/v1', (_req: Request, res: Response, next: NextFunction) => {
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
   // Staff sessions (cookie nd_staff, rows in staff_session) exist only where staff work; the public site never loads one.
   app.use(SESSION_PATHS, ...app.get(StaffSessions).middleware());
   app.useStaticAssets(join(PROJECT_ROOT, 'templates', 'public'), { prefix: '/assets/', maxAge: '1h' });
@@ -51,7 +58,7 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   // Every page (the error page too) knows the contact address and its own path (language switch).
   app.use((req: Request, res: Response, next: NextFunction) => {
     res.locals.contactEmail = config.contactEmail;
-    res.locals.currentPath = req.path;
+    res.locals.currentPath = sitePath(req.path);
     next();
   });
   app.useGlobalFilters(new AllExceptionsFilter());

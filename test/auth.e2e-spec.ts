@@ -258,18 +258,181 @@ describe('staff accounts: sign-in, sessions, lockout, tokens, CSRF (real Postgre
     expect(JSON.stringify(issued)).not.toContain(token);
   });
 
-  it('issues a token on the admin page, shown once', async () => {
+  it('tokens come from their owner only: an admin cannot mint one for a moderator or another admin (404), so cannot approve their own escalation with it', async () => {
     const mod = await createStaff(db);
+    const other = await createStaff(db, { role: 'admin', displayName: 'Admin B' });
     const s = await signIn(t.baseUrl, admin.email, admin.password);
-    const res = await post(`/staff/users/${mod.id}/token`, { cookie: s.cookie, 'x-csrf-token': s.csrfToken });
-    expect(res.status).toBe(200);
-    expect(res.headers.get('cache-control')).toBe('no-store');
-    const token = /id="staff-secret" readonly value="(nd_[^"]+)"/.exec(await res.text())?.[1];
+    const csrf = { cookie: s.cookie, 'x-csrf-token': s.csrfToken };
+    const hashOf = async (id: string) =>
+      (await db.query<Array<{ h: string | null }>>(`SELECT api_token_hash AS h FROM staff_user WHERE id = $1`, [id]))[0]
+        .h;
+    const before = await Promise.all([hashOf(mod.id), hashOf(other.id)]);
+
+    // Every way an admin used to obtain someone else's token is gone (page and API, session and token callers).
+    const own = await post('/api/v1/session/token', csrf);
+    expect(own.status).toBe(201);
+    expect(own.headers.get('cache-control')).toBe('no-store');
+    const { token: adminToken } = (await own.json()) as { token: string };
+    expect(adminToken).toMatch(/^nd_[A-Za-z0-9_-]{43}$/);
+    for (const target of [mod, other]) {
+      for (const [path, headers] of [
+        [`/api/v1/staff/users/${target.id}/token`, csrf],
+        [`/api/v1/staff/users/${target.id}/token`, { authorization: `Bearer ${adminToken}` }],
+        [`/staff/users/${target.id}/token`, csrf],
+      ] as const) {
+        const res = await post(path, { ...headers, accept: 'application/json' });
+        expect([path, res.status]).toEqual([path, 404]);
+        expect(await res.text()).not.toMatch(/nd_[A-Za-z0-9_-]{43}/);
+      }
+    }
+    expect(await Promise.all([hashOf(mod.id), hashOf(other.id)])).toEqual(before);
+    expect(await audit(mod.id, 'staff.token_issued')).toEqual([]);
+
+    // The admin escalates a whole-article removal, then may not approve it: with their own token it is a 403.
+    const articles = (await (await get('/api/v1/articles?limit=200')).json()) as {
+      items: Array<{ slug: string; url: string }>;
+    };
+    const filed = await post(
+      '/api/v1/complaints',
+      {},
+      {
+        legalBasis: 'eu-dsa',
+        locale: 'en',
+        complainant: { name: 'Pat Doe', email: `tokens-${Date.now()}@example.test` },
+        items: [{ articleUrl: articles.items.find((a) => a.slug === 'news-20')?.url, kind: 'article' }],
+        explanation: 'Defamatory throughout.',
+        declarations: { truthful: true, goodFaith: true },
+      },
+    );
+    expect(filed.status).toBe(201);
+    const { reference } = (await filed.json()) as { reference: string };
+    const move = (token: string, body: Record<string, unknown>) =>
+      post(`/api/v1/complaints/${reference}/transitions`, { authorization: `Bearer ${token}` }, body);
+    expect((await move(adminToken, { to: 'in_review', version: 1 })).status).toBe(200);
+    const esc = await move(adminToken, {
+      to: 'escalated',
+      version: 2,
+      reason: 'Defamatory throughout; propose removal.',
+      remedies: [{ item: 0, remedy: 'remove_article' }],
+    });
+    expect(await esc.json()).toEqual({ state: 'escalated', version: 3 });
+    const selfApproval = await move(adminToken, { to: 'actioned', version: 3 });
+    expect(selfApproval.status).toBe(403);
+    expect(await selfApproval.json()).toMatchObject({ code: 'FORBIDDEN' });
+    // The other admin, with the token they made themselves, can.
+    const b = await signIn(t.baseUrl, other.email, other.password);
+    const bToken = (
+      (await (await post('/api/v1/session/token', { cookie: b.cookie, 'x-csrf-token': b.csrfToken })).json()) as {
+        token: string;
+      }
+    ).token;
+    expect(await (await move(bToken, { to: 'actioned', version: 3 })).json()).toEqual({
+      state: 'actioned',
+      version: 4,
+    });
+    const issued = await audit(other.id, 'staff.token_issued');
+    expect(issued.map((e) => [e.actor_type, e.actor_id])).toEqual([['admin', other.id]]);
+  });
+
+  it('a staff member makes, replaces and revokes their own token on /staff/account (shown once) and by API; an admin may revoke others’ tokens', async () => {
+    const mod = await createStaff(db);
+    const s = await signIn(t.baseUrl, mod.email, mod.password);
+    const page = await get('/staff/account', { cookie: s.cookie });
+    expect(page.status).toBe(200);
+    expect(page.headers.get('cache-control')).toBe('no-store');
+    expect(await page.text()).toContain('action="/staff/account/token"');
+    const made = await post('/staff/account/token', { cookie: s.cookie, 'x-csrf-token': s.csrfToken });
+    expect(made.status).toBe(200);
+    expect(made.headers.get('cache-control')).toBe('no-store');
+    const token = /id="staff-secret" readonly value="(nd_[^"]+)"/.exec(await made.text())?.[1] as string;
     expect(token).toBeDefined();
-    const who = await get('/api/v1/session', { authorization: `Bearer ${token}` });
-    expect(await who.json()).toMatchObject({ user: { id: mod.id, role: 'moderator' } });
-    const list = await (await get('/staff/users', { cookie: s.cookie })).text();
-    expect(list).not.toContain(token);
+    expect(await (await get('/api/v1/session', { authorization: `Bearer ${token}` })).json()).toMatchObject({
+      user: { id: mod.id, role: 'moderator', via: 'token' },
+    });
+    expect(await (await get('/staff/account', { cookie: s.cookie })).text()).not.toContain(token);
+    const [row] = await db.query<Array<{ h: string }>>(`SELECT api_token_hash AS h FROM staff_user WHERE id = $1`, [
+      mod.id,
+    ]);
+    expect(row.h).toBe(createHash('sha256').update(token).digest('hex'));
+
+    // Rotating with the token itself, then revoking it by API.
+    const rotated = await post('/api/v1/session/token', { authorization: `Bearer ${token}` });
+    const { token: token2 } = (await rotated.json()) as { token: string };
+    expect((await get('/api/v1/session', { authorization: `Bearer ${token}` })).status).toBe(401);
+    const del = await fetch(`${t.baseUrl}/api/v1/session/token`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${token2}` },
+    });
+    expect(await del.json()).toEqual({ revoked: true });
+    expect((await get('/api/v1/session', { authorization: `Bearer ${token2}` })).status).toBe(401);
+
+    // An admin revokes (never obtains) a moderator's token: page and API.
+    const token3 = await apiToken(db, mod.email);
+    const a = await signIn(t.baseUrl, admin.email, admin.password);
+    const revoked = await post(`/staff/users/${mod.id}/token/revoke`, {
+      cookie: a.cookie,
+      'x-csrf-token': a.csrfToken,
+    });
+    expect(revoked.status).toBe(303);
+    expect(revoked.headers.get('location')).toBe('/staff/users?done=token_revoked');
+    expect((await get('/api/v1/session', { authorization: `Bearer ${token3}` })).status).toBe(401);
+    const token4 = await apiToken(db, mod.email);
+    const apiRevoke = await fetch(`${t.baseUrl}/api/v1/staff/users/${mod.id}/token`, {
+      method: 'DELETE',
+      headers: { cookie: a.cookie, 'x-csrf-token': a.csrfToken },
+    });
+    expect(await apiRevoke.json()).toEqual({ revoked: true });
+    expect((await get('/api/v1/session', { authorization: `Bearer ${token4}` })).status).toBe(401);
+    const events = await audit(mod.id, 'staff.token_revoked');
+    expect(events.map((e) => [e.actor_type, e.actor_id])).toEqual([
+      ['moderator', mod.id],
+      ['admin', admin.id],
+      ['admin', admin.id],
+    ]);
+    expect(JSON.stringify(await audit(mod.id))).not.toMatch(/nd_[A-Za-z0-9_-]{43}/);
+  });
+
+  it('a staff member changes their own password on /staff/account: the current one is needed; other sessions end', async () => {
+    const mod = await createStaff(db);
+    const s = await signIn(t.baseUrl, mod.email, mod.password);
+    const elsewhere = await signIn(t.baseUrl, mod.email, mod.password);
+    const change = (fields: Record<string, string>, lang = 'en') =>
+      fetch(`${t.baseUrl}/staff/account/password?lang=${lang}`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { cookie: s.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ _csrf: s.csrfToken, ...fields }),
+      });
+    const wrong = await change({
+      current: 'not my password',
+      password: 'a brand new password',
+      confirm: 'a brand new password',
+    });
+    expect(wrong.status).toBe(422);
+    expect(await wrong.text()).toContain('Your current password is wrong.');
+    const differ = await change(
+      { current: mod.password, password: 'a brand new password', confirm: 'another new password' },
+      'zh-CN',
+    );
+    expect(differ.status).toBe(422);
+    expect(await differ.text()).toContain('两次输入的新密码不一致。');
+    const short = await change({ current: mod.password, password: 'short', confirm: 'short' });
+    expect(short.status).toBe(422);
+    expect(await short.text()).toContain('data-field="password"');
+    const ok = await change({
+      current: mod.password,
+      password: 'a brand new password',
+      confirm: 'a brand new password',
+    });
+    expect(ok.status).toBe(303);
+    expect(ok.headers.get('location')).toBe('/staff/account?done=password');
+    expect((await get('/api/v1/session', { cookie: s.cookie })).status).toBe(200);
+    expect((await get('/api/v1/session', { cookie: elsewhere.cookie })).status).toBe(401);
+    expect((await postLogin(t.baseUrl, mod.email, mod.password)).status).toBe(401);
+    expect((await postLogin(t.baseUrl, mod.email, 'a brand new password')).status).toBe(303);
+    const [event] = await audit(mod.id, 'staff.password_changed');
+    expect(event).toMatchObject({ actor_type: 'moderator', actor_id: mod.id, payload: { otherSessionsEnded: 1 } });
+    expect(JSON.stringify(event)).not.toContain('brand new');
   });
 
   it('disabling a user ends their sessions and token at once; an admin cannot disable themselves; moderators cannot manage staff', async () => {
@@ -318,42 +481,170 @@ describe('staff accounts: sign-in, sessions, lockout, tokens, CSRF (real Postgre
     expect((await get('/api/v1/session', { authorization: `Bearer ${modToken}` })).status).toBe(401);
   });
 
-  it('invites a colleague with a temporary password shown once; the first sign-in activates the account', async () => {
-    const s = await signIn(t.baseUrl, admin.email, admin.password);
-    const email = `Invited-${Date.now()}@Desk.Example.test`;
-    const res = await fetch(`${t.baseUrl}/staff/users`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { cookie: s.cookie, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ _csrf: s.csrfToken, email, displayName: 'New Colleague', role: 'moderator' }),
-    });
-    expect(res.status).toBe(201);
-    const password = /id="staff-secret" readonly value="([^"]+)"/.exec(await res.text())?.[1];
-    expect(password).toBeDefined();
-    const [row] = await db.query<Array<{ id: string; status: string; email: string }>>(
-      `SELECT id, status, email FROM staff_user WHERE email = $1`,
-      [email.toLowerCase()],
-    );
-    expect(row.status).toBe('invited');
-    const created = await audit(row.id, 'staff.created');
-    expect(created[0]).toMatchObject({
-      actor_type: 'admin',
-      actor_id: admin.id,
-      payload: { email: email.toLowerCase(), role: 'moderator', status: 'invited' },
-    });
-    expect(JSON.stringify(created)).not.toContain(password);
+  describe('invitations: the new person chooses their password through a mailed single-use link', () => {
+    const linkIn = (text: string) =>
+      /(http:\/\/127\.0\.0\.1:\d+\/staff\/invitation\/[A-Za-z0-9_-]{43})\b/.exec(text)?.[1];
+    /** Opens the link's page (as the invitee's browser would): its status, CSRF token and cookies. */
+    const openLink = async (link: string) => {
+      const res = await fetch(link, { redirect: 'manual' });
+      const html = await res.text();
+      return {
+        status: res.status,
+        html,
+        csrf: /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? '',
+        cookie: cookieHeader(setCookies(res)),
+      };
+    };
+    const choose = async (link: string, fields: Record<string, string>, page?: { csrf: string; cookie: string }) => {
+      const p = page ?? (await openLink(link));
+      return fetch(link, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { cookie: p.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ _csrf: p.csrf, ...fields }),
+      });
+    };
 
-    const dup = await fetch(`${t.baseUrl}/staff/users`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { cookie: s.cookie, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ _csrf: s.csrfToken, email: email.toLowerCase(), role: 'moderator' }),
-    });
-    expect(dup.status).toBe(409);
+    it('the admin sees no password (page and API); the mail’s link works once; a second use and an expired link fail', async () => {
+      const s = await signIn(t.baseUrl, admin.email, admin.password);
+      const email = `Invited-${Date.now()}@Desk.Example.test`;
+      const res = await fetch(`${t.baseUrl}/staff/users?lang=en`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { cookie: s.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ _csrf: s.csrfToken, email, displayName: 'New Colleague', role: 'moderator' }),
+      });
+      expect(res.status).toBe(201);
+      const html = await res.text();
+      expect(html).toContain(`data-invited="${email.toLowerCase()}"`);
+      expect(html).not.toContain('staff-secret');
+      expect(html).not.toContain('/staff/invitation/');
+      const [row] = await db.query<Array<{ id: string; status: string; password_hash: string | null }>>(
+        `SELECT id, status, password_hash FROM staff_user WHERE email = $1`,
+        [email.toLowerCase()],
+      );
+      expect(row).toMatchObject({ status: 'invited', password_hash: null });
+      expect((await audit(row.id, 'staff.created'))[0]).toMatchObject({
+        actor_type: 'admin',
+        actor_id: admin.id,
+        payload: { email: email.toLowerCase(), role: 'moderator', status: 'invited' },
+      });
 
-    expect((await postLogin(t.baseUrl, email, password as string)).status).toBe(303);
-    const [after] = await db.query<Array<{ status: string }>>(`SELECT status FROM staff_user WHERE id = $1`, [row.id]);
-    expect(after.status).toBe('active');
+      // The mail, through real SMTP, to the new person only, in the admin page's language.
+      const mail = await t.sink.waitFor((m) => t.sink.to(email).includes(m));
+      expect(mail.subject).toBe('Your Notice Desk staff account: choose your password');
+      const link = linkIn(mail.text ?? '') as string;
+      expect(link).toBeDefined();
+      expect(mail.html).toContain(`href="${link}"`);
+      const [job] = await db.query<Array<{ payload: { link: string } }>>(
+        `SELECT payload FROM mail_job WHERE template = 'staff-invitation' AND to_address = $1`,
+        [email.toLowerCase()],
+      );
+      expect(job.payload.link).toBe(link);
+      const token = link.split('/').pop() as string;
+      const [inv] = await db.query<Array<{ token_hash: string; hours: number }>>(
+        `SELECT token_hash, extract(epoch FROM expires_at - created_at) / 3600 AS hours FROM staff_invitation WHERE user_id = $1`,
+        [row.id],
+      );
+      expect(inv.token_hash).toBe(createHash('sha256').update(token).digest('hex'));
+      expect(Number(inv.hours)).toBe(72);
+      expect(JSON.stringify(await audit(row.id))).not.toContain(token);
+      // No sign-in works before the owner chooses a password.
+      expect((await postLogin(t.baseUrl, email, '')).status).toBe(401);
+
+      // The page (zh first; en on request), CSRF-protected.
+      const page = await openLink(link);
+      expect(page.status).toBe(200);
+      expect(page.html).toContain('设置您的密码');
+      const en = await fetch(`${link}?lang=en`);
+      expect(await en.text()).toContain('Choose your password');
+      const noCsrf = await fetch(link, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ password: 'my own secret words', confirm: 'my own secret words' }),
+      });
+      expect(noCsrf.status).toBe(403);
+      const short = await choose(link, { password: 'short', confirm: 'short' }, page);
+      expect(short.status).toBe(422);
+      expect(await short.text()).toContain('密码至少需要 12 个字符。');
+      const differ = await choose(link, { password: 'my own secret words', confirm: 'my own secret wordz' }, page);
+      expect(differ.status).toBe(422);
+
+      const done = await choose(link, { password: 'my own secret words', confirm: 'my own secret words' }, page);
+      expect(done.status).toBe(200);
+      expect(await done.text()).toContain('data-state="done"');
+      expect((await postLogin(t.baseUrl, email, 'my own secret words')).status).toBe(303);
+      const [after] = await db.query<Array<{ status: string }>>(`SELECT status FROM staff_user WHERE id = $1`, [
+        row.id,
+      ]);
+      expect(after.status).toBe('active');
+      expect(await audit(row.id, 'staff.invitation_accepted')).toHaveLength(1);
+
+      // Second use: refused, the password stays.
+      const again = await choose(link, { password: 'someone else words', confirm: 'someone else words' });
+      expect(again.status).toBe(410);
+      expect((await openLink(link)).status).toBe(410);
+      expect((await postLogin(t.baseUrl, email, 'someone else words')).status).toBe(401);
+      expect((await postLogin(t.baseUrl, email, 'my own secret words')).status).toBe(303);
+    });
+
+    it('API: no password in the answer; an expired or replaced link fails; a new invitation works', async () => {
+      const s = await signIn(t.baseUrl, admin.email, admin.password);
+      const email = `invited-api-${Date.now()}@desk.example.test`;
+      const res = await post(
+        '/api/v1/staff/users',
+        { cookie: s.cookie, 'x-csrf-token': s.csrfToken },
+        { email, role: 'admin', locale: 'zh-CN' },
+      );
+      expect(res.status).toBe(201);
+      const body = (await res.json()) as { user: { id: string; status: string }; invitation: { expiresAt: string } };
+      expect(Object.keys(body).sort()).toEqual(['invitation', 'user']);
+      expect(body.user.status).toBe('invited');
+      expect(JSON.stringify(body)).not.toMatch(/password|nd_|\/staff\/invitation\//i);
+      const first = linkIn(
+        (await t.sink.waitFor((m) => t.sink.to(email).length === 1 && t.sink.to(email).includes(m))).text ?? '',
+      ) as string;
+      expect(t.sink.to(email)[0].subject).toBe('Notice Desk 工作人员账户邀请：请设置您的密码');
+
+      // Expired (72 hours passed): refused on the page and on submit.
+      await db.query(
+        `UPDATE staff_invitation SET created_at = now() - interval '73 hours', expires_at = now() - interval '1 hour' WHERE user_id = $1`,
+        [body.user.id],
+      );
+      expect((await openLink(first)).status).toBe(410);
+      const page = await openLink(`${t.baseUrl}/staff/invitation/${'A'.repeat(43)}`);
+      expect(page.status).toBe(410);
+      const late = await choose(first, { password: 'my own secret words', confirm: 'my own secret words' });
+      expect(late.status).toBe(410);
+      expect(await late.text()).toContain('data-state="invalid"');
+
+      // A new invitation; the expired one stays dead, the new one works.
+      const resent = await post(`/api/v1/staff/users/${body.user.id}/invitation`, {
+        cookie: s.cookie,
+        'x-csrf-token': s.csrfToken,
+      });
+      expect(resent.status).toBe(201);
+      await t.sink.waitFor(() => t.sink.to(email).length === 2);
+      const second = linkIn(t.sink.to(email)[1].text ?? '') as string;
+      expect(second).not.toBe(first);
+      expect((await choose(first, { password: 'my own secret words', confirm: 'my own secret words' })).status).toBe(
+        410,
+      );
+      expect((await choose(second, { password: 'my own secret words', confirm: 'my own secret words' })).status).toBe(
+        200,
+      );
+      expect((await postLogin(t.baseUrl, email, 'my own secret words')).status).toBe(303);
+      // An active account gets no more invitations.
+      expect(
+        (
+          await post(`/api/v1/staff/users/${body.user.id}/invitation`, {
+            cookie: s.cookie,
+            'x-csrf-token': s.csrfToken,
+          })
+        ).status,
+      ).toBe(409);
+    });
   });
 
   it('signs out: the session row is gone, the old cookie is worthless, audit staff.logout', async () => {
@@ -451,7 +742,7 @@ describe('staff accounts: sign-in, sessions, lockout, tokens, CSRF (real Postgre
     });
   });
 
-  it('CLI: user:create (password from NOTICE_DESK_PASSWORD) and user:token print what they did, audited as system', async () => {
+  it('CLI: user:create (password from NOTICE_DESK_PASSWORD) bootstraps an admin; user:token needs the account’s own password', async () => {
     const root = join(__dirname, '..');
     const cli = (file: string, args: string[], env: Record<string, string> = {}) =>
       promisify(execFile)(
@@ -471,7 +762,13 @@ describe('staff accounts: sign-in, sessions, lockout, tokens, CSRF (real Postgre
       NOTICE_DESK_PASSWORD: 'a long enough password',
     });
     expect(created.stdout).toContain(`${email} (admin) created`);
-    const { stdout } = await cli('user-token.cli.ts', ['--email', email]);
+    // user:token needs the account's own password: the console alone does not get anyone's token.
+    await expect(
+      cli('user-token.cli.ts', ['--email', email], { NOTICE_DESK_PASSWORD: 'not the password at all' }),
+    ).rejects.toMatchObject({ code: 1 });
+    const { stdout } = await cli('user-token.cli.ts', ['--email', email], {
+      NOTICE_DESK_PASSWORD: 'a long enough password',
+    });
     const token = stdout.trim();
     expect(token).toMatch(/^nd_[A-Za-z0-9_-]{43}$/);
     const who = await get('/api/v1/session', { authorization: `Bearer ${token}` });
@@ -479,11 +776,13 @@ describe('staff accounts: sign-in, sessions, lockout, tokens, CSRF (real Postgre
     expect((await postLogin(t.baseUrl, email, 'a long enough password')).status).toBe(303);
     const [u] = await db.query<Array<{ id: string }>>(`SELECT id FROM staff_user WHERE email = $1`, [email]);
     const events = await audit(u.id);
-    expect(events.filter((e) => e.actor_type === 'system').map((e) => e.action)).toEqual([
-      'staff.created',
-      'staff.token_issued',
+    expect(events.filter((e) => e.actor_type === 'system').map((e) => e.action)).toEqual(['staff.created']);
+    expect(events.filter((e) => e.action === 'staff.token_issued').map((e) => [e.actor_type, e.actor_id])).toEqual([
+      ['admin', u.id],
     ]);
-    await expect(cli('user-token.cli.ts', ['--email', 'nobody@desk.example.test'])).rejects.toMatchObject({ code: 1 });
+    await expect(
+      cli('user-token.cli.ts', ['--email', 'nobody@desk.example.test'], { NOTICE_DESK_PASSWORD: 'whatever it is' }),
+    ).rejects.toMatchObject({ code: 1 });
   });
 
   it('the sign-in form issues its own cookies and token', async () => {

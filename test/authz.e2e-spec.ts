@@ -19,13 +19,15 @@ const ADMIN_ONLY = [
   'POST /staff/users/:id/disable',
   'POST /staff/users/:id/enable',
   'POST /staff/users/:id/role',
-  'POST /staff/users/:id/token',
+  'POST /staff/users/:id/token/revoke',
+  'POST /staff/users/:id/invitation',
   'GET /api/v1/staff/users',
   'POST /api/v1/staff/users',
   'POST /api/v1/staff/users/:id/disable',
   'POST /api/v1/staff/users/:id/enable',
   'POST /api/v1/staff/users/:id/role',
-  'POST /api/v1/staff/users/:id/token',
+  'DELETE /api/v1/staff/users/:id/token',
+  'POST /api/v1/staff/users/:id/invitation',
   'POST /staff/reply-templates',
   'POST /staff/reply-templates/:id',
   'POST /staff/reply-templates/:id/delete',
@@ -184,6 +186,7 @@ describe('authorisation over every route (nobody, moderator, admin)', () => {
     body: string;
     /** The response ended the session (sign-out), rather than asking to sign in. */
     signedOut: boolean;
+    cacheControl: string | null;
   }
 
   async function call(route: RouteMeta, who: Caller): Promise<Answer> {
@@ -204,6 +207,7 @@ describe('authorisation over every route (nobody, moderator, admin)', () => {
       location: res.headers.get('location'),
       body: method === 'HEAD' ? '' : await res.text(),
       signedOut: res.headers.getSetCookie().some((c) => c.startsWith('nd_staff=;')),
+      cacheControl: res.headers.get('cache-control'),
     };
   }
 
@@ -233,6 +237,26 @@ describe('authorisation over every route (nobody, moderator, admin)', () => {
         ? r.status === 403 && r.body.includes('Your role may not do this')
         : !deniedByGuard(r) && !toLogin(r);
       if (!ok) wrong.push(`${route.key} -> ${r.status} ${r.location ?? ''}`);
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it('every /api/v1 answer (200s, 401, 403, 404, 422 alike) carries Cache-Control: no-store, for every caller', async () => {
+    const wrong: string[] = [];
+    const routes = table.filter((r) => r.path.startsWith('/api/v1/'));
+    expect(routes.map((r) => r.key)).toEqual(
+      expect.arrayContaining(['GET /api/v1/session', 'GET /api/v1/track/:token']),
+    );
+    for (const route of routes) {
+      for (const who of ['nobody', 'moderator', 'admin'] as const) {
+        const r = await call(route, who);
+        if (r.cacheControl !== 'no-store')
+          wrong.push(`${who} ${route.key} -> ${r.status} ${r.cacheControl ?? '(none)'}`);
+      }
+    }
+    for (const path of ['/api/v1/no-such-route', '/api/v1/track/nd-no-such-token']) {
+      const res = await fetch(`${t.baseUrl}${path}`);
+      if (res.headers.get('cache-control') !== 'no-store') wrong.push(`GET ${path} -> ${res.status}`);
     }
     expect(wrong).toEqual([]);
   });

@@ -1,8 +1,12 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { RateLimitService } from '../common/rate-limit.service';
+import { MailModule } from '../mail/mail.module';
+import { StaffAccountController } from './staff-account.controller';
 import { StaffAuthController } from './staff-auth.controller';
 import { StaffAuthGuard } from './staff-auth.guard';
+import { StaffInvitationController } from './staff-invitation.controller';
+import { StaffInvitationsService } from './staff-invitations.service';
 import { StaffSessions } from './staff-sessions';
 import { StaffUsersApiController, StaffUsersController } from './staff-users.controller';
 import { StaffUsersService } from './staff-users.service';
@@ -13,8 +17,21 @@ import { StaffUsersService } from './staff-users.service';
  * StaffSessions' middleware on /staff, /api/v1 and /mailbox.
  */
 @Module({
-  controllers: [StaffAuthController, StaffUsersController, StaffUsersApiController],
-  providers: [StaffUsersService, StaffSessions, RateLimitService, { provide: APP_GUARD, useClass: StaffAuthGuard }],
+  imports: [MailModule],
+  controllers: [
+    StaffAuthController,
+    StaffUsersController,
+    StaffUsersApiController,
+    StaffAccountController,
+    StaffInvitationController,
+  ],
+  providers: [
+    StaffUsersService,
+    StaffInvitationsService,
+    StaffSessions,
+    RateLimitService,
+    { provide: APP_GUARD, useClass: StaffAuthGuard },
+  ],
   exports: [StaffUsersService, StaffSessions],
 })
 export class AuthModule {}

@@ -1,14 +1,17 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiExcludeController, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { ConflictError, ValidationError } from '../common/domain-error';
 import { CurrentUser, Roles } from './auth.decorators';
 import type { StaffPrincipal } from './auth.decorators';
+import type { MailLocale } from '../mail/mail-helpers';
+import { StaffInvitationsService } from './staff-invitations.service';
 import { STAFF_ROLES, StaffActor, StaffUserRow, StaffUsersService } from './staff-users.service';
 
 const actorOf = (user: StaffPrincipal): StaffActor => ({ actorType: 'admin', actorId: user.id });
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
-const DONE = new Set(['disabled', 'enabled', 'role']);
+const DONE = new Set(['disabled', 'enabled', 'role', 'token_revoked', 'invited']);
+const mailLocale = (v: unknown): MailLocale => (v === 'en' ? 'en' : 'zh-CN');
 
 interface InviteForm {
   email: string;
@@ -22,15 +25,19 @@ interface InviteForm {
  *   users     [{ id, email, displayName, role, status, lastLoginAt, locked, hasToken, isSelf, roleOptions: [{ value, selected }] }]
  *   invite    { email, displayName, role, roleOptions } (kept on an error)
  *   errors    [{ field, rule }] of the invite form; hasErrors
- *   secret    { kind: 'password' | 'token', value, email } shown once after an invite or a new token, else null
- *   done      'disabled' | 'enabled' | 'role' | null
- * Secrets are rendered in the POST's own response (never put in a URL) with Cache-Control: no-store.
+ *   invited   { email, expiresAt } after an invitation was mailed, else null
+ *   done      'disabled' | 'enabled' | 'role' | 'token_revoked' | 'invited' | null
+ * An admin never sees a password or a token of anyone: invitations are mailed to their owner
+ * (StaffInvitationsService), tokens are made by their owner on /staff/account; admins may revoke them.
  */
 @ApiExcludeController()
 @Roles('admin')
 @Controller('staff/users')
 export class StaffUsersController {
-  constructor(private readonly users: StaffUsersService) {}
+  constructor(
+    private readonly users: StaffUsersService,
+    private readonly invitations: StaffInvitationsService,
+  ) {}
 
   @Get()
   async page(@Query('done') done: unknown, @CurrentUser() user: StaffPrincipal, @Res() res: Response): Promise<void> {
@@ -49,10 +56,9 @@ export class StaffUsersController {
       role: str(body?.role),
     };
     try {
-      const { user: created, temporaryPassword } = await this.users.invite(form, actorOf(user));
-      await this.render(res, 201, user, {
-        secret: { kind: 'password', value: temporaryPassword, email: created.email },
-      });
+      // The mail goes out in the language of the admin's page; the page itself has no password in it.
+      const { user: created, expiresAt } = await this.invitations.invite(form, user, mailLocale(res.locals.locale));
+      await this.render(res, 201, user, { invited: { email: created.email, expiresAt } });
     } catch (err) {
       if (err instanceof ValidationError)
         return this.render(res, 422, user, { form, errors: err.fields.map((f) => ({ field: f.field, rule: f.rule })) });
@@ -85,11 +91,22 @@ export class StaffUsersController {
     res.redirect(303, '/staff/users?done=role');
   }
 
-  @Post(':id/token')
-  async token(@Param('id') id: string, @CurrentUser() user: StaffPrincipal, @Res() res: Response): Promise<void> {
-    const target = await this.users.findById(id);
-    const token = await this.users.issueToken(id, actorOf(user));
-    await this.render(res, 200, user, { secret: { kind: 'token', value: token, email: target?.email ?? '' } });
+  /** Revokes someone's API token. There is no way to obtain one for them: they make their own on /staff/account. */
+  @Post(':id/token/revoke')
+  async revokeToken(@Param('id') id: string, @CurrentUser() user: StaffPrincipal, @Res() res: Response): Promise<void> {
+    await this.users.revokeToken(id, actorOf(user));
+    res.redirect(303, '/staff/users?done=token_revoked');
+  }
+
+  /** Mails a new invitation link to an account still waiting for its owner (earlier links stop working). */
+  @Post(':id/invitation')
+  async resendInvitation(
+    @Param('id') id: string,
+    @CurrentUser() user: StaffPrincipal,
+    @Res() res: Response,
+  ): Promise<void> {
+    await this.invitations.resend(id, user, mailLocale(res.locals.locale));
+    res.redirect(303, '/staff/users?done=invited');
   }
 
   private async render(
@@ -99,7 +116,7 @@ export class StaffUsersController {
     v: {
       form?: InviteForm;
       errors?: Array<{ field: string; rule: string }>;
-      secret?: { kind: string; value: string; email: string };
+      invited?: { email: string; expiresAt: Date };
       done?: string | null;
     },
   ): Promise<void> {
@@ -120,7 +137,7 @@ export class StaffUsersController {
       invite: { ...form, roleOptions: STAFF_ROLES.map((r) => ({ value: r, selected: r === form.role })) },
       errors: v.errors ?? [],
       hasErrors: Boolean(v.errors?.length),
-      secret: v.secret ?? null,
+      invited: v.invited ?? null,
       done: v.done ?? null,
     });
   }
@@ -131,7 +148,10 @@ export class StaffUsersController {
 @Roles('admin')
 @Controller('api/v1/staff/users')
 export class StaffUsersApiController {
-  constructor(private readonly users: StaffUsersService) {}
+  constructor(
+    private readonly users: StaffUsersService,
+    private readonly invitations: StaffInvitationsService,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'Staff accounts (admin)' })
@@ -142,16 +162,30 @@ export class StaffUsersApiController {
   @Post()
   @HttpCode(201)
   @ApiOperation({
-    summary: 'Invite a colleague: { email, displayName?, role }; the temporary password is returned once (admin)',
+    summary:
+      "Invite a colleague: { email, displayName?, role, locale?: 'zh-CN' | 'en' }. The account waits ('invited') until its owner chooses a password through the single-use link mailed to them (72 h); no password is returned (admin)",
   })
   async invite(
     @Body() body: Record<string, unknown> | undefined,
     @CurrentUser() user: StaffPrincipal,
-  ): Promise<{ user: StaffUserRow; temporaryPassword: string }> {
-    return this.users.invite(
+  ): Promise<{ user: StaffUserRow; invitation: { expiresAt: Date } }> {
+    const { user: created, expiresAt } = await this.invitations.invite(
       { email: str(body?.email), displayName: str(body?.displayName), role: str(body?.role) },
-      actorOf(user),
+      user,
+      mailLocale(body?.locale),
     );
+    return { user: created, invitation: { expiresAt } };
+  }
+
+  @Post(':id/invitation')
+  @HttpCode(201)
+  @ApiOperation({ summary: "Mail a new invitation link to an 'invited' account; earlier links stop working (admin)" })
+  async resendInvitation(
+    @Param('id') id: string,
+    @Body() body: Record<string, unknown> | undefined,
+    @CurrentUser() user: StaffPrincipal,
+  ): Promise<{ invitation: { expiresAt: Date } }> {
+    return { invitation: await this.invitations.resend(id, user, mailLocale(body?.locale)) };
   }
 
   @Post(':id/disable')
@@ -182,10 +216,13 @@ export class StaffUsersApiController {
     return { ok: true };
   }
 
-  @Post(':id/token')
-  @HttpCode(201)
-  @ApiOperation({ summary: 'Issue a personal API token for the account, replacing its old one; returned once (admin)' })
-  async token(@Param('id') id: string, @CurrentUser() user: StaffPrincipal): Promise<{ token: string }> {
-    return { token: await this.users.issueToken(id, actorOf(user)) };
+  @Delete(':id/token')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      "Revoke an account's personal API token (admin). Tokens are only ever made by their owner (POST /api/v1/session/token)",
+  })
+  async revokeToken(@Param('id') id: string, @CurrentUser() user: StaffPrincipal): Promise<{ revoked: boolean }> {
+    return { revoked: await this.users.revokeToken(id, actorOf(user)) };
   }
 }

@@ -14,11 +14,14 @@ export const MIN_PASSWORD_LENGTH = 12;
 export const LOCKOUT_AFTER = 5;
 export const LOCKOUT_MINUTES = 15;
 
-/** Who makes a change to staff accounts: an admin in the app, or the CLI ('system'). */
+/** Who makes a change to staff accounts: an admin, the account's owner (their role), or the CLI ('system'). */
 export interface StaffActor {
-  actorType: 'admin' | 'system';
+  actorType: StaffRole | 'system';
   actorId: string | null;
 }
+
+/** A staff member acting on their own account. */
+export const selfActor = (p: { id: string; role: StaffRole }): StaffActor => ({ actorType: p.role, actorId: p.id });
 
 export interface StaffUserRow {
   id: string;
@@ -47,6 +50,7 @@ const COLUMNS = `id, email, display_name AS "displayName", role, status, (api_to
   failed_logins AS "failedLogins", locked_until AS "lockedUntil", last_login_at AS "lastLoginAt", created_at AS "createdAt"`;
 
 export const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
+export const hashPassword = (password: string): Promise<string> => argon2.hash(password, HASH_OPTIONS);
 export const TOKEN_PATTERN = /^nd_[A-Za-z0-9_-]{43}$/;
 
 /**
@@ -87,35 +91,29 @@ export class StaffUsersService {
     return rows[0] ?? null;
   }
 
-  /** Creates an active account with a password (the CLI, and tests). */
+  /**
+   * Creates an active account with a password chosen by the person running it: the bootstrap of
+   * the first admin (`npm run user:create`), and tests. Colleagues are invited instead
+   * (StaffInvitationsService): nobody else ever learns their password.
+   */
   async create(
     input: { email: string; displayName?: string; role: string; password: string },
     actor: StaffActor,
   ): Promise<StaffUserRow> {
     checkPassword(input.password);
-    return this.insert(input, 'active', input.password, actor);
+    const hash = await hashPassword(input.password);
+    return this.db.transaction((tx) => this.insertIn(tx, input, 'active', hash, actor));
   }
 
   /**
-   * Invites a colleague. Choice (no migration for a one-time link column): the account is created
-   * as 'invited' with a random temporary password that the admin sees once and passes on; the
-   * first successful sign-in makes the account 'active'. Changing that password at first sign-in
-   * is not enforced (there is no self-service password change yet); a new temporary password
-   * comes from disabling and re-inviting, or from `npm run user:create` on a fresh address.
+   * Inserts an account in the caller's transaction (audit staff.created). 'invited' accounts have
+   * no password (no sign-in works) until their owner chooses one through the invitation link.
    */
-  async invite(
-    input: { email: string; displayName?: string; role: string },
-    actor: StaffActor,
-  ): Promise<{ user: StaffUserRow; temporaryPassword: string }> {
-    const temporaryPassword = randomBytes(12).toString('base64url');
-    const user = await this.insert(input, 'invited', temporaryPassword, actor);
-    return { user, temporaryPassword };
-  }
-
-  private async insert(
+  async insertIn(
+    tx: EntityManager,
     input: { email: string; displayName?: string; role: string },
     status: StaffStatus,
-    password: string,
+    passwordHash: string | null,
     actor: StaffActor,
   ): Promise<StaffUserRow> {
     const email = (input.email ?? '').trim().toLowerCase();
@@ -127,24 +125,21 @@ export class StaffUsersService {
       fields.push({ field: 'displayName', rule: 'maxLength', message: 'At most 200 characters' });
     if (!isRole(input.role)) fields.push({ field: 'role', rule: 'oneOf', message: 'moderator or admin' });
     if (fields.length) throw new ValidationError(fields);
-    const hash = await argon2.hash(password, HASH_OPTIONS);
-    return this.db.transaction(async (tx) => {
-      const rows = await tx.query<StaffUserRow[]>(
-        `INSERT INTO staff_user (email, display_name, role, status, password_hash) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT DO NOTHING RETURNING ${COLUMNS}`,
-        [email, displayName, input.role, status, hash],
-      );
-      if (!rows[0])
-        throw new ConflictError('A staff account with this email exists', [{ field: 'email', rule: 'taken' }]);
-      await this.audit.append(tx, {
-        ...actor,
-        action: 'staff.created',
-        subjectType: 'staff_user',
-        subjectId: rows[0].id,
-        payload: { email, role: input.role, status },
-      });
-      return rows[0];
+    const rows = await tx.query<StaffUserRow[]>(
+      `INSERT INTO staff_user (email, display_name, role, status, password_hash) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT DO NOTHING RETURNING ${COLUMNS}`,
+      [email, displayName, input.role, status, passwordHash],
+    );
+    if (!rows[0])
+      throw new ConflictError('A staff account with this email exists', [{ field: 'email', rule: 'taken' }]);
+    await this.audit.append(tx, {
+      ...actor,
+      action: 'staff.created',
+      subjectType: 'staff_user',
+      subjectId: rows[0].id,
+      payload: { email, role: input.role, status },
     });
+    return rows[0];
   }
 
   /**
@@ -293,7 +288,12 @@ export class StaffUsersService {
     return rows[0] ? { ...rows[0], via: 'token' } : null;
   }
 
-  /** Issues a personal API token (replacing any earlier one); returns it: it is shown once. */
+  /**
+   * Issues a personal API token for `userId` (replacing any earlier one); returns it: it is shown
+   * once. Only ever called for the token's owner: the self-service routes (actor = the owner,
+   * selfActor), `npm run user:token` after checking the owner's password, and tests. No route
+   * lets one person obtain another's token; admins may only revoke (revokeToken).
+   */
   async issueToken(userId: string, actor: StaffActor): Promise<string> {
     const token = `nd_${randomBytes(32).toString('base64url')}`;
     await this.db.transaction(async (tx) => {
@@ -314,6 +314,76 @@ export class StaffUsersService {
     return token;
   }
 
+  /** Drops an account's API token (the owner, or an admin); audit staff.token_revoked. False when there was none. */
+  async revokeToken(userId: string, actor: StaffActor): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      const user = await this.lockUser(tx, userId);
+      if (!user.hasToken) return false;
+      await tx.query(`UPDATE staff_user SET api_token_hash = NULL, updated_at = now() WHERE id = $1`, [userId]);
+      await this.audit.append(tx, {
+        ...actor,
+        action: 'staff.token_revoked',
+        subjectType: 'staff_user',
+        subjectId: userId,
+        payload: { email: user.email, self: actor.actorId === userId },
+      });
+      return true;
+    });
+  }
+
+  /** The account's own password checks out (an active account; no lockout counting, no audit). */
+  async passwordMatches(userId: string, password: string): Promise<boolean> {
+    if (!isUuid(userId)) return false;
+    const rows = await this.db.query<Array<{ passwordHash: string | null }>>(
+      `SELECT password_hash AS "passwordHash" FROM staff_user WHERE id = $1 AND status = 'active'`,
+      [userId],
+    );
+    return this.verify(rows[0]?.passwordHash ?? null, String(password ?? ''));
+  }
+
+  /**
+   * A staff member changes their own password: the current one must match (else 422 on field
+   * `current`), the new one follows checkPassword (field `password`). Every other session of the
+   * account ends in the same transaction (`keepSessionId`, the caller's own, stays); audit
+   * staff.password_changed.
+   */
+  async changePassword(
+    principal: StaffPrincipal,
+    current: string,
+    next: string,
+    keepSessionId: string | null,
+  ): Promise<void> {
+    const fields = [];
+    if (!(await this.passwordMatches(principal.id, current)))
+      fields.push({ field: 'current', rule: 'wrong', message: 'The current password is wrong' });
+    try {
+      checkPassword(next);
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      fields.push(...err.fields);
+    }
+    if (fields.length) throw new ValidationError(fields);
+    const hash = await hashPassword(next);
+    await this.db.transaction(async (tx) => {
+      await this.lockUser(tx, principal.id);
+      await tx.query(`UPDATE staff_user SET password_hash = $2, updated_at = now() WHERE id = $1`, [
+        principal.id,
+        hash,
+      ]);
+      const ended = await tx.query<[unknown[], number]>(
+        `DELETE FROM staff_session WHERE user_id = $1 AND sid IS DISTINCT FROM $2`,
+        [principal.id, keepSessionId],
+      );
+      await this.audit.append(tx, {
+        ...selfActor(principal),
+        action: 'staff.password_changed',
+        subjectType: 'staff_user',
+        subjectId: principal.id,
+        payload: { otherSessionsEnded: Array.isArray(ended) ? ended[1] : 0 },
+      });
+    });
+  }
+
   /** Disables an account, drops its API token and ends every session of it, in one transaction. */
   async disable(userId: string, actor: StaffActor): Promise<void> {
     if (actor.actorId === userId) throw new DomainError(ErrorCode.FORBIDDEN, 'You cannot disable your own account');
@@ -321,6 +391,11 @@ export class StaffUsersService {
       const user = await this.lockUser(tx, userId);
       await tx.query(
         `UPDATE staff_user SET status = 'disabled', api_token_hash = NULL, updated_at = now() WHERE id = $1`,
+        [userId],
+      );
+      // An unused invitation of a disabled account is worthless from now on.
+      await tx.query(
+        `UPDATE staff_invitation SET revoked_at = now() WHERE user_id = $1 AND used_at IS NULL AND revoked_at IS NULL`,
         [userId],
       );
       const ended = await tx.query<[unknown[], number]>(`DELETE FROM staff_session WHERE user_id = $1`, [userId]);
@@ -339,8 +414,9 @@ export class StaffUsersService {
     await this.db.transaction(async (tx) => {
       const user = await this.lockUser(tx, userId);
       if (user.status !== 'disabled') return;
+      // An account that never chose a password goes back to 'invited' (send it a new invitation).
       await tx.query(
-        `UPDATE staff_user SET status = 'active', failed_logins = 0, locked_until = NULL, updated_at = now() WHERE id = $1`,
+        `UPDATE staff_user SET status = CASE WHEN password_hash IS NULL THEN 'invited' ELSE 'active' END, failed_logins = 0, locked_until = NULL, updated_at = now() WHERE id = $1`,
         [userId],
       );
       await this.audit.append(tx, {

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { ValidationError, ConflictError } from '../common/domain-error';
-import { parseFlags, UsageError, withStaffUsers } from './staff-cli';
+import { parseFlags, promptHidden, UsageError, withStaffUsers } from './staff-cli';
 import { checkPassword, isRole, MIN_PASSWORD_LENGTH } from './staff-users.service';
 
 const USAGE =
@@ -8,7 +8,10 @@ const USAGE =
   `The password comes from NOTICE_DESK_PASSWORD, or is asked for (hidden); at least ${MIN_PASSWORD_LENGTH} characters.`;
 
 /**
- * `npm run user:create`: creates an active staff account (audit: staff.created by 'system').
+ * `npm run user:create`: creates an active staff account with a password chosen by the person at
+ * the console (audit: staff.created by 'system'). It is the bootstrap of the first admin (and a
+ * way for someone with console and database access to make their own account); everyone else is
+ * invited from /staff/users and chooses their own password through the mailed link.
  * Uses DATABASE_URL, or the embedded database that `npm start` runs. Exit 0 created,
  * 1 refused (exists, invalid), 2 usage or connection error.
  */
@@ -28,36 +31,6 @@ async function main(): Promise<number> {
   );
   console.log(`user:create: ${user.email} (${user.role}) created, id ${user.id}`);
   return 0;
-}
-
-/** Reads a line from the terminal without echoing it. */
-function promptHidden(question: string): Promise<string> {
-  const stdin = process.stdin;
-  if (!stdin.isTTY) throw new UsageError('no terminal to ask for the password: set NOTICE_DESK_PASSWORD');
-  return new Promise((resolve, reject) => {
-    process.stdout.write(question);
-    let value = '';
-    stdin.setRawMode(true);
-    stdin.resume();
-    stdin.setEncoding('utf8');
-    const done = (err?: Error) => {
-      stdin.setRawMode(false);
-      stdin.pause();
-      stdin.removeListener('data', onData);
-      process.stdout.write('\n');
-      if (err) reject(err);
-      else resolve(value);
-    };
-    const onData = (chunk: string) => {
-      for (const ch of chunk) {
-        if (ch === '\r' || ch === '\n' || ch === '\u0004') return done();
-        if (ch === '\u0003') return done(new UsageError('cancelled'));
-        if (ch === '\u007f' || ch === '\b') value = value.slice(0, -1);
-        else value += ch;
-      }
-    };
-    stdin.on('data', onData);
-  });
 }
 
 main().then(

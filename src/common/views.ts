@@ -5,6 +5,7 @@ import { PROJECT_ROOT } from '../config/project-root';
 import { isLocale } from '../complaints/legal-basis';
 import { translate } from './i18n';
 import { localeMiddleware } from './locale.middleware';
+import { sitePath } from './site-path';
 
 /**
  * Handlebars pages from templates/views with partials from templates/partials.
@@ -24,6 +25,8 @@ export function configureViews(app: NestExpressApplication): void {
       return translate(isLocale(locale) ? locale : 'zh-CN', key, options.hash);
     },
   );
+  // The language switch: built from the normalised path only (never "//host"), see site-path.ts.
+  engine.registerHelper('sitePath', (path: unknown) => sitePath(path));
   engine.registerHelper('eq', (a: unknown, b: unknown) => a === b);
   engine.registerHelper('includes', (list: unknown, value: unknown) => Array.isArray(list) && list.includes(value));
   engine.registerHelper('formatDate', (d: unknown, options: { data: { root: { locale?: string } } }) => {

@@ -1,6 +1,7 @@
 import { plainToInstance } from 'class-transformer';
 import { validate, ValidationError as CvError } from 'class-validator';
 import { FieldError, ValidationError } from '../common/domain-error';
+import { HTTP_URL_MESSAGE, isHttpUrl } from '../common/http-url';
 import type { ArticleRef } from '../articles/articles.service';
 import { CreateComplaintDto } from './dto/create-complaint.dto';
 import { BASIS_REQUIREMENTS } from './legal-basis';
@@ -24,6 +25,7 @@ const RULE_BY_CONSTRAINT: Record<string, string> = {
   isEmail: 'email',
   maxLength: 'maxLength',
   isUrl: 'url',
+  isHttpUrl: 'url',
   isBoolean: 'declaration',
   arrayMinSize: 'itemsRequired',
   arrayMaxSize: 'maxItems',
@@ -32,7 +34,7 @@ const RULE_BY_CONSTRAINT: Record<string, string> = {
 const MESSAGE_BY_RULE: Record<string, string> = {
   required: 'is required',
   email: 'must be a valid email address',
-  url: 'must be an http(s) URL',
+  url: HTTP_URL_MESSAGE,
   declaration: 'must be confirmed (true)',
   itemsRequired: 'name at least one item',
   maxItems: 'at most 10 items',
@@ -137,6 +139,8 @@ export async function checkBusinessRules(
   for (const [i, item] of (Array.isArray(dto.items) ? dto.items : []).entries()) {
     if (typeof item !== 'object' || item === null || typeof item.articleUrl !== 'string' || !item.articleUrl.trim())
       continue;
+    // Not a link at all: the structural check already named it (rule 'url').
+    if (!isHttpUrl(item.articleUrl.trim())) continue;
     const article = await resolve(item.articleUrl);
     if (!article) {
       errors.push(fieldError(`items.${i}.articleUrl`, 'unknownArticle'));
@@ -145,6 +149,11 @@ export async function checkBusinessRules(
     const detail = item.detail?.trim() || null;
     let imageId: string | null = null;
     if (item.kind === 'image') {
+      // An image named by its address must be a real http(s) link, like every URL a user supplies.
+      if (detail && /[/:\\]/.test(detail) && !isHttpUrl(detail)) {
+        errors.push(fieldError(`items.${i}.detail`, 'url'));
+        continue;
+      }
       const wanted = detail?.split('/').pop() ?? '';
       imageId = article.images.find((img) => img.id === wanted)?.id ?? null;
       if (!imageId) errors.push(fieldError(`items.${i}.detail`, 'unknownImage'));

@@ -390,6 +390,7 @@ export const EN: Messages = {
   'staff.nav.users': 'Staff',
   'staff.nav.calendar': 'Calendar',
   'staff.nav.mailbox': 'Mailbox',
+  'staff.nav.account': 'My account',
   'staff.nav.logout': 'Sign out',
   'staff.path.role': 'staff.role.{r}',
   'staff.role.moderator': 'Moderator',

@@ -361,6 +361,7 @@ export const ZH_CN: Messages = {
   'staff.nav.users': '员工',
   'staff.nav.calendar': '工作日日历',
   'staff.nav.mailbox': '邮箱',
+  'staff.nav.account': '我的账户',
   'staff.nav.logout': '退出登录',
   'staff.path.role': 'staff.role.{r}',
   'staff.role.moderator': '审核员',

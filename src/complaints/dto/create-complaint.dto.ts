@@ -12,10 +12,10 @@ import {
   IsObject,
   IsOptional,
   IsString,
-  IsUrl,
   MaxLength,
   ValidateNested,
 } from 'class-validator';
+import { IsHttpUrl } from '../../common/http-url';
 import { LEGAL_BASES, LOCALES } from '../legal-basis';
 import type { LegalBasis, Locale } from '../legal-basis';
 
@@ -57,10 +57,11 @@ export class ComplainantDto {
 }
 
 export class ComplaintItemDto {
-  @ApiProperty({ description: 'URL of one of our articles (GET /api/v1/articles)' })
+  @ApiProperty({ description: 'URL of one of our articles (GET /api/v1/articles): absolute http(s)' })
   @IsString()
   @IsNotEmpty()
   @MaxLength(2000)
+  @IsHttpUrl()
   articleUrl: string;
 
   @ApiProperty({ enum: ['article', 'image', 'passage'] })
@@ -81,9 +82,9 @@ export class OriginalWorkDto {
   @MaxLength(2000)
   description: string;
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ description: 'Where the original is: an absolute http:// or https:// URL' })
   @IsOptional()
-  @IsUrl({ require_tld: false, protocols: ['http', 'https'] }, { message: 'must be an http(s) URL' })
+  @IsHttpUrl()
   @MaxLength(2000)
   url?: string;
 }
