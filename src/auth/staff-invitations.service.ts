@@ -132,6 +132,7 @@ export class StaffInvitationsService {
   }
 
   private async issue(tx: EntityManager, user: StaffUserRow, admin: StaffPrincipal, locale: MailLocale): Promise<Date> {
+    // A placeholder nobody knows: the mail worker gives the invitation its real token at send time.
     const token = randomBytes(32).toString('base64url');
     await tx.query(
       `UPDATE staff_invitation SET revoked_at = now() WHERE user_id = $1 AND used_at IS NULL AND revoked_at IS NULL`,
@@ -160,8 +161,9 @@ export class StaffInvitationsService {
       locale,
       to: user.email,
       payload: {
-        // The one link in this mail, under `link` (the outbox's convention for links in payloads).
-        link: `${this.config.publicBaseUrl}/staff/invitation/${token}`,
+        // The link is minted by the mail worker at send time (mail-links.ts): no table holds it.
+        invitationUrl: null,
+        invitation: row.id,
         displayName: user.displayName,
         email: user.email,
         role: user.role,

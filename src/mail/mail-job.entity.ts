@@ -9,7 +9,7 @@ export type MailJobState = 'pending' | 'sending' | 'sent' | 'failed';
 // Private links are minted at send time (MailWorker); the outbox never keeps one.
 @Check(
   'mail_job_no_link_check',
-  `payload->>'trackingUrl' IS NULL AND payload->>'answerUrl' IS NULL AND payload->>'responseUrl' IS NULL`,
+  `payload->>'trackingUrl' IS NULL AND payload->>'answerUrl' IS NULL AND payload->>'responseUrl' IS NULL AND payload->>'invitationUrl' IS NULL AND payload->>'link' IS NULL`,
 )
 @Check('mail_job_state_check', `state IN ('pending', 'sending', 'sent', 'failed')`)
 @Index('mail_job_due_idx', { synchronize: false })

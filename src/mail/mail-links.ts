@@ -42,6 +42,7 @@ export async function mintMailLinks(
   baseUrl: string,
   job: LinkJob,
 ): Promise<Record<string, unknown>> {
+  if (INVITATION_LINK_KEY in job.payload) return mintInvitationLink(db, baseUrl, job.payload);
   const keys = Object.keys(MAIL_LINK_KEYS).filter((k) => k in job.payload);
   if (!keys.length || !job.complaint_id) return job.payload;
   const urls = new Map<LinkParty, string>();
@@ -67,4 +68,27 @@ function validDate(v: unknown): string | null {
   if (typeof v !== 'string') return null;
   const d = new Date(v);
   return Number.isNaN(d.getTime()) ? null : d.toISOString();
+}
+
+/**
+ * A staff invitation's link (`invitationUrl`, with the invitation's id under `invitation`): the
+ * invitation row is written with an unusable placeholder hash, and each send gives it a fresh
+ * token, so the one usable link is in the invitee's mailbox only. A resend (after a lost reply)
+ * replaces the link of the earlier attempt. An invitation already used or revoked gets no link.
+ */
+export const INVITATION_LINK_KEY = 'invitationUrl';
+
+async function mintInvitationLink(
+  db: Pick<EntityManager, 'query'>,
+  baseUrl: string,
+  payload: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
+  const token = newLinkToken();
+  const rows = await db.query<Array<{ id: string }>>(
+    `UPDATE staff_invitation SET token_hash = $1
+      WHERE id = $2 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > now() RETURNING id`,
+    [hashLinkToken(token), String(payload.invitation)],
+  );
+  if (!rows.length) throw new Error('the invitation is no longer open (used, revoked or expired)');
+  return { ...payload, [INVITATION_LINK_KEY]: `${baseUrl}/staff/invitation/${token}` };
 }
