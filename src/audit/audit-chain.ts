@@ -5,8 +5,8 @@ import { createHash } from 'node:crypto';
 export const GENESIS_HASH = '0'.repeat(64);
 
 /**
- * The one projection of an audit event that seals cover, shared by the sealer and the verifier
- * so both hash exactly the same thing. occurred_at is rendered in UTC by hand rather than left
+ * Format 1 (seals written before migration 1764400000000; the verifier still checks them): the
+ * projection of an audit event that those seals cover. occurred_at is rendered in UTC by hand rather than left
  * to json_build_object: that would use the session's TimeZone, and a verifier connecting with a
  * different TimeZone would then see every seal as broken.
  */
