@@ -111,6 +111,17 @@ async function sealAll(t: Trail, total: number): Promise<void> {
   }
 }
 
+/** Seals until `expected` more events are sealed (waiting out xmin as sealAll does); returns how many. */
+async function sealMore(sealer: AuditSealer, expected: number): Promise<number> {
+  const deadline = Date.now() + 45_000;
+  let total = await sealer.sealNow();
+  while (total < expected && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    total += await sealer.sealNow();
+  }
+  return total;
+}
+
 /** A trail of `count` events (one transaction each), sealed in two batches, verified intact. */
 async function sealedTrail(name: string, count: number): Promise<Trail & { ids: string[] }> {
   const t = await trail(name);
@@ -186,7 +197,7 @@ describe('audit trail: sealing', () => {
       expect(BigInt(lowId)).toBeLessThan(BigInt(highId));
 
       // `early` committed with an xid below the open `late`: sealable although its id is higher.
-      expect(await t.sealer.sealNow()).toBe(1);
+      expect(await sealMore(t.sealer, 1)).toBe(1);
       let sealed = await sealedIds(t.ds);
       expect(sealed.ids).toEqual([highId]);
       expect(BigInt(sealed.lowWater)).toBeLessThan(BigInt(lowId));
@@ -194,7 +205,7 @@ describe('audit trail: sealing', () => {
 
       await late.query('COMMIT');
       await doomed.query('ROLLBACK');
-      expect(await t.sealer.sealNow()).toBe(1);
+      expect(await sealMore(t.sealer, 1)).toBe(1);
       sealed = await sealedIds(t.ds);
       expect(sealed.ids).toEqual([highId, lowId]);
       // The rolled-back id is a gap whose writer is over: low_water passes it.
@@ -220,7 +231,7 @@ describe('audit trail: sealing', () => {
       const after = [await insert(t.ds, 'after', 2), await insert(t.ds, 'after', 3)];
       expect(await t.sealer.sealNow()).toBe(0);
       await holder.query('ROLLBACK');
-      expect(await t.sealer.sealNow()).toBe(2);
+      expect(await sealMore(t.sealer, 2)).toBe(2);
       const sealed = await sealedIds(t.ds);
       expect(sealed.ids.slice(1)).toEqual(after);
       expect(BigInt(sealed.lowWater)).toBeGreaterThan(BigInt(heldId));
@@ -293,6 +304,7 @@ describe('audit trail: sealing', () => {
       await longOpen.query('COMMIT');
       await longRolledBack.query('ROLLBACK');
       for (let i = 0; i < 3; i++) await Promise.all([t.sealer.sealNow(), rival.sealNow()]);
+      await sealAll(t, 8 * committedPerWorker + 3);
 
       sealed = await sealedIds(t.ds);
       const committed = await committedIds(t.ds);
@@ -403,10 +415,15 @@ describe('audit trail: verification', () => {
     const perSeal = 2;
     const ids: string[][] = [];
     for (let s = 0; s < seals; s++) {
-      const batch: string[] = [];
-      for (let i = 0; i < perSeal; i++) batch.push(await insert(t.ds, 'many', s * perSeal + i));
+      // One statement, one xid: the sealer (which waits for xmin) always takes the pair together.
+      const rows = await t.ds.query<Array<{ id: string }>>(
+        `INSERT INTO audit_event (actor_type, action, subject_type, subject_id, payload)
+         SELECT 'system', 'many', 'test', n::text, jsonb_build_object('n', n)
+           FROM generate_series($1::int, $2::int) AS n ORDER BY n RETURNING id::text AS id`,
+        [s * perSeal, s * perSeal + perSeal - 1],
+      );
       await sealAll(t, (s + 1) * perSeal);
-      ids.push(batch);
+      ids.push(rows.map((r) => r.id).sort((a, b) => Number(a) - Number(b)));
     }
     const heads = await t.ds.query<Array<{ id: string; ids: string[]; hash: string }>>(
       `SELECT s.id::text AS id, s.event_ids::text[] AS ids, s.hash FROM audit_seal s ORDER BY s.id`,
@@ -422,16 +439,18 @@ describe('audit trail: verification', () => {
     // In the middle (the third page), then put back: the trail verifies again.
     const mid = Math.floor(seals / 2) + 3;
     const midEvent = heads[mid].ids[1];
+    const [saved] = await t.ds.query<Array<{ payload: string; subject: string }>>(
+      `SELECT payload::text AS payload, (SELECT subject_id FROM audit_event WHERE id = $2) AS subject
+         FROM audit_event WHERE id = $1`,
+      [midEvent, heads[seals - 1].ids[perSeal - 1]],
+    );
     await tamper(t.url, `UPDATE audit_event SET payload = jsonb_set(payload, '{n}', '-1') WHERE id = ${midEvent}`);
     expect(await t.verifier.verify()).toMatchObject({
       ok: false,
       seals: mid,
       firstBad: { eventId: midEvent, sealId: heads[mid].id, problem: 'edited or reordered' },
     });
-    await tamper(
-      t.url,
-      `UPDATE audit_event SET payload = jsonb_set(payload, '{n}', '${mid * perSeal + 1}') WHERE id = ${midEvent}`,
-    );
+    await tamper(t.url, `UPDATE audit_event SET payload = '${saved.payload}' WHERE id = ${midEvent}`);
     expect((await t.verifier.verify()).ok).toBe(true);
 
     // The last event of the last seal.
@@ -442,10 +461,7 @@ describe('audit trail: verification', () => {
       ok: false,
       firstBad: { eventId: endEvent, sealId: end.id, problem: 'edited or reordered' },
     });
-    await tamper(
-      t.url,
-      `UPDATE audit_event SET subject_id = '${(seals - 1) * perSeal + perSeal - 1}' WHERE id = ${endEvent}`,
-    );
+    await tamper(t.url, `UPDATE audit_event SET subject_id = '${saved.subject}' WHERE id = ${endEvent}`);
     expect((await t.verifier.verify()).ok).toBe(true);
 
     // A seal removed from the middle: the chain breaks at the next one.
@@ -467,6 +483,9 @@ describe('audit trail: verification', () => {
   it('a removed last seal is only caught against a seal hash kept elsewhere (--expect)', async () => {
     const t = await sealedTrail('nd_audit_cut', 6);
     const kept = (await t.verifier.verify()).lastHash as string;
+    const [last] = await t.ds.query<Array<{ n: number }>>(
+      `SELECT cardinality(event_ids) AS n FROM audit_seal ORDER BY id DESC LIMIT 1`,
+    );
     const c = await connect(t.url);
     try {
       await c.query('ALTER TABLE audit_seal DISABLE TRIGGER ALL');
@@ -475,7 +494,7 @@ describe('audit trail: verification', () => {
       await c.end();
     }
     // Its events look like events not sealed yet: consistent, unless one remembers the old head.
-    expect(await t.verifier.verify()).toMatchObject({ ok: true, unsealed: 2 });
+    expect(await t.verifier.verify()).toMatchObject({ ok: true, unsealed: last.n });
     const r = await t.verifier.verify({ expect: kept });
     expect(r.ok).toBe(false);
     expect(r.firstBad?.problem).toMatch(/expected seal hash .* is not in the chain/);
