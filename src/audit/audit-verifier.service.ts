@@ -150,7 +150,13 @@ export class AuditVerifier {
     });
     await runAll(pool, tasks);
 
-    const result: AuditVerification = { ok: true, sealedEvents: 0, seals: 0, unsealed: 0, lastHash: null };
+    const result: AuditVerification = {
+      ok: true,
+      sealedEvents: 0,
+      seals: 0,
+      unsealed: eventsHigh - sealedHigh,
+      lastHash: null,
+    };
     const fail = (firstBad: AuditProblem): AuditVerification => ({ ...result, ok: false, firstBad });
     let prevHash = GENESIS_HASH;
     let prevLowWater = 0n;
@@ -181,7 +187,6 @@ export class AuditVerifier {
     // last low-water mark are exactly that many distinct events; any other event there was
     // inserted behind the sealer's back (or dropped from a seal's coverage).
     const sealedLow = result.sealedEvents - sealedHigh;
-    result.unsealed = eventsHigh - sealedHigh;
     if (eventsLow !== sealedLow) {
       const [stray] = (await main.query(
         `WITH sealed AS (SELECT unnest(event_ids) AS id FROM audit_seal)
