@@ -4,8 +4,17 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
+import {
+  AUDIT_EVENT_JSON,
+  eventDigest,
+  GENESIS_HASH,
+  SealedEvent,
+  sealedEventsSql,
+  sealHash,
+  sealHashSql,
+} from '../src/audit/audit-chain';
 import { AuditSealer } from '../src/audit/audit-sealer.service';
-import { AuditVerifier } from '../src/audit/audit-verifier.service';
+import { AuditVerifier, SEAL_PAGE } from '../src/audit/audit-verifier.service';
 import { AuditModule } from '../src/audit/audit.module';
 import { loadConfig } from '../src/config/config';
 import { ConfigModule } from '../src/config/config.module';
@@ -85,24 +94,52 @@ async function tamper(url: string, sql: string): Promise<void> {
   }
 }
 
+/**
+ * Seals until `total` events are sealed. The sealer only takes events below the oldest running
+ * transaction on the whole server (xmin), so another connection's open transaction (another
+ * spec, another run) can hold it back for a while: wait for it rather than fail.
+ */
+async function sealAll(t: Trail, total: number): Promise<void> {
+  const deadline = Date.now() + 45_000;
+  for (;;) {
+    await t.sealer.sealNow();
+    const [{ n }] = await t.ds.query<Array<{ n: number }>>(
+      `SELECT coalesce(sum(cardinality(event_ids)), 0)::int AS n FROM audit_seal`,
+    );
+    if (n >= total || Date.now() > deadline) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Seals until `expected` more events are sealed (waiting out xmin as sealAll does); returns how many. */
+async function sealMore(sealer: AuditSealer, expected: number): Promise<number> {
+  const deadline = Date.now() + 45_000;
+  let total = await sealer.sealNow();
+  while (total < expected && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    total += await sealer.sealNow();
+  }
+  return total;
+}
+
 /** A trail of `count` events (one transaction each), sealed in two batches, verified intact. */
 async function sealedTrail(name: string, count: number): Promise<Trail & { ids: string[] }> {
   const t = await trail(name);
   const ids: string[] = [];
   for (let n = 0; n < count; n++) {
     ids.push(await insert(t.ds, 'sample', n));
-    if (n === Math.floor(count / 2)) await t.sealer.sealNow();
+    if (n === Math.floor(count / 2)) await sealAll(t, n + 1);
   }
-  await t.sealer.sealNow();
+  await sealAll(t, count);
   const before = await t.verifier.verify();
   expect(before).toMatchObject({ ok: true, sealedEvents: count, unsealed: 0 });
   expect(before.seals).toBeGreaterThanOrEqual(2);
   return { ...t, ids };
 }
 
-function runCli(url: string): Promise<{ code: number | null; out: string }> {
+function runCli(url: string, args: string[] = []): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn('npm', ['run', '-s', 'audit:verify'], {
+    const child = spawn('npm', ['run', '-s', 'audit:verify', '--', ...args], {
       cwd: ROOT,
       env: { ...process.env, DATABASE_URL: url },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -160,7 +197,7 @@ describe('audit trail: sealing', () => {
       expect(BigInt(lowId)).toBeLessThan(BigInt(highId));
 
       // `early` committed with an xid below the open `late`: sealable although its id is higher.
-      expect(await t.sealer.sealNow()).toBe(1);
+      expect(await sealMore(t.sealer, 1)).toBe(1);
       let sealed = await sealedIds(t.ds);
       expect(sealed.ids).toEqual([highId]);
       expect(BigInt(sealed.lowWater)).toBeLessThan(BigInt(lowId));
@@ -168,7 +205,7 @@ describe('audit trail: sealing', () => {
 
       await late.query('COMMIT');
       await doomed.query('ROLLBACK');
-      expect(await t.sealer.sealNow()).toBe(1);
+      expect(await sealMore(t.sealer, 1)).toBe(1);
       sealed = await sealedIds(t.ds);
       expect(sealed.ids).toEqual([highId, lowId]);
       // The rolled-back id is a gap whose writer is over: low_water passes it.
@@ -194,7 +231,7 @@ describe('audit trail: sealing', () => {
       const after = [await insert(t.ds, 'after', 2), await insert(t.ds, 'after', 3)];
       expect(await t.sealer.sealNow()).toBe(0);
       await holder.query('ROLLBACK');
-      expect(await t.sealer.sealNow()).toBe(2);
+      expect(await sealMore(t.sealer, 2)).toBe(2);
       const sealed = await sealedIds(t.ds);
       expect(sealed.ids.slice(1)).toEqual(after);
       expect(BigInt(sealed.lowWater)).toBeGreaterThan(BigInt(heldId));
@@ -267,6 +304,7 @@ describe('audit trail: sealing', () => {
       await longOpen.query('COMMIT');
       await longRolledBack.query('ROLLBACK');
       for (let i = 0; i < 3; i++) await Promise.all([t.sealer.sealNow(), rival.sealNow()]);
+      await sealAll(t, 8 * committedPerWorker + 3);
 
       sealed = await sealedIds(t.ds);
       const committed = await committedIds(t.ds);
@@ -371,11 +409,201 @@ describe('audit trail: verification', () => {
     expect(r.firstBad?.problem).toMatch(/seal/);
   });
 
+  it('verifies a trail of several hundred seals across the page size, and points at tampering in the middle, at the end and a removed seal', async () => {
+    const t = await trail('nd_audit_many_seals');
+    const seals = 5 * SEAL_PAGE + 7; // crosses the verifier's page size several times, and 10, 100
+    const perSeal = 2;
+    const ids: string[][] = [];
+    for (let s = 0; s < seals; s++) {
+      // One statement, one xid: the sealer (which waits for xmin) always takes the pair together.
+      const rows = await t.ds.query<Array<{ id: string }>>(
+        `INSERT INTO audit_event (actor_type, action, subject_type, subject_id, payload)
+         SELECT 'system', 'many', 'test', n::text, jsonb_build_object('n', n)
+           FROM generate_series($1::int, $2::int) AS n ORDER BY n RETURNING id::text AS id`,
+        [s * perSeal, s * perSeal + perSeal - 1],
+      );
+      await sealAll(t, (s + 1) * perSeal);
+      ids.push(rows.map((r) => r.id).sort((a, b) => Number(a) - Number(b)));
+    }
+    const heads = await t.ds.query<Array<{ id: string; ids: string[]; hash: string }>>(
+      `SELECT s.id::text AS id, s.event_ids::text[] AS ids, s.hash FROM audit_seal s ORDER BY s.id`,
+    );
+    expect(heads).toHaveLength(seals);
+    expect(heads.map((h) => h.ids)).toEqual(ids);
+    const intact = await t.verifier.verify();
+    expect(intact).toMatchObject({ ok: true, seals, sealedEvents: seals * perSeal, unsealed: 0 });
+    expect(intact.lastHash).toBe(heads[seals - 1].hash);
+    expect(await t.verifier.verify({ jobs: 1 })).toMatchObject({ ok: true, seals });
+    expect(await t.verifier.verify({ jobs: 4, expect: heads[0].hash })).toMatchObject({ ok: true, seals });
+
+    // In the middle (the third page), then put back: the trail verifies again.
+    const mid = Math.floor(seals / 2) + 3;
+    const midEvent = heads[mid].ids[1];
+    const [saved] = await t.ds.query<Array<{ payload: string; subject: string }>>(
+      `SELECT payload::text AS payload, (SELECT subject_id FROM audit_event WHERE id = $2) AS subject
+         FROM audit_event WHERE id = $1`,
+      [midEvent, heads[seals - 1].ids[perSeal - 1]],
+    );
+    await tamper(t.url, `UPDATE audit_event SET payload = jsonb_set(payload, '{n}', '-1') WHERE id = ${midEvent}`);
+    expect(await t.verifier.verify()).toMatchObject({
+      ok: false,
+      seals: mid,
+      firstBad: { eventId: midEvent, sealId: heads[mid].id, problem: 'edited or reordered' },
+    });
+    await tamper(t.url, `UPDATE audit_event SET payload = '${saved.payload}' WHERE id = ${midEvent}`);
+    expect((await t.verifier.verify()).ok).toBe(true);
+
+    // The last event of the last seal.
+    const end = heads[seals - 1];
+    const endEvent = end.ids[perSeal - 1];
+    await tamper(t.url, `UPDATE audit_event SET subject_id = 'rewritten' WHERE id = ${endEvent}`);
+    expect(await t.verifier.verify()).toMatchObject({
+      ok: false,
+      firstBad: { eventId: endEvent, sealId: end.id, problem: 'edited or reordered' },
+    });
+    await tamper(t.url, `UPDATE audit_event SET subject_id = '${saved.subject}' WHERE id = ${endEvent}`);
+    expect((await t.verifier.verify()).ok).toBe(true);
+
+    // A seal removed from the middle: the chain breaks at the next one.
+    const gone = SEAL_PAGE * 2 - 1; // the last seal of the second page
+    const c = await connect(t.url);
+    try {
+      await c.query('ALTER TABLE audit_seal DISABLE TRIGGER ALL');
+      await c.query(`DELETE FROM audit_seal WHERE id = ${heads[gone].id}`);
+      await c.query('ALTER TABLE audit_seal ENABLE TRIGGER ALL');
+    } finally {
+      await c.end();
+    }
+    expect(await t.verifier.verify()).toMatchObject({
+      ok: false,
+      firstBad: { sealId: heads[gone + 1].id, problem: 'prev_hash does not match the previous seal (chain broken)' },
+    });
+  });
+
+  it('a removed last seal is only caught against a seal hash kept elsewhere (--expect)', async () => {
+    const t = await sealedTrail('nd_audit_cut', 6);
+    const kept = (await t.verifier.verify()).lastHash as string;
+    const [last] = await t.ds.query<Array<{ n: number }>>(
+      `SELECT cardinality(event_ids) AS n FROM audit_seal ORDER BY id DESC LIMIT 1`,
+    );
+    const c = await connect(t.url);
+    try {
+      await c.query('ALTER TABLE audit_seal DISABLE TRIGGER ALL');
+      await c.query(`DELETE FROM audit_seal WHERE id = (SELECT max(id) FROM audit_seal)`);
+    } finally {
+      await c.end();
+    }
+    // Its events look like events not sealed yet: consistent, unless one remembers the old head.
+    expect(await t.verifier.verify()).toMatchObject({ ok: true, unsealed: last.n });
+    const r = await t.verifier.verify({ expect: kept });
+    expect(r.ok).toBe(false);
+    expect(r.firstBad?.problem).toMatch(/expected seal hash .* is not in the chain/);
+  });
+
+  it('names an event listed in two seals, and one listed below the previous low-water mark', async () => {
+    const t = await sealedTrail('nd_audit_twice', 4);
+    const [head] = await t.ds.query<Array<{ first: string; hash: string; low: string }>>(
+      `SELECT s.event_ids[1]::text AS first, s.hash, s.low_water::text AS low FROM audit_seal s ORDER BY s.id DESC LIMIT 1`,
+    );
+    const x = await insert(t.ds, 'twice', 99);
+    // Two forged successors with consistent hashes (the sealer's own SQL), both listing x while
+    // keeping the low-water mark below it.
+    const forge = async (prev: string) =>
+      (
+        await t.ds.query<Array<{ id: string; hash: string }>>(
+          `INSERT INTO audit_seal (format, event_ids, event_digests, low_water, prev_hash, hash)
+           SELECT 2, r.ids, r.digests, $2, $3::text, ${sealHashSql('$3::text', 'r.body')}
+             FROM ${sealedEventsSql('e.id = $1::bigint', true)} r RETURNING id::text AS id, hash`,
+          [x, head.low, prev],
+        )
+      )[0];
+    const once = await forge(head.hash);
+    expect(await t.verifier.verify()).toMatchObject({ ok: true, sealedEvents: 5 });
+    const twice = await forge(once.hash);
+    expect(await t.verifier.verify()).toMatchObject({
+      ok: false,
+      firstBad: { sealId: twice.id, eventId: x, problem: 'sealed twice' },
+    });
+
+    const t2 = await sealedTrail('nd_audit_below', 4);
+    const [h2] = await t2.ds.query<Array<{ first: string; hash: string; low: string }>>(
+      `SELECT s.event_ids[1]::text AS first, s.hash, s.low_water::text AS low FROM audit_seal s ORDER BY s.id DESC LIMIT 1`,
+    );
+    const [below] = await t2.ds.query<Array<{ id: string }>>(
+      `INSERT INTO audit_seal (format, event_ids, event_digests, low_water, prev_hash, hash)
+       SELECT 2, r.ids, r.digests, $2, $3::text, ${sealHashSql('$3::text', 'r.body')}
+         FROM ${sealedEventsSql('e.id = $1::bigint', true)} r RETURNING id::text AS id`,
+      [h2.first, h2.low, h2.hash],
+    );
+    expect(await t2.verifier.verify()).toMatchObject({
+      ok: false,
+      firstBad: {
+        sealId: below.id,
+        eventId: h2.first,
+        problem: 'seal lists events out of order or below the low-water mark',
+      },
+    });
+  });
+
+  it('still verifies seals written in the old format (1), before and after new ones, and names an edit in them', async () => {
+    const t = await trail('nd_audit_format1');
+    const ids: string[] = [];
+    for (let n = 0; n < 5; n++) ids.push(await insert(t.ds, 'legacy', n));
+    // What the sealer wrote before migration 1764400000000: hash over RFC 8785 JSON made in Node.
+    const events = (
+      await t.ds.query<Array<{ event: SealedEvent }>>(
+        `SELECT ${AUDIT_EVENT_JSON} AS event FROM audit_event ORDER BY audit_event.id`,
+      )
+    ).map((r) => r.event);
+    let prev = GENESIS_HASH;
+    for (const part of [events.slice(0, 2), events.slice(2)]) {
+      const hash = sealHash(prev, part);
+      await t.ds.query(
+        `INSERT INTO audit_seal (format, event_ids, event_digests, low_water, prev_hash, hash)
+         VALUES (1, $1::bigint[], $2::text[], $3, $4, $5)`,
+        [part.map((e) => e.id), part.map(eventDigest), part.at(-1)?.id, prev, hash],
+      );
+      prev = hash;
+    }
+    for (let n = 5; n < 9; n++) ids.push(await insert(t.ds, 'current', n));
+    await sealAll(t, 9);
+    const formats = await t.ds.query<Array<{ format: number }>>(`SELECT format FROM audit_seal ORDER BY id`);
+    expect(formats.map((f) => f.format)).toEqual([1, 1, 2]);
+    expect(await t.verifier.verify()).toMatchObject({ ok: true, seals: 3, sealedEvents: 9, unsealed: 0 });
+
+    await tamper(t.url, `UPDATE audit_event SET action = 'rewritten' WHERE id = ${ids[3]}`);
+    const r = await t.verifier.verify();
+    expect(r).toMatchObject({ ok: false, seals: 1, firstBad: { eventId: ids[3], problem: 'edited or reordered' } });
+  });
+
+  it('hashes the same whatever the session TimeZone and DateStyle', async () => {
+    const t = await sealedTrail('nd_audit_timezone', 3);
+    const other = await new DataSource({
+      ...dataSourceOptions(t.url),
+      extra: { max: 2, options: '-c TimeZone=Asia/Shanghai -c DateStyle=German,DMY -c extra_float_digits=-3' },
+    }).initialize();
+    try {
+      expect(await new AuditVerifier(other).verify()).toMatchObject({ ok: true, sealedEvents: 3 });
+    } finally {
+      await other.destroy();
+    }
+  });
+
   it('npm run audit:verify exits 0 when intact, 1 naming the event when not, 2 when it cannot connect', async () => {
     const t = await sealedTrail('nd_audit_cli', 5);
     const intact = await runCli(t.url);
     expect(intact.out).toMatch(/intact/);
+    expect(intact.out).toMatch(/[\d,]+ events\/s/);
+    const head = /last seal hash ([0-9a-f]{64})/.exec(intact.out)?.[1] as string;
+    expect(head).toBeDefined();
     expect(intact.code).toBe(0);
+    expect((await runCli(t.url, ['--expect', head, '--jobs', '1'])).code).toBe(0);
+    const elsewhere = await runCli(t.url, [`--expect=${'e'.repeat(64)}`]);
+    expect(elsewhere.out).toMatch(/BROKEN.*not in the chain/);
+    expect(elsewhere.code).toBe(1);
+    const usage = await runCli(t.url, ['--expect', 'nope']);
+    expect(usage.out).toMatch(/64 hex digits/);
+    expect(usage.code).toBe(2);
 
     const victim = t.ids[3];
     await tamper(t.url, `UPDATE audit_event SET action = 'rewritten' WHERE id = ${victim}`);

@@ -1,12 +1,14 @@
 import { Check, Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
 /**
- * A batch seal: hash = sha256(prev_hash + "\n" + canonical JSON of the sealed events, in id order).
+ * A batch seal: hash = sha256(prev_hash + "\n" + canonical form of the sealed events, in id order);
+ * which canonical form is given by `format` (audit-chain.ts).
  * low_water: every event id <= low_water is sealed or was never committed.
- * event_digests[i] is sha256 of event_ids[i]'s canonical JSON; not part of the hash, it only lets
+ * event_digests[i] is sha256 of event_ids[i]'s canonical form; not part of the hash, it only lets
  * the verifier name the event that no longer matches.
  */
 @Entity('audit_seal')
+@Check('audit_seal_format_check', 'format IN (1, 2)')
 @Check('audit_seal_digests_check', 'cardinality(event_ids) > 0 AND cardinality(event_digests) = cardinality(event_ids)')
 // One successor per seal: a second sealer racing past the advisory lock cannot fork the chain.
 @Index('audit_seal_prev_hash_key', ['prevHash'], { unique: true })
@@ -15,6 +17,10 @@ import { Check, Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 export class AuditSeal {
   @PrimaryGeneratedColumn('increment', { type: 'bigint' })
   id: string;
+
+  /** How hash was computed: 1 RFC 8785 JSON in Node, 2 canonical text in PostgreSQL (audit-chain.ts). */
+  @Column({ type: 'smallint' })
+  format: number;
 
   @Column({ name: 'event_ids', type: 'bigint', array: true })
   eventIds: string[];

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { DataSource, QueryRunner } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/config';
-import { AUDIT_EVENT_JSON, GENESIS_HASH, eventDigest, SealedEvent, sealHash } from './audit-chain';
+import { GENESIS_HASH, SEAL_FORMAT, sealedEventsSql, sealHashSql } from './audit-chain';
 
 /** pg_try_advisory_xact_lock key: one sealer at a time per database, across all instances. */
 export const AUDIT_SEAL_LOCK = 7_400_211_885;
@@ -140,15 +140,15 @@ export class AuditSealer implements OnApplicationBootstrap, OnModuleDestroy {
     const done = new Set(above.map((r) => BigInt(r.id)));
 
     const rows = (await qr.query(
-      `SELECT ${AUDIT_EVENT_JSON} AS event FROM audit_event
-        WHERE id > $1 AND id <> ALL($2::bigint[])
-          AND xid < (SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint)
-        ORDER BY id LIMIT ${BATCH}`,
+      `SELECT e.id::text AS id FROM audit_event e
+        WHERE e.id > $1 AND e.id <> ALL($2::bigint[])
+          AND e.xid < (SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint)
+        ORDER BY e.id LIMIT ${BATCH}`, // e.id: a bare `id` would sort by the text output column
       [lowWater.toString(), above.map((r) => r.id)],
-    )) as Array<{ event: SealedEvent }>;
+    )) as Array<{ id: string }>;
     if (rows.length === 0) return 0;
-    const events = rows.map((r) => r.event);
-    for (const e of events) done.add(BigInt(e.id));
+    const ids = rows.map((r) => r.id);
+    for (const id of ids) done.add(BigInt(id));
 
     // The new low_water stops before the first id that is neither sealed nor provably dead:
     // an event visible now but unsealed, or any unsealed id above the horizon.
@@ -161,12 +161,17 @@ export class AuditSealer implements OnApplicationBootstrap, OnModuleDestroy {
     if (firstOpen.id !== null && BigInt(firstOpen.id) < blocked) blocked = BigInt(firstOpen.id);
     const newLowWater = blocked - 1n;
 
-    await qr.query(
-      `INSERT INTO audit_seal (event_ids, event_digests, low_water, prev_hash, hash)
-       VALUES ($1::bigint[], $2::text[], $3, $4, $5)`,
-      [events.map((e) => e.id), events.map(eventDigest), newLowWater.toString(), prevHash, sealHash(prevHash, events)],
-    );
-    return events.length;
+    // Hash and digests are computed by PostgreSQL from the shared definition (audit-chain.ts), the
+    // same SQL the verifier runs. Events are immutable, so reading them again here is safe.
+    const [seal] = (await qr.query(
+      `INSERT INTO audit_seal (format, event_ids, event_digests, low_water, prev_hash, hash)
+       SELECT ${SEAL_FORMAT}, r.ids, r.digests, $2, $3::text, ${sealHashSql('$3::text', 'r.body')}
+         FROM ${sealedEventsSql('e.id = ANY($1::bigint[])', true)} r
+       RETURNING cardinality(event_ids) AS n`,
+      [ids, newLowWater.toString(), prevHash],
+    )) as Array<{ n: number }>;
+    if (seal.n !== ids.length) throw new Error(`sealed ${seal.n} of ${ids.length} picked events`);
+    return ids.length;
   }
 
   /** The largest id H such that every id <= H is final: committed and visible, or never to be committed. */
