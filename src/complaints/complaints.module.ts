@@ -11,6 +11,7 @@ import { OwnerResponseController } from './owner-response.controller';
 import { EvidenceStorage } from './evidence-storage';
 import { IntakeRateLimitGuard } from './intake-rate-limit.guard';
 import { TrackingService } from './tracking.service';
+import { UploadSweeper } from './upload-sweeper';
 
 @Module({
   imports: [ArticlesModule, MailModule],
@@ -23,7 +24,8 @@ import { TrackingService } from './tracking.service';
     TrackingService,
     RateLimitService,
     IntakeRateLimitGuard,
+    UploadSweeper,
   ],
-  exports: [ComplaintIntakeService, ComplaintsService, TrackingService, EvidenceStorage],
+  exports: [ComplaintIntakeService, ComplaintsService, TrackingService, EvidenceStorage, UploadSweeper],
 })
 export class ComplaintsModule {}
