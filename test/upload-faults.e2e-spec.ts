@@ -83,7 +83,8 @@ describe('evidence uploads under faults (e2e)', () => {
   }
 
   it('API: a full disk answers 503 UNAVAILABLE with Retry-After and leaves no file and no complaint', async () => {
-    if (!t || typeof disk === 'string') return console.warn(`skipped: ${String(disk)}`);
+    if (!t || typeof disk === 'string')
+      return console.warn(`skipped: ${typeof disk === 'string' ? disk : 'the app did not start'}`);
     const email = `full-${Date.now()}@example.test`;
     const form = new FormData();
     form.set('complaint', JSON.stringify(complaint(email)));
@@ -102,7 +103,8 @@ describe('evidence uploads under faults (e2e)', () => {
   });
 
   it('form: a full disk shows the reason in the page language, keeps what was typed, 503', async () => {
-    if (!t || typeof disk === 'string') return console.warn(`skipped: ${String(disk)}`);
+    if (!t || typeof disk === 'string')
+      return console.warn(`skipped: ${typeof disk === 'string' ? disk : 'the app did not start'}`);
     const page = await fetch(`${t.baseUrl}/complaints/new`);
     const cookie = (page.headers.getSetCookie?.() ?? []).map((c) => c.split(';')[0]).join('; ');
     const csrf = /name="_csrf" value="([^"]+)"/.exec(await page.text())?.[1] ?? '';
@@ -136,7 +138,8 @@ describe('evidence uploads under faults (e2e)', () => {
   });
 
   it('the sweeper removes old files no evidence row names, and keeps the rest', async () => {
-    if (!t || typeof disk === 'string') return console.warn(`skipped: ${String(disk)}`);
+    if (!t || typeof disk === 'string')
+      return console.warn(`skipped: ${typeof disk === 'string' ? disk : 'the app did not start'}`);
     const email = `kept-${Date.now()}@example.test`;
     const form = new FormData();
     form.set('complaint', JSON.stringify(complaint(email)));

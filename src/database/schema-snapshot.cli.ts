@@ -26,7 +26,7 @@ async function main(): Promise<void> {
     console.log(`wrote ${SNAPSHOT_FILE}`);
     return;
   }
-  let expected = '';
+  let expected: string;
   try {
     expected = readFileSync(SNAPSHOT_FILE, 'utf8');
   } catch {
