@@ -27,6 +27,8 @@ export class SmtpSink {
   /** DATA commands answered after the client had already hung up (their reply was lost). */
   repliesLost = 0;
   private readonly closed = new WeakSet<SMTPServerSession>();
+  /** Pending "slow server" waits, ended by stop() so they do not keep the process alive. */
+  private readonly delays = new Set<() => void>();
   private waiters: Array<() => void> = [];
   attempts = 0;
 
@@ -71,7 +73,15 @@ export class SmtpSink {
     }
     if (this.slowLeft > 0) {
       this.slowLeft -= 1;
-      await new Promise((r) => setTimeout(r, this.slowMs));
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          this.delays.delete(done);
+          resolve();
+        };
+        const timer = setTimeout(done, this.slowMs);
+        this.delays.add(done);
+      });
     }
     if (this.beforeAccept) await this.beforeAccept();
     if (!socket || socket.destroyed || this.closed.has(session)) {
@@ -122,6 +132,7 @@ export class SmtpSink {
   }
 
   async stop(): Promise<void> {
+    for (const end of [...this.delays]) end();
     // A slow or hanging conversation would keep close() waiting.
     const connections = (this.server as unknown as { connections: Set<{ _socket: Socket }> }).connections;
     for (const c of connections) c._socket.destroy();
