@@ -174,7 +174,7 @@ describe('mail under faults (e2e)', () => {
     for (const j of jobs) expect(await sentEvents(a.db, j.id)).toBe(1);
   });
 
-  it('gives up on a send after MAIL_SEND_TIMEOUT_MS and retries it', async () => {
+  it('gives up on a server silent for MAIL_SEND_TIMEOUT_MS and retries the message', async () => {
     const [s, smtpUrl] = await sink({ slowFirst: { count: 1, delayMs: 2500 } });
     const app = await start(smtpUrl, { MAIL_SEND_TIMEOUT_MS: '1000', MAIL_RETRY_BASE_MS: '200' });
     const [{ id, messageId }] = await enqueue(app);

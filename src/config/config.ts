@@ -203,7 +203,7 @@ export interface AppConfig {
   mailRetryBaseMs: number;
   /** How long a claimed mail job stays claimed; renewed while its send is in flight. */
   mailLeaseMs: number;
-  /** The longest one send may take, connection included; then it counts as a transient failure. */
+  /** How long the SMTP server may stay silent (connect, greeting, any reply) before a send counts as a transient failure. */
   mailSendTimeoutMs: number;
   /** How often files under UPLOAD_DIR that belong to no evidence row are removed (0: never). */
   uploadSweepMs: number;

@@ -41,18 +41,6 @@ const RENEW_SQL = `
    WHERE m.id = h.id AND m.attempts = h.attempts AND m.state = 'sending'
   RETURNING m.id`;
 
-/**
- * nodemailer's pool closes only idle connections on close(); the one still talking to a slow
- * server is cut here, so an abandoned send cannot complete behind the worker's back. (Sends
- * that stall between bytes already end at socketTimeout = MAIL_SEND_TIMEOUT_MS.)
- */
-function abortInFlight(transport: Transporter): void {
-  const pool = (transport as unknown as { transporter?: { _connections?: unknown[] } }).transporter;
-  for (const resource of pool?._connections ?? []) {
-    (resource as { connection?: { _socket?: { destroy(): void } } }).connection?._socket?.destroy();
-  }
-}
-
 /** Waits between tries to record an accepted message while the database is away. */
 const RECORD_RETRY_MAX_MS = 1000;
 
@@ -139,7 +127,7 @@ export class MailWorker implements OnApplicationBootstrap, OnModuleDestroy {
         // worker may already have it (a renewal failed, or the database was away).
         const leaseLeft = this.leaseConfirmedAt + lease - Date.now();
         if (this.loop.stopped || this.lost.has(job.id) || leaseLeft < lease / 3) await this.release(job);
-        else await this.deliver(this.getTransport(transport), job);
+        else await this.deliver(transport, job);
         this.held.delete(job.id);
         this.lost.delete(job.id);
       }
@@ -199,46 +187,21 @@ export class MailWorker implements OnApplicationBootstrap, OnModuleDestroy {
     const reference =
       typeof job.payload.reference === 'string' ? job.payload.reference.replace(/[\r\n]/g, '') : undefined;
     try {
-      await this.withSendTimeout(
-        transport,
-        transport.sendMail({
-          from: this.config.mailFrom,
-          to: job.to_address,
-          subject: rendered.subject,
-          text: rendered.text,
-          html: rendered.html,
-          messageId: job.message_id,
-          headers: reference ? { 'X-Notice-Desk-Reference': reference } : {},
-        }),
-      );
+      await transport.sendMail({
+        from: this.config.mailFrom,
+        to: job.to_address,
+        subject: rendered.subject,
+        text: rendered.text,
+        html: rendered.html,
+        messageId: job.message_id,
+        headers: reference ? { 'X-Notice-Desk-Reference': reference } : {},
+      });
     } catch (err) {
       const reason = describeFailure(err);
       if (classifyFailure(err) === 'retry' && job.attempts < max) return this.retry(job, reason);
       return this.fail(job, reason);
     }
     await this.recordSent(job);
-  }
-
-  /**
-   * A send that outlasts MAIL_SEND_TIMEOUT_MS is abandoned: its connection is closed (the
-   * transport is rebuilt for the next one) and it counts as a transient failure.
-   */
-  private async withSendTimeout<T>(transport: Transporter, sending: Promise<T>): Promise<T> {
-    const ms = this.config.mailSendTimeoutMs;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        if (this.transport === transport) this.transport = undefined;
-        transport.close();
-        abortInFlight(transport);
-        reject(Object.assign(new Error(`no answer from the SMTP server within ${ms} ms`), { code: 'ETIMEDOUT' }));
-      }, ms);
-    });
-    try {
-      return await Promise.race([sending, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
   /**
@@ -366,19 +329,18 @@ export class MailWorker implements OnApplicationBootstrap, OnModuleDestroy {
     return `mail ${job.id} (${job.template}${ref}) to ${maskAddress(job.to_address)}`;
   }
 
-  /** The transport in use; a new one if `current` was closed by a send timeout. */
-  private getTransport(current?: Transporter): Transporter {
-    if (current && this.transport === current) return current;
+  private getTransport(): Transporter {
     if (!this.transport) {
       if (!this.config.smtpUrl) throw new Error('no SMTP_URL configured');
       try {
-        // nodemailer drops every other option when it is given `url`: parse it, then add ours.
+        // nodemailer ignores every other option when given `url` (so the `pool` and timeouts once
+        // set here never took effect): parse the URL, then add ours. One connection per message,
+        // as in practice until now. A server silent for MAIL_SEND_TIMEOUT_MS at any step (connect, greeting, any reply) ends the send
+        // as a transient failure, its connection closed; a slower send keeps its claim renewed.
         this.transport = createTransport({
           ...parseConnectionUrl(this.config.smtpUrl),
-          pool: true,
-          maxConnections: 3,
-          connectionTimeout: Math.min(15_000, this.config.mailSendTimeoutMs),
-          greetingTimeout: Math.min(15_000, this.config.mailSendTimeoutMs),
+          connectionTimeout: this.config.mailSendTimeoutMs,
+          greetingTimeout: this.config.mailSendTimeoutMs,
           socketTimeout: this.config.mailSendTimeoutMs,
           disableFileAccess: true,
           disableUrlAccess: true,
