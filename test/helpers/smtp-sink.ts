@@ -66,9 +66,10 @@ export class SmtpSink {
     this.attempts += 1;
     const socket = this.socketOf(session);
     if (this.dropsLeft > 0) {
-      // The whole message arrived; the connection dies before the server answers.
+      // The whole message arrived; the server hangs up before answering (nodemailer reports
+      // ECONNECTION here; its pool and other paths report "Unexpected socket close", no code).
       this.dropsLeft -= 1;
-      socket?.destroy();
+      socket?.end();
       return;
     }
     if (this.slowLeft > 0) {
