@@ -24,7 +24,7 @@ export class PgCluster {
     return `postgres://postgres@127.0.0.1:${this.port}/postgres`;
   }
 
-  /** Null (with the reason) when this machine cannot run one. */
+  /** The reason, as a string, when this machine cannot run one. */
   static async create(): Promise<PgCluster | string> {
     const root = typeof process.getuid === 'function' && process.getuid() === 0;
     const dir = mkdtempSync(join(tmpdir(), 'nd-pg-'));
