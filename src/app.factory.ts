@@ -16,6 +16,7 @@ import { sitePath } from './common/site-path';
 import { configureViews } from './common/views';
 import { AppConfig } from './config/config';
 import { PROJECT_ROOT } from './config/project-root';
+import { runMigrationsLocked } from './database/migrate';
 
 const LEVELS: LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
 
@@ -72,7 +73,7 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
 
   const db = app.get(DataSource);
   if (config.migrationsRun) {
-    const ran = await db.runMigrations({ transaction: 'each' });
+    const ran = await runMigrationsLocked(db);
     if (ran.length) new Logger('Migrations').log(`Applied ${ran.map((m) => m.name).join(', ')}`);
   }
   if (config.demoData) await app.get(DemoSeedService).seedOnce();

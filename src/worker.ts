@@ -6,13 +6,15 @@ import { AuditModule } from './audit/audit.module';
 import { loadConfigOrExit } from './config/config';
 import type { AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
+import { DataSource } from 'typeorm';
 import { dataSourceOptions } from './database/data-source';
+import { runMigrationsLocked } from './database/migrate';
 import { EMBEDDED_DATABASE_URL } from './database/embedded-postgres';
 import { MailModule } from './mail/mail.module';
 
 const LEVELS: LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
 
-/** Just what delivery needs: no HTTP, no migrations, no demo data. */
+/** Just what delivery needs: no HTTP, no demo data (pending migrations are applied at start). */
 @Module({})
 class WorkerModule {
   static forRoot(config: AppConfig & { databaseUrl: string }): DynamicModule {
@@ -43,6 +45,17 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const databaseUrl = config.databaseUrl ?? EMBEDDED_DATABASE_URL;
+  if (config.migrationsRun) {
+    // Before the worker polls, under the same advisory lock as the web process and the CLI:
+    // whoever starts first migrates, once; the others wait and find nothing left to do.
+    const db = await new DataSource(dataSourceOptions(databaseUrl)).initialize();
+    try {
+      const ran = await runMigrationsLocked(db);
+      if (ran.length) console.log(`Migrations applied: ${ran.map((m) => m.name).join(', ')}`);
+    } finally {
+      await db.destroy();
+    }
+  }
   const app = await NestFactory.createApplicationContext(
     // MAIL_WORKER=false is meant for the web process that leaves delivery to this one.
     WorkerModule.forRoot({ ...config, databaseUrl, mailWorker: true }),

@@ -17,6 +17,7 @@ export enum ErrorCode {
   UNSUPPORTED_MEDIA_TYPE = 'UNSUPPORTED_MEDIA_TYPE',
   RATE_LIMITED = 'RATE_LIMITED',
   CSRF = 'CSRF',
+  UNAVAILABLE = 'UNAVAILABLE',
   INTERNAL = 'INTERNAL',
 }
 
@@ -66,6 +67,20 @@ export class RateLimitedError extends DomainError {
   }
 }
 
+/** Something the service depends on (the upload disk) cannot take the request now; retry later. */
+export class StorageUnavailableError extends DomainError {
+  constructor(
+    reason: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(
+      ErrorCode.UNAVAILABLE,
+      'Evidence files cannot be stored right now; nothing was saved. Please send the complaint again later.',
+      { reason, retryAfterSeconds },
+    );
+  }
+}
+
 /** Exhaustive: adding a code without a status fails to compile. */
 export function statusForCode(code: ErrorCode): number {
   switch (code) {
@@ -92,6 +107,8 @@ export function statusForCode(code: ErrorCode): number {
       return 415;
     case ErrorCode.RATE_LIMITED:
       return 429;
+    case ErrorCode.UNAVAILABLE:
+      return 503;
     case ErrorCode.INTERNAL:
       return 500;
     default: {

@@ -19,6 +19,7 @@ function codeForStatus(status: number): ErrorCode {
   if (status === 415) return ErrorCode.UNSUPPORTED_MEDIA_TYPE;
   if (status === 422) return ErrorCode.VALIDATION;
   if (status === 429) return ErrorCode.RATE_LIMITED;
+  if (status === 503) return ErrorCode.UNAVAILABLE;
   return ErrorCode.INTERNAL;
 }
 
@@ -113,7 +114,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
       );
     }
     if (res.headersSent) return;
-    if (exception instanceof DomainError && exception.code === ErrorCode.RATE_LIMITED) {
+    if (
+      exception instanceof DomainError &&
+      (exception.code === ErrorCode.RATE_LIMITED || exception.code === ErrorCode.UNAVAILABLE)
+    ) {
       const d = exception.details as { retryAfterSeconds?: number };
       if (d?.retryAfterSeconds) res.setHeader('Retry-After', String(d.retryAfterSeconds));
     }

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { ArticlesService } from '../articles/articles.service';
 import { Public } from '../auth/auth.decorators';
 import { createCsrf } from '../common/csrf';
-import { FieldError, ValidationError } from '../common/domain-error';
+import { FieldError, StorageUnavailableError, ValidationError } from '../common/domain-error';
 import { translate } from '../common/i18n';
 import { APP_CONFIG } from '../config/config';
 import type { AppConfig } from '../config/config';
@@ -88,6 +88,18 @@ export class ComplaintFormController {
     } catch (err) {
       if (err instanceof ValidationError)
         return this.renderForm(req, res, 422, body, err.fields, Boolean(files && Object.keys(files).length));
+      if (err instanceof StorageUnavailableError) {
+        // Nothing was stored; the form comes back with what was typed, and the reason.
+        res.setHeader('Retry-After', String(err.retryAfterSeconds));
+        return this.renderForm(
+          req,
+          res,
+          503,
+          body,
+          [{ field: '_storage', rule: 'storageUnavailable', message: '' }],
+          true,
+        );
+      }
       throw err;
     }
   }
@@ -119,6 +131,13 @@ export class ComplaintFormController {
     try {
       await this.answers.answer(token, text, partsOf(req.files as Record<string, Express.Multer.File[]> | undefined));
     } catch (err) {
+      if (err instanceof StorageUnavailableError) {
+        res.setHeader('Retry-After', String(err.retryAfterSeconds));
+        return this.renderTrack(token, req, res, 503, {
+          text,
+          error: translate(locale, 'validation.storageUnavailable'),
+        });
+      }
       if (err instanceof ValidationError) {
         const f = err.fields[0];
         return this.renderTrack(token, req, res, 422, {
@@ -205,6 +224,7 @@ export class ComplaintFormController {
       errors,
       errorList,
       hadFiles: hadFiles || fields.some((f) => f.field === 'evidence'),
+      storageUnavailable: fields.some((f) => f.field === '_storage'),
       articles: catalogue.map((a) => ({
         slug: a.slug,
         title: a.title,

@@ -70,6 +70,11 @@ export class ComplaintsApiController {
   @ApiResponse({ status: 409, description: 'Idempotency-Key reused with a different body' })
   @ApiResponse({ status: 413, description: 'Body or a file too large' })
   @ApiResponse({ status: 429, description: 'Rate limit (INTAKE_RATE_LIMIT per IP per minute)' })
+  @ApiResponse({
+    status: 503,
+    description:
+      'UNAVAILABLE: evidence could not be stored (disk full or read-only); nothing was saved. Retry after Retry-After seconds.',
+  })
   async create(
     @Body() body: unknown,
     @UploadedFiles() files: Uploads,

@@ -12,6 +12,7 @@ import { EvidenceStorage } from './evidence-storage';
 import { IntakeRateLimitGuard } from './intake-rate-limit.guard';
 import { ReplaySweeper } from './replay-sweeper';
 import { TrackingService } from './tracking.service';
+import { UploadSweeper } from './upload-sweeper';
 
 @Module({
   imports: [ArticlesModule, MailModule],
@@ -25,7 +26,8 @@ import { TrackingService } from './tracking.service';
     RateLimitService,
     IntakeRateLimitGuard,
     ReplaySweeper,
+    UploadSweeper,
   ],
-  exports: [ComplaintIntakeService, ComplaintsService, TrackingService, EvidenceStorage],
+  exports: [ComplaintIntakeService, ComplaintsService, TrackingService, EvidenceStorage, UploadSweeper],
 })
 export class ComplaintsModule {}

@@ -1,9 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { filetypeinfo } from 'magic-bytes.js';
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, open, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { FieldError } from '../common/domain-error';
+import { FieldError, StorageUnavailableError } from '../common/domain-error';
 import { APP_CONFIG } from '../config/config';
 import type { AppConfig } from '../config/config';
 import type { FilePurpose } from './evidence-file.entity';
@@ -84,29 +84,58 @@ export function checkFiles(parts: UploadedPart[]): { files: CheckedFile[]; error
   return { files, errors };
 }
 
+/** File-system errors that mean "the disk cannot take this now", not "this request is wrong". */
+const STORAGE_UNAVAILABLE = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EIO', 'EACCES', 'EPERM', 'EMFILE', 'ENFILE']);
+
+/** How long clients are told to wait before sending the same upload again. */
+export const STORAGE_RETRY_AFTER_SECONDS = 300;
+
 /**
- * Stores evidence under UPLOAD_DIR, which no route serves. Files are written before the
- * intake transaction and removed again if it fails, so a complaint commits whole or not at all.
+ * Stores evidence under UPLOAD_DIR, which no route serves. Files are written and fsynced before
+ * the intake transaction and removed again if it fails, so a complaint commits whole or not at
+ * all. A file that cannot be written whole (disk full, read-only) is removed at once, never left
+ * empty or cut short, and the request is answered 503 (StorageUnavailableError). Files that a
+ * crash still left behind are removed by UploadSweeper.
  */
 @Injectable()
 export class EvidenceStorage {
+  private readonly logger = new Logger('EvidenceStorage');
+
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
   async write(files: CheckedFile[]): Promise<StoredFile[]> {
     const stored: StoredFile[] = [];
+    let current: string | undefined;
     try {
+      const dirs = new Set<string>();
       for (const f of files) {
         const month = new Date().toISOString().slice(0, 7);
         const storageKey = `${month}/${randomUUID()}`;
         const path = this.pathOf(storageKey);
         await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-        await writeFile(path, f.buffer, { flag: 'wx', mode: 0o600 });
+        current = storageKey;
+        const handle = await open(path, 'wx', 0o600);
+        try {
+          await handle.writeFile(f.buffer);
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
+        current = undefined;
+        dirs.add(dirname(path));
         const { buffer: _buffer, ...meta } = f;
         void _buffer;
         stored.push({ ...meta, storageKey });
       }
+      // The new directory entries must survive a crash too, before the row that names them commits.
+      for (const dir of dirs) await syncDirectory(dir);
     } catch (err) {
-      await this.remove(stored);
+      await this.remove(current ? [...stored, { storageKey: current }] : stored);
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code && STORAGE_UNAVAILABLE.has(code)) {
+        this.logger.error(`cannot store evidence under UPLOAD_DIR: ${code} ${(err as Error).message}`);
+        throw new StorageUnavailableError(code, STORAGE_RETRY_AFTER_SECONDS);
+      }
       throw err;
     }
     return stored;
@@ -118,5 +147,17 @@ export class EvidenceStorage {
 
   pathOf(storageKey: string): string {
     return join(this.config.uploadDir, storageKey);
+  }
+}
+
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } catch (err) {
+    // Some file systems refuse fsync on a directory; the files themselves are synced.
+    if ((err as NodeJS.ErrnoException).code !== 'EINVAL') throw err;
+  } finally {
+    await handle.close();
   }
 }

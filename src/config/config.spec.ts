@@ -10,6 +10,10 @@ describe('configuration', () => {
       intakeRateLimit: 10,
       migrationsRun: true,
       demoData: true,
+      mailLeaseMs: 15000,
+      mailSendTimeoutMs: 60000,
+      uploadSweepMs: 3_600_000,
+      uploadOrphanGraceMs: 3_600_000,
     });
     expect(c.databaseUrl).toBeUndefined();
     expect(c.smtpUrl).toBeUndefined();
@@ -43,6 +47,11 @@ describe('configuration', () => {
     ['PUBLIC_BASE_URL', 'ftp://x'],
     ['INTAKE_RATE_LIMIT', '-1'],
     ['MIGRATIONS_RUN', 'yes'],
+    ['MAIL_LEASE_MS', '100'],
+    ['MAIL_LEASE_MS', 'soon'],
+    ['MAIL_SEND_TIMEOUT_MS', '10'],
+    ['UPLOAD_SWEEP_MS', '-5'],
+    ['UPLOAD_ORPHAN_GRACE_MS', '0'],
   ])('refuses %s=%s with a message naming the variable', (name, value) => {
     let error: unknown;
     try {

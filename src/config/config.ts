@@ -87,6 +87,34 @@ export class EnvSchema {
 
   @IsOptional()
   @Transform(toInt)
+  @IsInt({ message: 'MAIL_LEASE_MS must be a whole number of milliseconds' })
+  @Min(300, { message: 'MAIL_LEASE_MS must be at least 300' })
+  @Max(600_000, {
+    message: 'MAIL_LEASE_MS must be at most 600000 (ten minutes): a crashed worker holds its mail that long',
+  })
+  MAIL_LEASE_MS: number = 15000;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'MAIL_SEND_TIMEOUT_MS must be a whole number of milliseconds' })
+  @Min(1000, { message: 'MAIL_SEND_TIMEOUT_MS must be at least 1000' })
+  @Max(600_000, { message: 'MAIL_SEND_TIMEOUT_MS must be at most 600000' })
+  MAIL_SEND_TIMEOUT_MS: number = 60000;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'UPLOAD_SWEEP_MS must be a whole number of milliseconds (0 turns the sweeper off)' })
+  @Min(0)
+  UPLOAD_SWEEP_MS: number = 3_600_000;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'UPLOAD_ORPHAN_GRACE_MS must be a whole number of milliseconds' })
+  @Min(1000, { message: 'UPLOAD_ORPHAN_GRACE_MS must be at least 1000' })
+  UPLOAD_ORPHAN_GRACE_MS: number = 3_600_000;
+
+  @IsOptional()
+  @Transform(toInt)
   @IsInt({ message: 'SLA_FIRST_REVIEW_HOURS must be a whole number of hours' })
   @Min(1)
   SLA_FIRST_REVIEW_HOURS: number = 24;
@@ -179,6 +207,14 @@ export interface AppConfig {
   mailPollMs: number;
   mailMaxAttempts: number;
   mailRetryBaseMs: number;
+  /** How long a claimed mail job stays claimed; renewed while its send is in flight. */
+  mailLeaseMs: number;
+  /** How long the SMTP server may stay silent (connect, greeting, any reply) before a send counts as a transient failure. */
+  mailSendTimeoutMs: number;
+  /** How often files under UPLOAD_DIR that belong to no evidence row are removed (0: never). */
+  uploadSweepMs: number;
+  /** Only files older than this are swept, so uploads of a request still in flight are kept. */
+  uploadOrphanGraceMs: number;
   auditSealMs: number;
   sla: { firstReviewHours: number; infoAnswerHours: number; decisionHours: number; needsInfoDays: number };
   cmsWebhookUrl?: string;
@@ -240,6 +276,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     mailPollMs: parsed.MAIL_POLL_MS,
     mailMaxAttempts: parsed.MAIL_MAX_ATTEMPTS,
     mailRetryBaseMs: parsed.MAIL_RETRY_BASE_MS,
+    mailLeaseMs: parsed.MAIL_LEASE_MS,
+    mailSendTimeoutMs: parsed.MAIL_SEND_TIMEOUT_MS,
+    uploadSweepMs: parsed.UPLOAD_SWEEP_MS,
+    uploadOrphanGraceMs: parsed.UPLOAD_ORPHAN_GRACE_MS,
     auditSealMs: parsed.AUDIT_SEAL_MS,
     sla: {
       firstReviewHours: parsed.SLA_FIRST_REVIEW_HOURS,

@@ -1,7 +1,7 @@
 import { classifyFailure, describeFailure, maskAddress, retryDelayMs } from './mail-failure';
 
 describe('mail failure policy', () => {
-  it('retries 4xx replies and connection errors, gives up on 5xx and the rest', () => {
+  it('retries 4xx replies and connection errors, gives up on 5xx and on messages that cannot be sent', () => {
     expect(classifyFailure({ responseCode: 451, code: 'EMESSAGE' })).toBe('retry');
     expect(classifyFailure({ responseCode: 421 })).toBe('retry');
     expect(classifyFailure({ code: 'ECONNREFUSED' })).toBe('retry');
@@ -9,7 +9,11 @@ describe('mail failure policy', () => {
     expect(classifyFailure({ code: 'ESOCKET' })).toBe('retry');
     expect(classifyFailure({ responseCode: 550, code: 'EENVELOPE' })).toBe('permanent');
     expect(classifyFailure({ responseCode: 552 })).toBe('permanent');
-    expect(classifyFailure(new Error('template exploded'))).toBe('permanent');
+    expect(classifyFailure({ code: 'EENVELOPE', message: 'No recipients defined' })).toBe('permanent');
+    expect(classifyFailure({ code: 'EMESSAGE', message: 'cannot build' })).toBe('permanent');
+    // nodemailer's error for a connection dropped after DATA carries no code: the server never refused.
+    expect(classifyFailure(new Error('Unexpected socket close'))).toBe('retry');
+    expect(classifyFailure({ code: 'ETLS', message: 'Unexpected socket close' })).toBe('retry');
   });
 
   it('backs off exponentially, capped at one hour, with at most 10% jitter', () => {

@@ -13,6 +13,10 @@ const CONNECTION_CODES = new Set([
   'EPIPE',
 ]);
 
+// Errors nodemailer raises before anything reached the server, about the message itself:
+// sending the same message again would fail the same way.
+const MESSAGE_CODES = new Set(['EENVELOPE', 'EMESSAGE', 'EFILEACCESS', 'EURLACCESS', 'EMAXLIMIT']);
+
 interface SmtpishError {
   code?: unknown;
   responseCode?: unknown;
@@ -23,14 +27,17 @@ interface SmtpishError {
 /**
  * 4xx replies and network trouble are transient (RFC 5321: the sender should retry);
  * a 5xx reply means the server refuses this message and retrying would only repeat it.
- * Anything else (a template that does not render, a bad address) is not going to heal either.
+ * An error without a reply code is a conversation that broke off (nodemailer's "Unexpected
+ * socket close" after DATA has no code at all): the server never said no, so it is retried,
+ * unless its code says the message itself cannot be sent.
  */
 export function classifyFailure(err: unknown): FailureKind {
   const e = (err ?? {}) as SmtpishError;
   const code = typeof e.responseCode === 'number' ? e.responseCode : undefined;
   if (code !== undefined) return code >= 400 && code < 500 ? 'retry' : 'permanent';
   if (typeof e.code === 'string' && CONNECTION_CODES.has(e.code)) return 'retry';
-  return 'permanent';
+  if (typeof e.code === 'string' && MESSAGE_CODES.has(e.code)) return 'permanent';
+  return 'retry';
 }
 
 /** Exponential backoff capped at an hour, with up to 10% jitter so retries do not stampede. */

@@ -1,9 +1,11 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
 import { createTransport, Transporter } from 'nodemailer';
+import { parseConnectionUrl } from 'nodemailer/lib/shared';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { PollLoop } from '../common/poll-loop';
 import { APP_CONFIG } from '../config/config';
+import { isDatabaseUnavailable } from '../database/db-errors';
 import type { AppConfig } from '../config/config';
 import { classifyFailure, describeFailure, maskAddress, redactSecrets, retryDelayMs } from './mail-failure';
 import type { MailLocale } from './mail-helpers';
@@ -24,16 +26,24 @@ interface ClaimedJob {
 
 // One statement claims a batch: SKIP LOCKED keeps instances apart, and a job whose worker
 // died mid-send ('sending' past locked_until) is claimed again, so delivery is at-least-once.
+// The claim (lease) is short and renewed while the batch is in hand (see renew()), so a crashed
+// worker's mail moves on within MAIL_LEASE_MS while a slow send is never taken over.
 const CLAIM_SQL = `
-  UPDATE mail_job SET state = 'sending', attempts = attempts + 1, locked_until = now() + interval '2 minutes'
+  UPDATE mail_job SET state = 'sending', attempts = attempts + 1,
+         locked_until = now() + $2 * interval '1 millisecond'
    WHERE id IN (SELECT id FROM mail_job
                  WHERE (state = 'pending' AND next_attempt_at <= now()) OR (state = 'sending' AND locked_until < now())
                  ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)
   RETURNING id, template, locale, to_address, message_id, payload, complaint_id, attempts`;
 
-// Start no send later than this after claiming: the lock lasts 2 minutes, and a send that
-// begins near its end could overlap another instance's retry of the same job.
-const SEND_WINDOW_MS = 60_000;
+const RENEW_SQL = `
+  UPDATE mail_job m SET locked_until = now() + $3 * interval '1 millisecond'
+    FROM unnest($1::uuid[], $2::int[]) AS h(id, attempts)
+   WHERE m.id = h.id AND m.attempts = h.attempts AND m.state = 'sending'
+  RETURNING m.id`;
+
+/** Waits between tries to record an accepted message while the database is away. */
+const RECORD_RETRY_MAX_MS = 1000;
 
 const EMAIL_IN_TEXT = /[^\s<>"'@]+@[^\s<>"']+/g;
 
@@ -49,6 +59,14 @@ export class MailWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly loop: PollLoop;
   private transport?: Transporter;
   private unsubscribe?: () => void;
+  /** Jobs this process has claimed and not yet settled; their leases are renewed. */
+  private readonly held = new Map<string, ClaimedJob>();
+  /** Jobs whose lease another worker took over (it lapsed): not to be sent by this one. */
+  private readonly lost = new Set<string>();
+  /** When the last claim or renewal that succeeded was issued (its lease runs from then). */
+  private leaseConfirmedAt = 0;
+  private heartbeat?: NodeJS.Timeout;
+  private renewing = false;
 
   constructor(
     private readonly db: DataSource,
@@ -79,6 +97,7 @@ export class MailWorker implements OnApplicationBootstrap, OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     this.unsubscribe?.();
     await this.loop.stop();
+    this.stopHeartbeat();
     this.transport?.close();
   }
 
@@ -96,13 +115,64 @@ export class MailWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private async runOnce(): Promise<number> {
     if (this.loop.stopped) return 0;
     const transport = this.getTransport();
-    const [jobs] = await this.db.query<[ClaimedJob[], number]>(CLAIM_SQL, [this.batchSize]);
-    const claimedAt = Date.now();
-    for (const job of jobs) {
-      if (this.loop.stopped || Date.now() - claimedAt > SEND_WINDOW_MS) await this.release(job);
-      else await this.deliver(transport, job);
+    const lease = this.config.mailLeaseMs;
+    const issuedAt = Date.now();
+    const [jobs] = await this.db.query<[ClaimedJob[], number]>(CLAIM_SQL, [this.batchSize, lease]);
+    if (jobs.length === 0) return 0;
+    this.leaseConfirmedAt = issuedAt;
+    for (const job of jobs) this.held.set(job.id, job);
+    this.startHeartbeat();
+    try {
+      for (const job of jobs) {
+        // Send only while the claim surely holds, with time left for a renewal: else another
+        // worker may already have it (a renewal failed, or the database was away).
+        const leaseLeft = this.leaseConfirmedAt + lease - Date.now();
+        if (this.loop.stopped || this.lost.has(job.id) || leaseLeft < lease / 3) await this.release(job);
+        else await this.deliver(transport, job);
+        this.held.delete(job.id);
+        this.lost.delete(job.id);
+      }
+    } finally {
+      for (const job of jobs) {
+        this.held.delete(job.id);
+        this.lost.delete(job.id);
+      }
+      if (this.held.size === 0) this.stopHeartbeat();
     }
     return jobs.length;
+  }
+
+  /** Renews the lease of every job in hand, a few times per lease. */
+  private startHeartbeat(): void {
+    if (this.heartbeat) return;
+    this.heartbeat = setInterval(() => void this.renew(), Math.max(50, Math.floor(this.config.mailLeaseMs / 3)));
+    this.heartbeat.unref();
+  }
+
+  private stopHeartbeat(): void {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
+  }
+
+  private async renew(): Promise<void> {
+    if (this.renewing || this.held.size === 0) return;
+    this.renewing = true;
+    const issuedAt = Date.now();
+    const jobs = [...this.held.values()];
+    try {
+      const [rows] = await this.db.query<[Array<{ id: string }>, number]>(RENEW_SQL, [
+        jobs.map((j) => j.id),
+        jobs.map((j) => j.attempts),
+        this.config.mailLeaseMs,
+      ]);
+      this.leaseConfirmedAt = issuedAt;
+      const kept = new Set(rows.map((r) => r.id));
+      for (const j of jobs) if (!kept.has(j.id) && this.held.get(j.id) === j) this.lost.add(j.id);
+    } catch (err) {
+      this.logger.warn(`could not renew the claim on ${jobs.length} mail job(s): ${describeFailure(err)}`);
+    } finally {
+      this.renewing = false;
+    }
   }
 
   private async deliver(transport: Transporter, job: ClaimedJob): Promise<void> {
@@ -140,7 +210,43 @@ export class MailWorker implements OnApplicationBootstrap, OnModuleDestroy {
       if (classifyFailure(err) === 'retry' && job.attempts < max) return this.retry(job, reason);
       return this.fail(job, reason);
     }
-    await this.markSent(job);
+    await this.recordSent(job);
+  }
+
+  /**
+   * The server has accepted the message: that outcome is kept here until the database records
+   * it. If the database is away (restarting), the update is tried again until it is back, since
+   * leaving the job 'sending' would have it claimed and sent a second time.
+   */
+  private async recordSent(job: ClaimedJob): Promise<void> {
+    let wait = 50;
+    let tries = 0;
+    let stoppedSince: number | undefined;
+    for (;;) {
+      try {
+        return await this.markSent(job);
+      } catch (err) {
+        tries += 1;
+        const unavailable = isDatabaseUnavailable(err);
+        if (this.loop.stopped) stoppedSince ??= Date.now();
+        const givingUp =
+          (!unavailable && tries >= 5) ||
+          (stoppedSince !== undefined && Date.now() - stoppedSince > this.config.mailLeaseMs);
+        if (givingUp) {
+          this.logger.error(
+            `${this.label(job)} was accepted by the SMTP server but could not be recorded as sent ` +
+              `(${describeFailure(err)}); it will be sent again when its claim lapses`,
+          );
+          return;
+        }
+        if (tries === 1 || tries % 20 === 0)
+          this.logger.warn(
+            `${this.label(job)} was accepted by the SMTP server; recording it failed (${describeFailure(err)}), trying again`,
+          );
+        await new Promise((r) => setTimeout(r, wait));
+        wait = Math.min(wait * 2, RECORD_RETRY_MAX_MS);
+      }
+    }
   }
 
   private async markSent(job: ClaimedJob): Promise<void> {
@@ -207,13 +313,18 @@ export class MailWorker implements OnApplicationBootstrap, OnModuleDestroy {
     this.logger.warn(`${this.label(job)} failed for good after ${job.attempts} attempt(s): ${reason}`);
   }
 
-  /** Gives a claimed job back untouched (shutting down, or its send window has passed). */
+  /**
+   * Gives a claimed job back untouched (shutting down, or its claim may have lapsed). If the
+   * database cannot be reached the claim simply runs out.
+   */
   private async release(job: ClaimedJob): Promise<void> {
-    await this.db.query(
-      `UPDATE mail_job SET state = 'pending', attempts = attempts - 1, locked_until = NULL
-        WHERE id = $1 AND attempts = $2 AND state = 'sending'`,
-      [job.id, job.attempts],
-    );
+    await this.db
+      .query(
+        `UPDATE mail_job SET state = 'pending', attempts = attempts - 1, locked_until = NULL
+          WHERE id = $1 AND attempts = $2 AND state = 'sending'`,
+        [job.id, job.attempts],
+      )
+      .catch((err: unknown) => this.logger.warn(`${this.label(job)} could not be released: ${describeFailure(err)}`));
   }
 
   private subject(job: ClaimedJob): { subjectType: string; subjectId: string } {
@@ -231,13 +342,15 @@ export class MailWorker implements OnApplicationBootstrap, OnModuleDestroy {
     if (!this.transport) {
       if (!this.config.smtpUrl) throw new Error('no SMTP_URL configured');
       try {
+        // nodemailer ignores every other option when given `url` (so the `pool` and timeouts once
+        // set here never took effect): parse the URL, then add ours. One connection per message,
+        // as in practice until now. A server silent for MAIL_SEND_TIMEOUT_MS at any step (connect, greeting, any reply) ends the send
+        // as a transient failure, its connection closed; a slower send keeps its claim renewed.
         this.transport = createTransport({
-          url: this.config.smtpUrl,
-          pool: true,
-          maxConnections: 3,
-          connectionTimeout: 15_000,
-          greetingTimeout: 15_000,
-          socketTimeout: 60_000,
+          ...parseConnectionUrl(this.config.smtpUrl),
+          connectionTimeout: this.config.mailSendTimeoutMs,
+          greetingTimeout: this.config.mailSendTimeoutMs,
+          socketTimeout: this.config.mailSendTimeoutMs,
           disableFileAccess: true,
           disableUrlAccess: true,
         });

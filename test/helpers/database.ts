@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../../src/database/data-source';
+import { runMigrationsLocked } from '../../src/database/migrate';
 
 /** The database `npm test` created for this run, with every migration applied once. */
 export function testDatabaseUrl(): string {
@@ -31,6 +32,6 @@ export async function createScratchDatabase(tag: string): Promise<string> {
 export async function migrate(url: string): Promise<void> {
   const ds = new DataSource(dataSourceOptions(url));
   await ds.initialize();
-  await ds.runMigrations({ transaction: 'each' });
+  await runMigrationsLocked(ds);
   await ds.destroy();
 }

@@ -211,6 +211,9 @@ export const EN: Messages = {
   'validation.itemsRequired': 'Name at least one item (an article URL)',
   'validation.maxItems': 'Too many items',
   'validation.invalid': 'This value is not valid',
+  'validation.storageUnavailableTitle': 'Not sent: please try again later',
+  'validation.storageUnavailable':
+    'Your files could not be stored just now (our storage is unavailable), so nothing was submitted and no file was kept. What you typed is still here: please try again in a few minutes.',
   'validation.csrf': 'The form has expired. Please check your entries and submit again.',
   'validation.summary': 'Please correct {n} fields',
 

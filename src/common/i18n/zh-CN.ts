@@ -195,6 +195,9 @@ export const ZH_CN: Messages = {
   'validation.itemsRequired': '请至少填写一项投诉对象（文章网址）',
   'validation.maxItems': '投诉对象过多',
   'validation.invalid': '此项内容无效',
+  'validation.storageUnavailableTitle': '未能提交：请稍后重试',
+  'validation.storageUnavailable':
+    '附件暂时无法保存（服务器存储不可用），投诉尚未提交，也没有保存任何文件。您填写的内容仍在下方：请几分钟后重试。',
   'validation.csrf': '表单已过期，请检查内容后重新提交。',
   'validation.summary': '请修改以下 {n} 处',
 
