@@ -28,7 +28,7 @@ type App = NestExpressApplication & { worker: MailWorker; outbox: MailOutbox; db
 function payload(reference = 'ND-2026-000888') {
   return {
     reference,
-    trackingUrl: `https://desk.example/track/${randomUUID()}`,
+    trackingUrl: null, // minted at send time (mail-links.ts); these jobs have no case, so none
     legalBasis: 'us-dmca',
     complainantName: 'Jane Roe',
     receivedAt: new Date().toISOString(),
