@@ -41,3 +41,12 @@ export function sealHash(prevHash: string, events: SealedEvent[]): string {
 export function eventDigest(event: SealedEvent): string {
   return sha256(jcs(event));
 }
+
+/**
+ * sealHash and every eventDigest at once, canonicalizing each event only once: the canonical
+ * JSON of an array is its elements' canonical JSON between brackets, comma-separated (RFC 8785).
+ */
+export function seal(prevHash: string, events: SealedEvent[]): { hash: string; digests: string[] } {
+  const texts = events.map(jcs);
+  return { hash: sha256(`${prevHash}\n[${texts.join(',')}]`), digests: texts.map(sha256) };
+}

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { DataSource, QueryRunner } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/config';
-import { AUDIT_EVENT_JSON, GENESIS_HASH, eventDigest, SealedEvent, sealHash } from './audit-chain';
+import { AUDIT_EVENT_JSON, GENESIS_HASH, seal, SealedEvent } from './audit-chain';
 
 /** pg_try_advisory_xact_lock key: one sealer at a time per database, across all instances. */
 export const AUDIT_SEAL_LOCK = 7_400_211_885;
@@ -161,10 +161,11 @@ export class AuditSealer implements OnApplicationBootstrap, OnModuleDestroy {
     if (firstOpen.id !== null && BigInt(firstOpen.id) < blocked) blocked = BigInt(firstOpen.id);
     const newLowWater = blocked - 1n;
 
+    const { hash, digests } = seal(prevHash, events);
     await qr.query(
       `INSERT INTO audit_seal (event_ids, event_digests, low_water, prev_hash, hash)
        VALUES ($1::bigint[], $2::text[], $3, $4, $5)`,
-      [events.map((e) => e.id), events.map(eventDigest), newLowWater.toString(), prevHash, sealHash(prevHash, events)],
+      [events.map((e) => e.id), digests, newLowWater.toString(), prevHash, hash],
     );
     return events.length;
   }
