@@ -5,13 +5,13 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import cookieParser from 'cookie-parser';
 import { json, urlencoded } from 'express';
 import type { NextFunction, Request, Response } from 'express';
-import helmet from 'helmet';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { AppModule } from './app.module';
 import { DemoSeedService } from './articles/demo-seed.service';
 import { SESSION_PATHS, StaffSessions } from './auth/staff-sessions';
 import { AllExceptionsFilter } from './common/http-exception.filter';
+import { securityHeaders } from './common/security-headers';
 import { sitePath } from './common/site-path';
 import { configureViews } from './common/views';
 import { AppConfig } from './config/config';
@@ -29,20 +29,7 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   });
   app.set('trust proxy', 'loopback');
   app.disable('x-powered-by');
-  app.use(
-    helmet({
-      contentSecurityPolicy: {
-        directives: {
-          defaultSrc: ["'self'"],
-          imgSrc: ["'self'", 'data:'],
-          styleSrc: ["'self'", "'unsafe-inline'"],
-          scriptSrc: ["'self'"],
-          formAction: ["'self'"],
-          frameAncestors: ["'none'"],
-        },
-      },
-    }),
-  );
+  app.use(securityHeaders());
   app.use(json({ limit: '1mb' }));
   app.use(urlencoded({ extended: true, limit: '1mb' }));
   app.use(cookieParser());

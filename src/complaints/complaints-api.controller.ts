@@ -13,6 +13,7 @@ import {
   UseInterceptors,
 } from '@nestjs/common';
 import { FileFieldsInterceptor } from '@nestjs/platform-express';
+import { applyDefaultLimits, mergeMulterOptions, runMulter } from '@nestjs/platform-express/multer/multer/multer.utils';
 import {
   ApiBody,
   ApiConsumes,
@@ -24,6 +25,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+import multer from 'multer';
 import { Public } from '../auth/auth.decorators';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { AnswerService } from './answer.service';
@@ -40,6 +42,11 @@ export function partsOf(files: Uploads): UploadedPart[] {
   return Object.values(files ?? {}).flatMap((list) => list ?? []);
 }
 
+/** What FileFieldsInterceptor(UPLOAD_FIELDS, UPLOAD_OPTIONS) runs (no MulterModule options here). */
+const complaintUploads = multer(applyDefaultLimits(mergeMulterOptions({}, UPLOAD_OPTIONS)) as multer.Options).fields(
+  UPLOAD_FIELDS,
+);
+
 @ApiTags('complaints')
 @Controller('api/v1')
 export class ComplaintsApiController {
@@ -53,7 +60,6 @@ export class ComplaintsApiController {
   @Post('complaints')
   @HttpCode(201)
   @UseGuards(IntakeRateLimitGuard)
-  @UseInterceptors(FileFieldsInterceptor(UPLOAD_FIELDS, UPLOAD_OPTIONS))
   @ApiOperation({
     summary: 'File a complaint',
     description:
@@ -76,12 +82,16 @@ export class ComplaintsApiController {
       'UNAVAILABLE: evidence could not be stored (disk full or read-only); nothing was saved. Retry after Retry-After seconds.',
   })
   async create(
-    @Body() body: unknown,
-    @UploadedFiles() files: Uploads,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ): Promise<ComplaintCreatedDto> {
+    // Uploads are parsed here, after the guard as FileFieldsInterceptor would, and with the same
+    // multer and error mapping (runMulter), but only for a multipart body: any interceptor puts
+    // every request through Nest's interceptor pipeline (rxjs, async hooks), a JSON filing too.
+    if (req.is('multipart')) await runMulter(complaintUploads, req, res);
+    const body: unknown = req.body;
+    const files = req.files as Uploads;
     const result = await this.intake.submit(this.complaintBody(req, body), partsOf(files), {
       idempotencyKey,
       ip: req.ip,
