@@ -3,14 +3,17 @@ import { ArticlesModule } from '../articles/articles.module';
 import { RateLimitService } from '../common/rate-limit.service';
 import { MailModule } from '../mail/mail.module';
 import { AnswerService } from './answer.service';
+import { CaseTimerRepository } from './case-timer.repository';
 import { ComplaintFormController } from './complaint-form.controller';
 import { ComplaintIntakeService } from './complaint-intake.service';
 import { ComplaintsService } from './complaints.service';
 import { ComplaintsApiController } from './complaints-api.controller';
+import { EdgeEffects } from './edge-effects';
 import { OwnerResponseController } from './owner-response.controller';
 import { EvidenceStorage } from './evidence-storage';
 import { IntakeRateLimitGuard } from './intake-rate-limit.guard';
 import { ReplaySweeper } from './replay-sweeper';
+import { TimerWorker } from './timer-worker';
 import { TrackingService } from './tracking.service';
 
 @Module({
@@ -25,7 +28,10 @@ import { TrackingService } from './tracking.service';
     RateLimitService,
     IntakeRateLimitGuard,
     ReplaySweeper,
+    EdgeEffects,
+    CaseTimerRepository,
+    TimerWorker,
   ],
-  exports: [ComplaintIntakeService, ComplaintsService, TrackingService, EvidenceStorage],
+  exports: [ComplaintIntakeService, ComplaintsService, TrackingService, EvidenceStorage, TimerWorker],
 })
 export class ComplaintsModule {}
