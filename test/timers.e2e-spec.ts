@@ -254,6 +254,30 @@ describe('case timers: needs_info closes after NEEDS_INFO_DAYS without an answer
     expect(await closings(reference)).toBe(1);
   });
 
+  it('a case someone is changing right now is passed over, not waited for, and fired on the next run', async () => {
+    const { reference } = await waitingCase();
+    const [timer] = await timersOf(reference);
+    setNow(new Date(new Date(timer.due_at).getTime() + 60_000));
+    // Another transaction (an answer arriving, say) holds the case row.
+    const other = db.createQueryRunner();
+    await other.connect();
+    await other.startTransaction();
+    try {
+      await other.query(`SELECT id FROM complaint WHERE reference = $1 FOR UPDATE`, [reference]);
+      const started = Date.now();
+      await worker.drain();
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect((await caseRow(reference)).state).toBe('needs_info');
+      expect((await timersOf(reference))[0]).toMatchObject({ done_at: null, attempts: 0 });
+    } finally {
+      await other.rollbackTransaction();
+      await other.release();
+    }
+    await worker.drain();
+    expect((await caseRow(reference)).state).toBe('closed');
+    expect(await closedMails(reference)).toBe(1);
+  });
+
   it('the complainant’s answer cancels the timer: the case stays in review after the date', async () => {
     const { reference, trackingToken } = await waitingCase();
     const answered = await api(null, 'POST', `/api/v1/track/${trackingToken}/answer`, {
