@@ -254,6 +254,39 @@ describe('case timers: needs_info closes after NEEDS_INFO_DAYS without an answer
     expect(await closings(reference)).toBe(1);
   });
 
+  it('a timer that keeps failing ends visibly as failed after TIMER_MAX_ATTEMPTS, with an audit event, and the case untouched', async () => {
+    const { reference } = await waitingCase();
+    const [timer] = await timersOf(reference);
+    setNow(new Date(new Date(timer.due_at).getTime() + 60_000));
+    const complaints = t.app.get(ComplaintsService);
+    const strict = new TimerWorker(
+      db,
+      complaints,
+      t.app.get(CaseTimerRepository),
+      t.app.get(AuditService),
+      clock,
+      t.app.get(OutboxSignal),
+      { ...t.config, timerMaxAttempts: 1 },
+    );
+    jest.spyOn(complaints, 'transitionIn').mockRejectedValue(new Error('broken for good'));
+    await strict.drain();
+    expect(await timersOf(reference)).toEqual([
+      expect.objectContaining({ outcome: 'failed', attempts: 1, done_at: expect.any(Date) as Date }),
+    ]);
+    expect((await caseRow(reference)).state).toBe('needs_info');
+    const [event] = await db.query<Array<{ payload: Record<string, unknown> }>>(
+      `SELECT e.payload FROM audit_event e JOIN complaint c ON c.id::text = e.subject_id::text
+        WHERE c.reference = $1 AND e.action = 'timer.failed'`,
+      [reference],
+    );
+    expect(event.payload).toMatchObject({
+      reference,
+      kind: 'needs_info_expiry',
+      attempts: 1,
+      error: 'broken for good',
+    });
+  });
+
   it('a case someone is changing right now is passed over, not waited for, and fired on the next run', async () => {
     const { reference } = await waitingCase();
     const [timer] = await timersOf(reference);

@@ -182,6 +182,14 @@ const DECISION_MAILS: readonly EdgeEffect[] = [
  * Every allowed move: who may make it, its page action and what it must carry, its guards, what
  * it writes and what it causes. Terminal states have no exits. ComplaintsService.transition()
  * runs these declarations and CaseService.actionsFor() offers them; nothing else decides.
+ *
+ * To add an edge: declare it here. A new kind of guard, record or effect gets its one
+ * implementation in GUARDS / RECORDS (complaint-guards.ts) or EdgeEffects (edge-effects.ts), a
+ * new mail its payload type in src/mail/mail-templates.ts and its templates. edge-effects.spec.ts
+ * then checks the declaration against what is performed. To add a timer: a CASE_TIMERS entry,
+ * its kind in case_timer's CHECK (a migration), its due time in EdgeEffects.timerDue, a
+ * `schedule` effect on the edge entering its state, `cancel` on every other way out, and a
+ * system edge guarded by `timer_due` (the spec enforces all three).
  */
 export const COMPLAINT_TRANSITIONS: Record<ComplaintState, readonly Edge[]> = {
   received: [
