@@ -66,6 +66,16 @@ COLUMN calendar_override.id uuid NOT NULL DEFAULT gen_random_uuid()
 COLUMN calendar_override.kind text NOT NULL
 COLUMN calendar_override.note text NOT NULL DEFAULT ''::text
 COLUMN calendar_override.region text NOT NULL
+COLUMN case_timer.attempts integer NOT NULL DEFAULT 0
+COLUMN case_timer.complaint_id uuid NOT NULL
+COLUMN case_timer.created_at timestamp with time zone NOT NULL DEFAULT now()
+COLUMN case_timer.done_at timestamp with time zone
+COLUMN case_timer.due_at timestamp with time zone NOT NULL
+COLUMN case_timer.id uuid NOT NULL DEFAULT gen_random_uuid()
+COLUMN case_timer.kind text NOT NULL
+COLUMN case_timer.last_error text
+COLUMN case_timer.outcome text
+COLUMN case_timer.retry_at timestamp with time zone
 COLUMN complaint.article_title text NOT NULL DEFAULT ''::text
 COLUMN complaint.assignee_id uuid
 COLUMN complaint.complainant jsonb NOT NULL
@@ -230,6 +240,11 @@ CONSTRAINT calendar_override.calendar_override_kind_check CHECK ((kind = ANY (AR
 CONSTRAINT calendar_override.calendar_override_pkey PRIMARY KEY (id)
 CONSTRAINT calendar_override.calendar_override_region_check CHECK ((region = ANY (ARRAY['cn'::text, 'us'::text])))
 CONSTRAINT calendar_override.calendar_override_region_date_key UNIQUE (region, date)
+CONSTRAINT case_timer.case_timer_complaint_fk FOREIGN KEY (complaint_id) REFERENCES complaint(id) ON DELETE CASCADE
+CONSTRAINT case_timer.case_timer_done_check CHECK (((done_at IS NULL) = (outcome IS NULL)))
+CONSTRAINT case_timer.case_timer_kind_check CHECK ((kind = 'needs_info_expiry'::text))
+CONSTRAINT case_timer.case_timer_outcome_check CHECK ((outcome = ANY (ARRAY['fired'::text, 'cancelled'::text, 'skipped'::text, 'failed'::text])))
+CONSTRAINT case_timer.case_timer_pkey PRIMARY KEY (id)
 CONSTRAINT complaint.complaint_assignee_fk FOREIGN KEY (assignee_id) REFERENCES staff_user(id) ON DELETE SET NULL
 CONSTRAINT complaint.complaint_decided_by_fk FOREIGN KEY (decided_by) REFERENCES staff_user(id) ON DELETE SET NULL
 CONSTRAINT complaint.complaint_duplicate_of_fk FOREIGN KEY (duplicate_of) REFERENCES complaint(id) ON DELETE RESTRICT
@@ -301,6 +316,7 @@ INDEX CREATE INDEX article_correction_article_idx ON public.article_correction U
 INDEX CREATE INDEX article_published_at_idx ON public.article USING btree (published_at DESC)
 INDEX CREATE INDEX audit_event_subject_idx ON public.audit_event USING btree (subject_type, subject_id, id)
 INDEX CREATE INDEX audit_seal_last_event_idx ON public.audit_seal USING btree ((event_ids[cardinality(event_ids)]))
+INDEX CREATE INDEX case_timer_due_idx ON public.case_timer USING btree (due_at) WHERE (done_at IS NULL)
 INDEX CREATE INDEX complaint_duplicate_of_idx ON public.complaint USING btree (duplicate_of) WHERE ((state = 'duplicate'::text) AND (duplicate_of IS NOT NULL))
 INDEX CREATE INDEX complaint_email_idx ON public.complaint USING btree (complainant_email)
 INDEX CREATE INDEX complaint_item_article_idx ON public.complaint_item USING btree (article_id)
@@ -336,6 +352,8 @@ INDEX CREATE UNIQUE INDEX audit_seal_pkey ON public.audit_seal USING btree (id)
 INDEX CREATE UNIQUE INDEX audit_seal_prev_hash_key ON public.audit_seal USING btree (prev_hash)
 INDEX CREATE UNIQUE INDEX calendar_override_pkey ON public.calendar_override USING btree (id)
 INDEX CREATE UNIQUE INDEX calendar_override_region_date_key ON public.calendar_override USING btree (region, date)
+INDEX CREATE UNIQUE INDEX case_timer_pending_uq ON public.case_timer USING btree (complaint_id, kind) WHERE (done_at IS NULL)
+INDEX CREATE UNIQUE INDEX case_timer_pkey ON public.case_timer USING btree (id)
 INDEX CREATE UNIQUE INDEX complaint_idempotency_key_key ON public.complaint USING btree (idempotency_key)
 INDEX CREATE UNIQUE INDEX complaint_item_pkey ON public.complaint_item USING btree (id)
 INDEX CREATE UNIQUE INDEX complaint_item_position_key ON public.complaint_item USING btree (complaint_id, "position")

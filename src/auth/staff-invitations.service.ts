@@ -156,21 +156,16 @@ export class StaffInvitationsService {
         expiresAt: new Date(row.expiresAt).toISOString(),
       },
     });
-    await this.outbox.enqueue(tx, {
-      template: INVITATION_TEMPLATE,
-      locale,
-      to: user.email,
-      payload: {
-        // The link is minted by the mail worker at send time (mail-links.ts): no table holds it.
-        invitationUrl: null,
-        invitation: row.id,
-        displayName: user.displayName,
-        email: user.email,
-        role: user.role,
-        invitedBy: admin.displayName,
-        expiresAt: new Date(row.expiresAt).toISOString(),
-        hours: INVITATION_HOURS,
-      },
+    await this.outbox.send(tx, INVITATION_TEMPLATE, user.email, locale, {
+      // The link is minted by the mail worker at send time (mail-links.ts): no table holds it.
+      invitationUrl: null,
+      invitation: row.id,
+      displayName: user.displayName,
+      email: user.email,
+      role: user.role,
+      invitedBy: admin.displayName,
+      expiresAt: new Date(row.expiresAt).toISOString(),
+      hours: INVITATION_HOURS,
     });
     return new Date(row.expiresAt);
   }

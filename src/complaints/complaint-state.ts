@@ -56,6 +56,93 @@ export const STAFF_ACTIONS = [
 ] as const;
 export type StaffAction = (typeof STAFF_ACTIONS)[number];
 
+/**
+ * Checks an edge makes on top of roles, run by ComplaintsService in the order declared (so the
+ * first failing one answers): each names one rule in `complaint-guards.ts`.
+ *   assignee          the case's assignee, or an admin ("claim it first")
+ *   second_person     an admin other than the staff member who escalated (by staff id)
+ *   reason            non-blank reasons
+ *   missing           at least one thing the complainant must supply
+ *   remedy_per_item   a valid remedy for every item of the case
+ *   no_whole_article  a whole-article removal only through escalation (two people)
+ *   within_proposal   an approval as proposed or narrower, with the proposer's reasons unless new
+ *   earlier_case      duplicateOf: the same complainant's earlier, still undecided case
+ *   answer            the complainant's answer carries text or files
+ *   timer_due         a system edge taken by its case timer, never before the timer is due
+ */
+export type EdgeGuard =
+  | 'assignee'
+  | 'second_person'
+  | 'reason'
+  | 'missing'
+  | 'remedy_per_item'
+  | 'no_whole_article'
+  | 'within_proposal'
+  | 'earlier_case'
+  | 'answer'
+  | 'timer_due';
+
+/**
+ * What an edge writes on the case row besides state and version (columns in `complaint-guards.ts`).
+ *   assign_actor / unassign    assignee_id
+ *   info_request / clear_info_request   what the complainant was asked for
+ *   proposal                   escalated_by, proposed remedies and the proposer's reasons
+ *   decision                   decided_by and the decision's reasons
+ *   clear_proposal             a direct decision drops an earlier proposal
+ *   duplicate_of               the earlier case this one joins
+ */
+export type EdgeRecord =
+  | 'assign_actor'
+  | 'unassign'
+  | 'info_request'
+  | 'clear_info_request'
+  | 'proposal'
+  | 'decision'
+  | 'clear_proposal'
+  | 'duplicate_of';
+
+/** The queue's due time after the edge: SLA_DECISION_HOURS, NEEDS_INFO_DAYS, SLA_INFO_ANSWER_HOURS, or none. */
+export type EdgeDue = 'decision' | 'needs_info' | 'info_answer' | 'clear';
+
+/**
+ * Durable timers (rows in case_timer, fired by TimerWorker): while a case is in `while`, the
+ * timer moves it to `fires` as the system once due. `after` names the configuration that sets
+ * the delay. An edge schedules or cancels a timer by declaring it in its effects.
+ */
+export const CASE_TIMERS = {
+  needs_info_expiry: { while: 'needs_info', fires: 'closed', after: 'NEEDS_INFO_DAYS' },
+} as const satisfies Record<string, { while: ComplaintState; fires: ComplaintState; after: string }>;
+export type CaseTimerKind = keyof typeof CASE_TIMERS;
+export const CASE_TIMER_KINDS = Object.keys(CASE_TIMERS) as CaseTimerKind[];
+
+/** Who a declared mail goes to: the complainant, each content owner (own link, own items), the assignee. */
+export type MailRecipient = 'complainant' | 'content_owners' | 'assignee';
+
+/**
+ * The side effects of an edge, performed by `EdgeEffects` in the transition's transaction in
+ * the order declared. Mail templates are the typed names of `src/mail/mail-templates.ts`.
+ *   mail       one message per recipient (queued; sent by MailWorker after commit)
+ *   remedies   apply the decided remedy per item; each public change also queues its signed CMS
+ *              webhook (article.hidden, image.hidden, article.corrected)
+ *   timer      schedule or cancel the case's timer of that kind
+ *   record     store the complainant's answer (text, files) with its audit event
+ */
+export type EdgeEffect =
+  | { kind: 'mail'; template: EdgeMailTemplate; to: MailRecipient }
+  | { kind: 'remedies'; op: 'apply'; webhooks: true }
+  | { kind: 'timer'; op: 'schedule' | 'cancel'; timer: CaseTimerKind }
+  | { kind: 'record'; what: 'answer' };
+
+/** Kept as a literal list here (the state table imports nothing); the mail module's map must hold each. */
+export type EdgeMailTemplate =
+  | 'complaint-needs-info'
+  | 'complaint-duplicate'
+  | 'complaint-rejected'
+  | 'complaint-actioned'
+  | 'owner-notice'
+  | 'complaint-info-answered'
+  | 'complaint-closed-no-answer';
+
 export interface Edge {
   to: ComplaintState;
   roles: readonly ActorRole[];
@@ -63,6 +150,14 @@ export interface Edge {
   action?: StaffAction;
   /** Fields the transition must carry (checked by ComplaintsService, asked for by the page). */
   needs?: readonly EdgeNeed[];
+  /** Rules beyond roles, in the order they are checked. */
+  guards?: readonly EdgeGuard[];
+  /** Columns the edge writes on the case. */
+  records?: readonly EdgeRecord[];
+  /** The due time after the edge; absent: unchanged. */
+  due?: EdgeDue;
+  /** Everything the edge causes besides the state change and its audit event. */
+  effects?: readonly EdgeEffect[];
   /**
    * An edge DESIGN.md draws but whose procedure does not exist yet: nobody may take it, and the
    * service answers 403 with this code and message.
@@ -72,17 +167,44 @@ export interface Edge {
 
 const STAFF = ['moderator', 'admin'] as const;
 const OPEN_WITHDRAW: Edge = { to: 'withdrawn', roles: ['complainant'] };
+const mail = (template: EdgeMailTemplate, to: MailRecipient = 'complainant'): EdgeEffect => ({
+  kind: 'mail',
+  template,
+  to,
+});
+const DECISION_MAILS: readonly EdgeEffect[] = [
+  { kind: 'remedies', op: 'apply', webhooks: true },
+  mail('complaint-actioned'),
+  mail('owner-notice', 'content_owners'),
+];
 
 /**
- * Every allowed move, who may make it, and (for staff) the page action and what it must carry.
- * Terminal states have no exits. Person rules on top of roles (claim first; the proposer never
- * decides their own escalation) live in ComplaintsService.rules and CaseService.actionsFor.
+ * Every allowed move: who may make it, its page action and what it must carry, its guards, what
+ * it writes and what it causes. Terminal states have no exits. ComplaintsService.transition()
+ * runs these declarations and CaseService.actionsFor() offers them; nothing else decides.
+ *
+ * To add an edge: declare it here. A new kind of guard, record or effect gets its one
+ * implementation in GUARDS / RECORDS (complaint-guards.ts) or EdgeEffects (edge-effects.ts), a
+ * new mail its payload type in src/mail/mail-templates.ts and its templates. edge-effects.spec.ts
+ * then checks the declaration against what is performed. To add a timer: a CASE_TIMERS entry,
+ * its kind in case_timer's CHECK (a migration), its due time in EdgeEffects.timerDue, a
+ * `schedule` effect on the edge entering its state, `cancel` on every other way out, and a
+ * system edge guarded by `timer_due` (the spec enforces all three).
  */
 export const COMPLAINT_TRANSITIONS: Record<ComplaintState, readonly Edge[]> = {
   received: [
-    { to: 'in_review', roles: STAFF, action: 'claim' },
+    { to: 'in_review', roles: STAFF, action: 'claim', records: ['assign_actor'], due: 'decision' },
     // Intake files a repeat straight into `duplicate`; staff mark one naming the earlier, undecided case.
-    { to: 'duplicate', roles: ['system', ...STAFF], action: 'mark_duplicate', needs: ['duplicateOf'] },
+    {
+      to: 'duplicate',
+      roles: ['system', ...STAFF],
+      action: 'mark_duplicate',
+      needs: ['duplicateOf'],
+      guards: ['earlier_case'],
+      records: ['duplicate_of'],
+      due: 'clear',
+      effects: [mail('complaint-duplicate')],
+    },
     {
       to: 'not_processed',
       roles: [],
@@ -95,20 +217,101 @@ export const COMPLAINT_TRANSITIONS: Record<ComplaintState, readonly Edge[]> = {
     OPEN_WITHDRAW,
   ],
   in_review: [
-    { to: 'received', roles: STAFF, action: 'release' },
-    { to: 'needs_info', roles: STAFF, action: 'request_info', needs: ['missing'] },
+    { to: 'received', roles: STAFF, action: 'release', guards: ['assignee'], records: ['unassign'] },
+    {
+      to: 'needs_info',
+      roles: STAFF,
+      action: 'request_info',
+      needs: ['missing'],
+      guards: ['assignee', 'missing'],
+      records: ['info_request'],
+      due: 'needs_info',
+      effects: [mail('complaint-needs-info'), { kind: 'timer', op: 'schedule', timer: 'needs_info_expiry' }],
+    },
     // Whoever escalates, an admin other than them decides (a whole-article removal needs two people).
-    { to: 'escalated', roles: STAFF, action: 'escalate', needs: ['reason', 'remedies'] },
-    { to: 'actioned', roles: STAFF, action: 'uphold', needs: ['reason', 'remedies'] },
-    { to: 'rejected', roles: STAFF, action: 'reject', needs: ['reason'] },
+    {
+      to: 'escalated',
+      roles: STAFF,
+      action: 'escalate',
+      needs: ['reason', 'remedies'],
+      guards: ['assignee', 'reason', 'remedy_per_item'],
+      records: ['proposal'],
+      due: 'decision',
+    },
+    {
+      to: 'actioned',
+      roles: STAFF,
+      action: 'uphold',
+      needs: ['reason', 'remedies'],
+      guards: ['assignee', 'remedy_per_item', 'reason', 'no_whole_article'],
+      records: ['decision', 'clear_proposal'],
+      due: 'clear',
+      effects: DECISION_MAILS,
+    },
+    {
+      to: 'rejected',
+      roles: STAFF,
+      action: 'reject',
+      needs: ['reason'],
+      guards: ['assignee', 'reason'],
+      records: ['decision'],
+      due: 'clear',
+      effects: [mail('complaint-rejected')],
+    },
     OPEN_WITHDRAW,
   ],
-  needs_info: [{ to: 'in_review', roles: ['complainant'] }, { to: 'closed', roles: ['system'] }, OPEN_WITHDRAW],
+  needs_info: [
+    {
+      to: 'in_review',
+      roles: ['complainant'],
+      guards: ['answer'],
+      records: ['clear_info_request'],
+      due: 'info_answer',
+      effects: [
+        { kind: 'timer', op: 'cancel', timer: 'needs_info_expiry' },
+        { kind: 'record', what: 'answer' },
+        mail('complaint-info-answered', 'assignee'),
+      ],
+    },
+    // Taken only by the needs_info_expiry timer, once due (DESIGN.md: no answer in N days).
+    {
+      to: 'closed',
+      roles: ['system'],
+      guards: ['timer_due'],
+      due: 'clear',
+      effects: [mail('complaint-closed-no-answer')],
+    },
+    { ...OPEN_WITHDRAW, effects: [{ kind: 'timer', op: 'cancel', timer: 'needs_info_expiry' }] },
+  ],
   escalated: [
     // As proposed or narrower (remedy-reach.ts); the proposer's reasons unless the approver writes new ones.
-    { to: 'actioned', roles: ['admin'], action: 'approve' },
-    { to: 'rejected', roles: ['admin'], action: 'reject', needs: ['reason'] },
-    { to: 'in_review', roles: ['admin'], action: 'send_back', needs: ['reason'] },
+    {
+      to: 'actioned',
+      roles: ['admin'],
+      action: 'approve',
+      guards: ['second_person', 'within_proposal'],
+      records: ['decision'],
+      due: 'clear',
+      effects: DECISION_MAILS,
+    },
+    {
+      to: 'rejected',
+      roles: ['admin'],
+      action: 'reject',
+      needs: ['reason'],
+      guards: ['second_person', 'reason'],
+      records: ['decision'],
+      due: 'clear',
+      effects: [mail('complaint-rejected')],
+    },
+    {
+      to: 'in_review',
+      roles: ['admin'],
+      action: 'send_back',
+      needs: ['reason'],
+      guards: ['second_person', 'reason'],
+      due: 'decision',
+    },
     OPEN_WITHDRAW,
   ],
   actioned: [

@@ -3,14 +3,17 @@ import { ArticlesModule } from '../articles/articles.module';
 import { RateLimitService } from '../common/rate-limit.service';
 import { MailModule } from '../mail/mail.module';
 import { AnswerService } from './answer.service';
+import { CaseTimerRepository } from './case-timer.repository';
 import { ComplaintFormController } from './complaint-form.controller';
 import { ComplaintIntakeService } from './complaint-intake.service';
 import { ComplaintsService } from './complaints.service';
 import { ComplaintsApiController } from './complaints-api.controller';
+import { EdgeEffects } from './edge-effects';
 import { OwnerResponseController } from './owner-response.controller';
 import { EvidenceStorage } from './evidence-storage';
 import { IntakeRateLimitGuard } from './intake-rate-limit.guard';
 import { ReplaySweeper } from './replay-sweeper';
+import { TimerWorker } from './timer-worker';
 import { TrackingService } from './tracking.service';
 import { UploadSweeper } from './upload-sweeper';
 
@@ -27,7 +30,10 @@ import { UploadSweeper } from './upload-sweeper';
     IntakeRateLimitGuard,
     ReplaySweeper,
     UploadSweeper,
+    EdgeEffects,
+    CaseTimerRepository,
+    TimerWorker,
   ],
-  exports: [ComplaintIntakeService, ComplaintsService, TrackingService, EvidenceStorage, UploadSweeper],
+  exports: [ComplaintIntakeService, ComplaintsService, TrackingService, EvidenceStorage, UploadSweeper, TimerWorker],
 })
 export class ComplaintsModule {}

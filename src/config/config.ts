@@ -138,6 +138,22 @@ export class EnvSchema {
   NEEDS_INFO_DAYS: number = 14;
 
   @IsOptional()
+  @IsIn(['true', 'false'], { message: 'TIMER_WORKER must be true or false' })
+  TIMER_WORKER: string = 'true';
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'TIMER_POLL_MS must be a whole number of milliseconds' })
+  @Min(10)
+  TIMER_POLL_MS: number = 5000;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'TIMER_MAX_ATTEMPTS must be a whole number' })
+  @Min(1)
+  TIMER_MAX_ATTEMPTS: number = 5;
+
+  @IsOptional()
   @Transform(toInt)
   @IsInt({ message: 'IDEMPOTENCY_REPLAY_HOURS must be a whole number of hours' })
   @Min(0)
@@ -216,6 +232,10 @@ export interface AppConfig {
   /** Only files older than this are swept, so uploads of a request still in flight are kept. */
   uploadOrphanGraceMs: number;
   auditSealMs: number;
+  /** Case timers (case_timer): run them in this process, how often to look, attempts before giving up. */
+  timerWorker: boolean;
+  timerPollMs: number;
+  timerMaxAttempts: number;
   sla: { firstReviewHours: number; infoAnswerHours: number; decisionHours: number; needsInfoDays: number };
   cmsWebhookUrl?: string;
   cmsWebhookSecret?: string;
@@ -281,6 +301,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     uploadSweepMs: parsed.UPLOAD_SWEEP_MS,
     uploadOrphanGraceMs: parsed.UPLOAD_ORPHAN_GRACE_MS,
     auditSealMs: parsed.AUDIT_SEAL_MS,
+    timerWorker: parsed.TIMER_WORKER === 'true',
+    timerPollMs: parsed.TIMER_POLL_MS,
+    timerMaxAttempts: parsed.TIMER_MAX_ATTEMPTS,
     sla: {
       firstReviewHours: parsed.SLA_FIRST_REVIEW_HOURS,
       infoAnswerHours: parsed.SLA_INFO_ANSWER_HOURS,

@@ -51,4 +51,30 @@ describe('MailOutbox: a decision mail states its reasons or is not queued', () =
     expect(params[1]).toBe('complaint-actioned');
     expect(params[4]).toMatch(/^<[0-9a-f-]{36}@news\.example>$/);
   });
+
+  it('send() queues one named message with its typed payload, and keeps the reasons rule', async () => {
+    const { tx, queries } = fakeTx();
+    const base = { reference: 'ND-2026-000001', complainantName: 'Pat', legalBasis: 'eu-dsa' };
+    await expect(
+      outbox.send(tx, 'complaint-rejected', 'pat@example.test', 'en', {
+        ...base,
+        reason: ' ',
+        trackingUrl: null,
+        appealUntil: '2027-05-01T00:00:00Z',
+      }),
+    ).rejects.toBeInstanceOf(DecisionWithoutReasonsError);
+    await outbox.send(
+      tx,
+      'complaint-closed-no-answer',
+      'pat@example.test',
+      'zh-CN',
+      { ...base, requestedAt: null, days: 14, trackingUrl: null },
+      'c1',
+    );
+    expect(queries).toHaveLength(1);
+    const [, params] = queries[0] as [string, unknown[]];
+    expect(params.slice(1, 4)).toEqual(['complaint-closed-no-answer', 'zh-CN', 'pat@example.test']);
+    expect(JSON.parse(params[5] as string)).toMatchObject({ trackingUrl: null, days: 14 });
+    expect(params[6]).toBe('c1');
+  });
 });

@@ -4,6 +4,7 @@ import { ValidationError } from '../common/domain-error';
 import { APP_CONFIG } from '../config/config';
 import type { AppConfig } from '../config/config';
 import type { MailLocale } from './mail-helpers';
+import type { MailPayloads, MailTemplate } from './mail-templates';
 import { mailDomain, newMessageId } from './message-id';
 
 export { mailDomain, newMessageId } from './message-id';
@@ -43,6 +44,22 @@ export class MailOutbox {
     this.domain = mailDomain(config);
   }
 
+  /**
+   * One named message, its payload typed by MailPayloads: the only way feature code queues mail.
+   * Decision mails still need non-blank reasons (checked below, inside the caller's transaction).
+   */
+  send<T extends MailTemplate>(
+    tx: EntityManager,
+    template: T,
+    to: string,
+    locale: MailLocale,
+    payload: MailPayloads[T],
+    complaintId: string | null = null,
+  ): Promise<{ id: string; messageId: string }> {
+    return this.enqueue(tx, { template, locale, to, payload: { ...payload }, complaintId });
+  }
+
+  /** The untyped row writer behind send() (kept for tests that need to write an odd row). */
   async enqueue(tx: EntityManager, job: OutboxJob): Promise<{ id: string; messageId: string }> {
     const reason = job.payload.reason;
     if (DECISION_TEMPLATES.includes(job.template) && (typeof reason !== 'string' || !reason.trim())) {

@@ -124,6 +124,32 @@ describe('MailRenderer', () => {
     expect(zh.text).toContain('请直接回复本邮件');
   });
 
+  it('complaint-closed-no-answer says the case closed without a decision, when it was asked and how to file again', () => {
+    const closed = {
+      reference: 'ND-2026-000123',
+      complainantName: `Zhang "San" ${EVIL}`,
+      legalBasis: 'accuracy',
+      requestedAt: '2026-11-01T02:00:00Z',
+      days: 14,
+      // As the worker renders it: the link minted at send time.
+      trackingUrl: 'https://desk.example/track/tok_abc',
+    };
+    const en = renderer.render('complaint-closed-no-answer', 'en', closed);
+    const zh = renderer.render('complaint-closed-no-answer', 'zh-CN', closed);
+    expect(en.subject).toBe('[ND-2026-000123] Your complaint was closed: the information we asked for did not arrive');
+    expect(zh.subject).toBe('[ND-2026-000123] 您的投诉因未补充材料已结案');
+    expect(en.text).toContain('Nothing reached us within 14 days');
+    expect(en.text).toContain('01/11/2026 10:00 (Beijing time, UTC+8)');
+    expect(en.text).toContain('file a new complaint');
+    expect(zh.text).toContain('14日内我们未收到您的补充');
+    expect(zh.text).toContain('2026年11月01日 10:00（北京时间）');
+    for (const m of [en, zh]) {
+      expect(m.html).toContain(`href="${closed.trackingUrl}"`);
+      expect(m.html).not.toContain('<script>');
+      expect(m.html).toContain('Zhang &quot;San&quot;');
+    }
+  });
+
   it('notice summarises the case for the desk with a link to it', () => {
     const zh = renderer.render('complaint-notice', 'zh-CN', notice);
     expect(zh.subject).toBe('[ND-2026-000123] 新投诉：著作权（信息网络传播权） ·《论坛年会报道》等 3 项内容');

@@ -4,7 +4,7 @@ import { AuditService } from '../audit/audit.service';
 import type { StaffPrincipal } from '../auth/auth.decorators';
 import { NotFoundError } from '../common/domain-error';
 import { COMPLAINT_TRANSITIONS, UNDECIDED_STATES } from '../complaints/complaint-state';
-import type { ComplaintState, EdgeNeed, StaffAction } from '../complaints/complaint-state';
+import type { ComplaintState, EdgeGuard, EdgeNeed, StaffAction } from '../complaints/complaint-state';
 
 export interface CaseAction {
   to: ComplaintState;
@@ -289,18 +289,19 @@ export class CaseService {
 
   /**
    * The transitions this person may take now, read from the same table the service enforces
-   * (COMPLAINT_TRANSITIONS: roles, action, needs) plus the same person rules.
+   * (COMPLAINT_TRANSITIONS: roles, action, needs) and the person guards it declares.
    */
   actionsFor(state: ComplaintState, c: Record<string, unknown>, viewer: StaffPrincipal): CaseAction[] {
-    const mine = c.assignee_id === viewer.id || viewer.role === 'admin';
+    const passes = (g: EdgeGuard) =>
+      g === 'assignee'
+        ? c.assignee_id === viewer.id || viewer.role === 'admin'
+        : g === 'second_person'
+          ? viewer.role === 'admin' && !!c.escalated_by && c.escalated_by !== viewer.id
+          : true; // the other guards check what the form carries, not who acts
     return COMPLAINT_TRANSITIONS[state]
       .filter((e) => !!e.action && !e.unavailable && e.roles.includes(viewer.role))
-      .map((e): CaseAction => ({ to: e.to, kind: e.action as StaffAction, needs: [...(e.needs ?? [])] }))
-      .filter((a) => {
-        if (state === 'in_review' && a.kind !== 'claim') return mine;
-        if (state === 'escalated') return viewer.role === 'admin' && !!c.escalated_by && c.escalated_by !== viewer.id;
-        return true;
-      });
+      .filter((e) => (e.guards ?? []).every(passes))
+      .map((e): CaseAction => ({ to: e.to, kind: e.action as StaffAction, needs: [...(e.needs ?? [])] }));
   }
 
   async file(

@@ -1,0 +1,263 @@
+import type { EntityManager } from 'typeorm';
+import { ConflictError, DomainError, ErrorCode, ValidationError } from '../common/domain-error';
+import { fieldError } from './complaint-validation';
+import { CASE_TIMERS, UNDECIDED_STATES } from './complaint-state';
+import type { ActorRole, CaseTimerKind, ComplaintState, EdgeGuard, EdgeRecord } from './complaint-state';
+import { REMEDIES } from './complaint-item.entity';
+import type { Remedy } from './complaint-item.entity';
+import type { Locale } from './legal-basis';
+import type { StoredFile } from './evidence-storage';
+import { widerThanProposed } from './remedy-reach';
+
+export interface Actor {
+  role: ActorRole;
+  /** Staff user id for moderator/admin; null for parties and the system. */
+  id: string | null;
+  name?: string;
+}
+
+export type RemedyChoice = { item: number; remedy: Remedy; text?: string };
+
+export interface TransitionInput {
+  reference: string;
+  to: ComplaintState;
+  version: number;
+  reason?: string;
+  missing?: string[];
+  message?: string;
+  remedies?: RemedyChoice[];
+  note?: string;
+  /** duplicate: the reference of the complainant's earlier, still undecided case. */
+  duplicateOf?: string;
+  /** The complainant's answer to a request for information (needs_info -> in_review). */
+  answer?: { text: string; files: StoredFile[] };
+  /** Set by TimerWorker only: the timer taking a system edge (checked by the timer_due guard). */
+  timer?: { id: string; kind: CaseTimerKind; dueAt: Date };
+}
+
+/** The case as a transition sees it (read in the transition's transaction). */
+export interface CaseRow {
+  id: string;
+  reference: string;
+  state: ComplaintState;
+  version: number;
+  legal_basis: string;
+  locale: Locale;
+  complainant: { name: string; email: string };
+  assignee_id: string | null;
+  escalated_by: string | null;
+  decided_by: string | null;
+  decision_reason: string | null;
+  proposed_remedies: RemedyChoice[] | null;
+  info_request: { missing: string[]; message?: string; requestedBy?: string; requestedAt?: string } | null;
+  items: Array<{
+    id: string;
+    position: number;
+    kind: string;
+    article_id: string;
+    image_id: string | null;
+    detail: string | null;
+    title: string;
+    url: string;
+    owner_name: string;
+    owner_email: string;
+  }>;
+}
+
+/** What guards learn and normalise on the way; records and effects read it. */
+export interface EdgeContext {
+  tx: EntityManager;
+  c: CaseRow;
+  input: TransitionInput;
+  actor: Actor;
+  now: Date;
+  /** Extra fields of the transition's audit event. */
+  audit: Record<string, unknown>;
+  /** The remedies per item once validated (remedy_per_item, within_proposal). */
+  remedies?: RemedyChoice[];
+  /** The trimmed list of what is missing (missing). */
+  missing?: string[];
+  /** The earlier case a duplicate joins (earlier_case). */
+  earlier?: { id: string; reference: string };
+  /** The due time the edge set (after records). */
+  dueAt?: Date | null;
+}
+
+const reasonOf = (ctx: EdgeContext) => ctx.input.reason?.trim() ?? '';
+
+/** Each guard of the table, by name. They throw the error the caller sees; order is the edge's. */
+export const GUARDS: Record<EdgeGuard, (ctx: EdgeContext) => void | Promise<void>> = {
+  assignee: ({ c, actor }) => {
+    const staff = actor.role === 'moderator' || actor.role === 'admin';
+    if (staff && actor.role !== 'admin' && c.assignee_id !== actor.id) {
+      throw new DomainError(ErrorCode.FORBIDDEN, 'This case is assigned to someone else; claim it first');
+    }
+  },
+  second_person: ({ c, actor }) => {
+    // Compared by staff id: the same person signed in or with their API token is the same id.
+    if (actor.role !== 'admin') throw new DomainError(ErrorCode.FORBIDDEN, 'An escalated case is decided by an admin');
+    if (!actor.id || !c.escalated_by || c.escalated_by === actor.id) {
+      throw new DomainError(
+        ErrorCode.SECOND_PERSON_REQUIRED,
+        'An escalated case is decided by an admin other than the person who escalated it',
+      );
+    }
+  },
+  reason: (ctx) => {
+    if (!reasonOf(ctx))
+      throw new ValidationError([fieldError('reason', 'required', 'give the reasons for this decision')]);
+  },
+  missing: (ctx) => {
+    const missing = (ctx.input.missing ?? []).map((m) => m.trim()).filter(Boolean);
+    if (!missing.length) throw new ValidationError([fieldError('missing', 'required', 'say what is missing')]);
+    ctx.missing = missing;
+  },
+  remedy_per_item: (ctx) => {
+    ctx.remedies = validRemedies(ctx.c, ctx.input.remedies);
+    ctx.input.remedies = ctx.remedies;
+  },
+  no_whole_article: (ctx) => {
+    // A whole-article removal needs a second person: a moderator escalates, an admin approves.
+    if ((ctx.remedies ?? []).some((r) => r.remedy === 'remove_article')) {
+      throw new DomainError(
+        ErrorCode.FORBIDDEN,
+        'Removing a whole article needs a second person: escalate the case with the proposed remedies for another admin to approve',
+      );
+    }
+  },
+  within_proposal: (ctx) => {
+    const { c, input } = ctx;
+    // The approver decides on what was proposed: as proposed (no remedies sent) or narrower.
+    const proposed = c.proposed_remedies ?? [];
+    // Kept as proposed, an item keeps the proposer's text (a correction's wording) unless a new one is given.
+    const remedies = validRemedies(
+      c,
+      input.remedies?.length
+        ? input.remedies.map((r) => {
+            const p = proposed.find((x) => x.item === r.item);
+            return r.text?.trim() || p?.remedy !== r.remedy ? r : { ...r, text: p.text };
+          })
+        : proposed,
+    );
+    const wider = widerThanProposed(proposed, remedies);
+    if (wider.length) {
+      throw new DomainError(
+        ErrorCode.WIDER_THAN_PROPOSED,
+        'An approver decides on what was proposed: approve it, choose less reaching remedies, or send the case back; ' +
+          wider
+            .map((w) => `item ${w.item}: ${w.chosen} reaches further than the proposed ${w.proposed ?? 'nothing'}`)
+            .join('; '),
+        wider.map((w) => ({
+          field: `remedies.${w.item}`,
+          rule: 'widerThanProposed',
+          message: `${w.chosen} reaches further than the proposed ${w.proposed ?? 'nothing'}`,
+        })),
+      );
+    }
+    // The decision's reasons are the proposer's unless the approver writes new ones.
+    const reason = reasonOf(ctx);
+    const decided = reason || c.decision_reason?.trim();
+    if (!decided) throw new ValidationError([fieldError('reason', 'required', 'give the reasons for this decision')]);
+    ctx.audit.reasonsFrom = reason ? 'approver' : 'proposer';
+    input.reason = decided;
+    input.remedies = remedies;
+    ctx.remedies = remedies;
+  },
+  earlier_case: async (ctx) => {
+    ctx.earlier = await earlierCase(ctx.tx, ctx.c, ctx.input.duplicateOf);
+    ctx.input.duplicateOf = ctx.earlier.reference;
+    ctx.audit.duplicateOf = ctx.earlier.reference;
+  },
+  answer: ({ input }) => {
+    if (!input.answer?.text.trim() && !input.answer?.files.length) {
+      throw new ValidationError([fieldError('answer', 'required', 'write your answer or attach a file')]);
+    }
+  },
+  timer_due: ({ input, now, audit }) => {
+    const t = input.timer;
+    if (!t || CASE_TIMERS[t.kind]?.fires !== input.to || t.dueAt.getTime() > now.getTime()) {
+      throw new DomainError(ErrorCode.FORBIDDEN, `Only the case's timer takes this step, once it is due`);
+    }
+    audit.timer = { kind: t.kind, dueAt: t.dueAt.toISOString() };
+  },
+};
+
+/** The columns each record writes, read from the context the guards filled. */
+export const RECORDS: Record<EdgeRecord, (ctx: EdgeContext) => Record<string, unknown>> = {
+  assign_actor: ({ actor }) => ({ assignee_id: actor.id }),
+  unassign: () => ({ assignee_id: null }),
+  info_request: (ctx) => ({
+    info_request: JSON.stringify({
+      missing: ctx.missing ?? [],
+      message: ctx.input.message?.trim() || undefined,
+      requestedBy: ctx.actor.id,
+      requestedAt: ctx.now.toISOString(),
+    }),
+  }),
+  clear_info_request: () => ({ info_request: null }),
+  proposal: (ctx) => ({
+    escalated_by: ctx.actor.id,
+    proposed_remedies: JSON.stringify(ctx.remedies ?? []),
+    decision_reason: reasonOf(ctx),
+  }),
+  decision: (ctx) => ({ decided_by: ctx.actor.id, decision_reason: reasonOf(ctx) }),
+  clear_proposal: () => ({ proposed_remedies: null }),
+  duplicate_of: (ctx) => ({ duplicate_of: ctx.earlier?.id ?? null }),
+};
+
+function validRemedies(c: CaseRow, remedies: TransitionInput['remedies']): RemedyChoice[] {
+  const list = remedies ?? [];
+  const errors = [];
+  for (const item of c.items) {
+    const r = list.find((x) => x.item === item.position);
+    if (!r)
+      errors.push(fieldError(`remedies.${item.position}`, 'required', `choose a remedy for item ${item.position + 1}`));
+    else if (!REMEDIES.includes(r.remedy))
+      errors.push(fieldError(`remedies.${item.position}`, 'invalid', `unknown remedy ${String(r.remedy)}`));
+    else if (r.remedy === 'remove_image' && item.kind !== 'image')
+      errors.push(fieldError(`remedies.${item.position}`, 'invalid', 'remove_image applies to image items'));
+  }
+  for (const r of list)
+    if (!c.items.some((i) => i.position === r.item))
+      errors.push(fieldError('remedies', 'invalid', `no item ${r.item}`));
+  if (errors.length) throw new ValidationError(errors);
+  return c.items.map((i) => {
+    const r = list.find((x) => x.item === i.position) as RemedyChoice;
+    return { item: i.position, remedy: r.remedy, ...(r.text?.trim() ? { text: r.text.trim() } : {}) };
+  });
+}
+
+/**
+ * The case a new filing repeats: it exists, is not the case itself, was filed from the same
+ * address and is still undecided (DESIGN.md: after a decision a new filing is a new case).
+ * Locked FOR UPDATE so it cannot be decided while this one is being joined to it.
+ */
+async function earlierCase(
+  tx: EntityManager,
+  c: CaseRow,
+  reference: string | undefined,
+): Promise<{ id: string; reference: string }> {
+  const ref = reference?.trim().toUpperCase();
+  const bad = (rule: string, message: string) => new ValidationError([fieldError('duplicateOf', rule, message)]);
+  if (!ref) throw bad('required', 'give the reference of the earlier, still undecided case it repeats');
+  const [found] = await tx.query<Array<{ id: string }>>(`SELECT id FROM complaint WHERE reference = $1`, [ref]);
+  if (!found) throw bad('unknownCase', `there is no case ${ref}`);
+  // Both rows locked in id order: the earlier case cannot be decided meanwhile, and two people
+  // marking two cases as each other's duplicate queue up instead of deadlocking (the second
+  // then finds its target no longer undecided). complainant_email is intake's normalised address.
+  const rows = await tx.query<Array<{ id: string; reference: string; state: ComplaintState; email: string }>>(
+    `SELECT id, reference, state, complainant_email AS email FROM complaint WHERE id = ANY($1::uuid[])
+      ORDER BY id FOR UPDATE`,
+    [[found.id, c.id]],
+  );
+  const earlier = rows.find((r) => r.id === found.id);
+  const self = rows.find((r) => r.id === c.id);
+  if (!earlier) throw bad('unknownCase', `there is no case ${ref}`);
+  if (earlier.id === c.id) throw bad('self', 'a case cannot be a duplicate of itself');
+  if (!self || self.state !== c.state) throw new ConflictError('Another action on this case won; reload and try again');
+  if (earlier.email !== self.email)
+    throw bad('otherComplainant', `${ref} was filed by someone else; only the same complainant's cases are joined`);
+  if (!UNDECIDED_STATES.includes(earlier.state))
+    throw bad('decided', `${ref} is ${earlier.state}; a filing after a decision is a new case, not a duplicate`);
+  return { id: earlier.id, reference: earlier.reference };
+}

@@ -1,0 +1,196 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { EntityManager } from 'typeorm';
+import type { AuditService } from '../audit/audit.service';
+import type { RemediesService } from '../articles/remedies.service';
+import type { AppConfig } from '../config/config';
+import type { MailOutbox } from '../mail/mail-outbox';
+import { MAIL_TEMPLATES_DIR } from '../mail/mail-renderer';
+import { MAIL_TEMPLATES } from '../mail/mail-templates';
+import type { CaseTimerRepository } from './case-timer.repository';
+import type { CaseRow, EdgeContext } from './complaint-guards';
+import { GUARDS, RECORDS } from './complaint-guards';
+import { CASE_TIMERS, CASE_TIMER_KINDS, COMPLAINT_STATES, COMPLAINT_TRANSITIONS } from './complaint-state';
+import type { ComplaintState, Edge, EdgeEffect } from './complaint-state';
+import { EdgeEffects } from './edge-effects';
+
+const COMPLAINANT = 'pat@example.test';
+const OWNERS = ['desk-a@news.example', 'desk-b@news.example'];
+const STAFF_EMAIL = 'mod@desk.example';
+
+/** Everything EdgeEffects did, each as the declaration it should match ("mail:owner-notice>content_owners"). */
+function recorder() {
+  const done: string[] = [];
+  const unknown: string[] = [];
+  const recipient = (to: string) =>
+    to === COMPLAINANT ? 'complainant' : OWNERS.includes(to) ? 'content_owners' : to === STAFF_EMAIL ? 'assignee' : to;
+  const mail = {
+    send: (_tx: unknown, template: string, to: string, _locale: string, payload: Record<string, unknown>) => {
+      // The mail module's rule, checked here too: a decision mail states its reasons.
+      if (['complaint-actioned', 'complaint-rejected', 'owner-notice'].includes(template))
+        expect(payload.reason).toBeTruthy();
+      done.push(`mail:${template}>${recipient(to)}`);
+      return Promise.resolve({ id: 'm', messageId: '<m@x>' });
+    },
+  } as unknown as MailOutbox;
+  const remedies = {
+    apply: () => {
+      done.push('remedies:apply');
+      return Promise.resolve([]);
+    },
+  } as unknown as RemediesService;
+  const timers = {
+    schedule: (_tx: unknown, _id: string, kind: string) => {
+      done.push(`timer:schedule:${kind}`);
+      return Promise.resolve();
+    },
+    cancel: (_tx: unknown, _id: string, kind: string) => {
+      done.push(`timer:cancel:${kind}`);
+      return Promise.resolve(true);
+    },
+  } as unknown as CaseTimerRepository;
+  const audit = {
+    append: (_tx: unknown, e: { action: string }) => {
+      if (e.action === 'complaint.answered') done.push('record:answer');
+      else unknown.push(`audit ${e.action}`);
+      return Promise.resolve();
+    },
+  } as unknown as AuditService;
+  // Statements are sorted to the effect they belong to; any other write fails the walk.
+  const tx = {
+    query: (sql: string) => {
+      const s = sql.replace(/\s+/g, ' ').trim();
+      if (/^SELECT email, display_name FROM staff_user/.test(s))
+        return Promise.resolve([{ email: STAFF_EMAIL, display_name: 'Mod' }]);
+      if (/^UPDATE complaint_item SET remedy/.test(s)) {
+        if (!done.includes('remedies:apply')) unknown.push('complaint_item update without remedies');
+        return Promise.resolve([]);
+      }
+      if (/^INSERT INTO (evidence_file|complaint_response)/.test(s)) return Promise.resolve([{ id: 'f1' }]);
+      unknown.push(s);
+      return Promise.resolve([]);
+    },
+  } as unknown as EntityManager;
+  const config = { publicBaseUrl: 'https://desk.example', sla: { needsInfoDays: 14 } } as AppConfig;
+  return { effects: new EdgeEffects(mail, remedies, timers, audit, config), tx, done, unknown };
+}
+
+function fixture(tx: EntityManager, from: ComplaintState, edge: Edge): EdgeContext {
+  const item = (position: number, owner: string) => ({
+    id: `i${position}`,
+    position,
+    kind: position === 0 ? 'image' : 'passage',
+    article_id: `a${position}`,
+    image_id: position === 0 ? 'img' : null,
+    detail: position === 0 ? 'img' : 'a passage',
+    title: `Article ${position}`,
+    url: `https://news.example/${position}`,
+    owner_name: 'Desk',
+    owner_email: owner,
+  });
+  const c: CaseRow = {
+    id: 'c1',
+    reference: 'ND-2026-000001',
+    state: from,
+    version: 3,
+    legal_basis: 'cn-copyright',
+    locale: 'en',
+    complainant: { name: 'Pat', email: COMPLAINANT },
+    assignee_id: 's1',
+    escalated_by: 's2',
+    decided_by: null,
+    decision_reason: 'Proposed reasons',
+    proposed_remedies: [
+      { item: 0, remedy: 'remove_image' },
+      { item: 1, remedy: 'add_correction' },
+    ],
+    info_request: { missing: ['proof'], requestedAt: '2026-11-01T00:00:00Z' },
+    items: [item(0, OWNERS[0]), item(1, OWNERS[1])],
+  };
+  return {
+    tx,
+    c,
+    actor: { role: edge.roles.includes('system') ? 'system' : (edge.roles[0] ?? 'admin'), id: 's3' },
+    now: new Date('2026-11-20T00:00:00Z'),
+    audit: {},
+    dueAt: new Date('2026-12-04T00:00:00Z'),
+    missing: ['proof of ownership'],
+    remedies: c.proposed_remedies ?? [],
+    input: {
+      reference: c.reference,
+      to: edge.to,
+      version: 3,
+      reason: 'Because.',
+      missing: ['proof of ownership'],
+      remedies: c.proposed_remedies ?? [],
+      duplicateOf: 'ND-2026-000000',
+      answer: {
+        text: 'Here it is',
+        files: [{ originalName: 'a.pdf', contentType: 'application/pdf', sizeBytes: 3, sha256: 'x', storageKey: 'k' }],
+      },
+    },
+  } as EdgeContext;
+}
+
+const describeEffect = (e: EdgeEffect): string =>
+  e.kind === 'mail'
+    ? `mail:${e.template}>${e.to}`
+    : e.kind === 'remedies'
+      ? `remedies:${e.op}`
+      : e.kind === 'timer'
+        ? `timer:${e.op}:${e.timer}`
+        : `record:${e.what}`;
+
+const EDGES = COMPLAINT_STATES.flatMap((from) => COMPLAINT_TRANSITIONS[from].map((edge) => [from, edge] as const));
+
+describe('every edge does exactly what it declares', () => {
+  it.each(EDGES.map(([from, edge]) => [`${from} -> ${edge.to}`, from, edge] as const))(
+    '%s: each side effect performed is declared, and each declared one is performed',
+    async (_name, from, edge) => {
+      const r = recorder();
+      await r.effects.run(edge, fixture(r.tx, from, edge));
+      const declared = (edge.effects ?? []).map(describeEffect);
+      expect(r.unknown).toEqual([]);
+      expect([...new Set(r.done)].sort()).toEqual([...new Set(declared)].sort());
+    },
+  );
+
+  it('declares only guards and records that exist, and mail templates the mail module types and renders in both languages', () => {
+    for (const [, edge] of EDGES) {
+      for (const g of edge.guards ?? []) expect(GUARDS[g]).toBeInstanceOf(Function);
+      for (const rec of edge.records ?? []) expect(RECORDS[rec]).toBeInstanceOf(Function);
+      for (const e of edge.effects ?? []) {
+        if (e.kind !== 'mail') continue;
+        expect(MAIL_TEMPLATES).toContain(e.template);
+        for (const locale of ['zh-CN', 'en'])
+          for (const part of ['subject', 'html', 'text'])
+            expect(existsSync(join(MAIL_TEMPLATES_DIR, e.template, `${locale}.${part}.hbs`))).toBe(true);
+      }
+    }
+  });
+
+  it('a timer is scheduled on entering its state, cancelled by every other way out, and fires its own system edge', () => {
+    for (const kind of CASE_TIMER_KINDS) {
+      const spec = CASE_TIMERS[kind];
+      const has = (edge: Edge, op: string) =>
+        (edge.effects ?? []).some((e) => e.kind === 'timer' && e.op === op && e.timer === kind);
+      for (const [from, edge] of EDGES) {
+        if (edge.to === spec.while && from !== spec.while) expect(has(edge, 'schedule')).toBe(true);
+        if (from === spec.while && edge.to !== spec.fires) expect(has(edge, 'cancel')).toBe(true);
+      }
+      const fired = COMPLAINT_TRANSITIONS[spec.while].find((e) => e.to === spec.fires);
+      expect(fired?.roles).toEqual(['system']);
+      expect(fired?.guards).toContain('timer_due');
+    }
+  });
+
+  it('every decision states reasons and every staff edge with a form checks who may act', () => {
+    for (const [from, edge] of EDGES) {
+      if ((edge.records ?? []).includes('decision'))
+        expect(edge.guards?.some((g) => g === 'reason' || g === 'within_proposal')).toBe(true);
+      if (edge.action && edge.action !== 'claim' && edge.action !== 'mark_duplicate')
+        expect(edge.guards?.some((g) => g === 'assignee' || g === 'second_person')).toBe(true);
+      if (from === 'escalated' && edge.action) expect(edge.guards?.[0]).toBe('second_person');
+    }
+  });
+});
