@@ -321,7 +321,7 @@ describe('moderation transitions over HTTP (real PostgreSQL and SMTP)', () => {
   describe('duplicates: staff name the earlier case; not_processed waits for the misuse procedure', () => {
     it('marking a duplicate needs the same complainant’s earlier undecided case, records the link and tells them', async () => {
       const { reference: earlier, email } = await file({ items: [article(20)] });
-      const { reference } = await file({ complainant: { name: 'Pat Doe', email }, items: [article(21)] });
+      const { reference, trackingUrl } = await file({ complainant: { name: 'Pat Doe', email }, items: [article(21)] });
       const { reference: someoneElses } = await file({ items: [article(22)] });
       const { reference: decided } = await file({ complainant: { name: 'Pat Doe', email }, items: [article(23)] });
       await move(mod1, decided, { to: 'in_review', version: 1 });
@@ -363,6 +363,31 @@ describe('moderation transitions over HTTP (real PostgreSQL and SMTP)', () => {
       );
       expect(mail.subject).toContain(earlier);
       expect(mail.text).toContain('reply to this message');
+
+      // Whoever holds the filing's tracking link learns nothing of the earlier case, even once the
+      // mail naming it is recorded as sent.
+      for (let i = 0; ; i++) {
+        const [job] = await db.query<Array<{ state: string }>>(
+          `SELECT m.state FROM mail_job m JOIN complaint c ON c.id = m.complaint_id
+            WHERE c.reference = $1 AND m.template = 'complaint-duplicate'`,
+          [reference],
+        );
+        const [sent] = await db.query<Array<{ n: number }>>(
+          `SELECT count(*)::int AS n FROM audit_event e JOIN complaint c ON c.id::text = e.subject_id
+            WHERE c.reference = $1 AND e.action = 'mail.sent' AND e.payload->>'template' = 'complaint-duplicate'`,
+          [reference],
+        );
+        if (job?.state === 'sent' && sent.n === 1) break;
+        if (i > 100) throw new Error('the duplicate mail was never recorded as sent');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const token = trackingUrl.split('/track/')[1];
+      const tracked = await fetch(`${t.baseUrl}/api/v1/track/${token}`);
+      expect(tracked.status).toBe(200);
+      const body = await tracked.text();
+      expect(JSON.parse(body)).toMatchObject({ reference, state: 'received' });
+      expect(body).not.toContain(earlier);
+      expect(body.toLowerCase()).not.toContain('duplicate');
     });
 
     it('two cases marked as each other’s duplicate at the same moment: one wins, the other is refused, no deadlock', async () => {

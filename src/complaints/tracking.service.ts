@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { NotFoundError } from '../common/domain-error';
 import { translate } from '../common/i18n';
-import { hashToken } from './complaint-intake.service';
+import { hashToken } from '../common/tokens';
 import type { Locale } from './legal-basis';
 
 export interface TrackingView {
@@ -27,7 +27,8 @@ const COMPLAINANT_TEMPLATES = new Set([
   'complaint-needs-info',
   'complaint-rejected',
   'complaint-actioned',
-  'complaint-duplicate',
+  // Not 'complaint-duplicate' (staff marked it): that mail names the earlier case, and whoever holds
+  // this link may not own the address; the address's mailbox has it.
 ]);
 
 /**
@@ -77,6 +78,8 @@ export class TrackingService {
       .filter((e) => PUBLIC_ACTIONS.has(e.action))
       // Only mail the complainant received belongs on their page.
       .filter((e) => e.action !== 'mail.sent' || COMPLAINANT_TEMPLATES.has(String(e.payload.template)))
+      // Nor the step that joined it to the earlier case (its payload names that case).
+      .filter((e) => !(e.action === 'complaint.transition' && e.payload.to === 'duplicate'))
       .map((e) => {
         // A duplicate reads as any new filing: whoever used the address learns nothing of the
         // earlier case (its owner is told by mail, complaint-joined).
