@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { randomBytes } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { ConflictError, DomainError, ErrorCode, NotFoundError } from '../common/domain-error';
+import { hashToken, newToken } from '../common/tokens';
 import { APP_CONFIG } from '../config/config';
 import type { AppConfig } from '../config/config';
 import type { MailLocale } from '../mail/mail-helpers';
@@ -10,7 +10,7 @@ import { MailOutbox } from '../mail/mail-outbox';
 import { OutboxSignal } from '../mail/outbox-signal';
 import type { StaffPrincipal } from './auth.decorators';
 import type { StaffRole } from './staff-user.entity';
-import { checkPassword, hashPassword, sha256, StaffUserRow, StaffUsersService } from './staff-users.service';
+import { checkPassword, hashPassword, StaffUserRow, StaffUsersService } from './staff-users.service';
 
 /** How long an invitation link works. */
 export const INVITATION_HOURS = 72;
@@ -88,7 +88,7 @@ export class StaffInvitationsService {
          FROM staff_invitation i JOIN staff_user u ON u.id = i.user_id
         WHERE i.token_hash = $1 AND i.used_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > now()
           AND u.status = 'invited'`,
-      [sha256(token)],
+      [hashToken(token)],
     );
     return rows[0] ?? null;
   }
@@ -109,7 +109,7 @@ export class StaffInvitationsService {
           WHERE i.token_hash = $1 AND i.used_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > now()
             AND u.status = 'invited'
           FOR UPDATE OF i, u`,
-        [sha256(token)],
+        [hashToken(token)],
       );
       const hit = rows[0];
       if (!hit) throw new InvitationInvalid();
@@ -133,7 +133,7 @@ export class StaffInvitationsService {
 
   private async issue(tx: EntityManager, user: StaffUserRow, admin: StaffPrincipal, locale: MailLocale): Promise<Date> {
     // A placeholder nobody knows: the mail worker gives the invitation its real token at send time.
-    const token = randomBytes(32).toString('base64url');
+    const token = newToken();
     await tx.query(
       `UPDATE staff_invitation SET revoked_at = now() WHERE user_id = $1 AND used_at IS NULL AND revoked_at IS NULL`,
       [user.id],
@@ -141,7 +141,7 @@ export class StaffInvitationsService {
     const [row] = await tx.query<Array<{ id: string; expiresAt: Date }>>(
       `INSERT INTO staff_invitation (user_id, token_hash, invited_by, expires_at)
        VALUES ($1, $2, $3, now() + make_interval(hours => $4)) RETURNING id, expires_at AS "expiresAt"`,
-      [user.id, sha256(token), admin.id, INVITATION_HOURS],
+      [user.id, hashToken(token), admin.id, INVITATION_HOURS],
     );
     await this.audit.append(tx, {
       actorType: 'admin',

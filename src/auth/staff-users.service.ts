@@ -5,6 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { ConflictError, DomainError, ErrorCode, NotFoundError, ValidationError } from '../common/domain-error';
+import { hashToken } from '../common/tokens';
 import type { StaffPrincipal } from './auth.decorators';
 import type { StaffRole, StaffStatus } from './staff-user.entity';
 
@@ -283,7 +284,7 @@ export class StaffUsersService {
     if (!TOKEN_PATTERN.test(token)) return null;
     const rows = await this.db.query<Array<Omit<StaffPrincipal, 'via'>>>(
       `SELECT id, email, display_name AS "displayName", role FROM staff_user WHERE api_token_hash = $1 AND status = 'active'`,
-      [sha256(token)],
+      [hashToken(token)],
     );
     return rows[0] ? { ...rows[0], via: 'token' } : null;
   }
@@ -301,7 +302,7 @@ export class StaffUsersService {
       if (user.status === 'disabled') throw new ConflictError('The account is disabled');
       await tx.query(`UPDATE staff_user SET api_token_hash = $2, updated_at = now() WHERE id = $1`, [
         userId,
-        sha256(token),
+        hashToken(token),
       ]);
       await this.audit.append(tx, {
         ...actor,

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { DomainError, ErrorCode, NotFoundError, ValidationError } from '../common/domain-error';
-import { hashToken } from './complaint-intake.service';
+import { hashToken } from '../common/tokens';
 import { COMPLAINANT_TOKEN_MATCH } from './tracking.service';
 import { ComplaintsService, TransitionResult } from './complaints.service';
 import { checkFiles, EvidenceStorage, UploadedPart } from './evidence-storage';

@@ -1,10 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import canonicalize from 'canonicalize';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { ArticlesService } from '../articles/articles.service';
 import { ConflictError, ValidationError } from '../common/domain-error';
+import { newToken, hashToken } from '../common/tokens';
 import { APP_CONFIG } from '../config/config';
 import type { AppConfig } from '../config/config';
 import { mailDomain, newMessageId } from '../mail/message-id';
@@ -35,10 +36,6 @@ export interface IntakeResult {
   trackingUrl: string | null;
   email: string;
   replayed: boolean;
-}
-
-export function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
 }
 
 /**
@@ -137,7 +134,7 @@ export class ComplaintIntakeService {
     ctx: IntakeContext,
   ): Promise<IntakeResult> {
     const email = dto.complainant.email.trim().toLowerCase();
-    const token = randomBytes(32).toString('base64url');
+    const token = newToken();
     const trackingUrl = `${this.config.publicBaseUrl}/track/${token}`;
     const articleIds = [...new Set(items.map((i) => i.article.id))];
     const complainant = Object.fromEntries(

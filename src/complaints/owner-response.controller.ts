@@ -7,7 +7,7 @@ import { NotFoundError } from '../common/domain-error';
 import { translate } from '../common/i18n';
 import { APP_CONFIG } from '../config/config';
 import type { AppConfig } from '../config/config';
-import { hashToken } from './complaint-intake.service';
+import { hashToken } from '../common/tokens';
 import type { Locale } from './legal-basis';
 
 /**

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hashToken, newToken } from '../common/tokens';
 import type { EntityManager } from 'typeorm';
 
 export type LinkParty = 'complainant' | 'content_owner';
@@ -16,14 +16,6 @@ export const MAIL_LINK_KEYS: Record<string, LinkParty> = {
 };
 
 const PATHS: Record<LinkParty, string> = { complainant: '/track/', content_owner: '/respond/' };
-
-export function hashLinkToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
-}
-
-export function newLinkToken(): string {
-  return randomBytes(32).toString('base64url');
-}
 
 export interface LinkJob {
   to_address: string;
@@ -47,12 +39,12 @@ export async function mintMailLinks(
   if (!keys.length || !job.complaint_id) return job.payload;
   const urls = new Map<LinkParty, string>();
   for (const party of new Set(keys.map((k) => MAIL_LINK_KEYS[k]))) {
-    const token = newLinkToken();
+    const token = newToken();
     const until = party === 'content_owner' ? validDate(job.payload.responseUntil) : null;
     await db.query(
       `INSERT INTO access_link (token_hash, complaint_id, party, owner_email, expires_at) VALUES ($1, $2, $3, $4, $5)`,
       [
-        hashLinkToken(token),
+        hashToken(token),
         job.complaint_id,
         party,
         party === 'content_owner' ? job.to_address.trim().toLowerCase() : null,
@@ -83,11 +75,11 @@ async function mintInvitationLink(
   baseUrl: string,
   payload: Record<string, unknown>,
 ): Promise<Record<string, unknown>> {
-  const token = newLinkToken();
+  const token = newToken();
   const rows = await db.query<Array<{ id: string }>>(
     `UPDATE staff_invitation SET token_hash = $1
       WHERE id = $2 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > now() RETURNING id`,
-    [hashLinkToken(token), String(payload.invitation)],
+    [hashToken(token), String(payload.invitation)],
   );
   if (!rows.length) throw new Error('the invitation is no longer open (used, revoked or expired)');
   return { ...payload, [INVITATION_LINK_KEY]: `${baseUrl}/staff/invitation/${token}` };
