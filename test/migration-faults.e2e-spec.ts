@@ -1,28 +1,13 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../src/database/data-source';
 import { runMigrationsLocked } from '../src/database/migrate';
 import { schemaSnapshot, snapshotDiff } from '../src/database/schema-snapshot';
+import { createEmptyDatabase } from './helpers/database';
 
 const root = join(__dirname, '..');
-
-/** An empty database of its own on the test server; returns its URL. */
-async function emptyDatabase(tag: string): Promise<string> {
-  const server = process.env.TEST_SERVER_URL;
-  if (!server) throw new Error('TEST_SERVER_URL is unset: run the suite with `npm test`');
-  const name = `nd_scratch_${process.env.TEST_RUN_ID ?? process.pid}_${tag}`;
-  const admin = new Client({ connectionString: server });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(server);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
 
 function migrationCli(url: string): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve, reject) => {
@@ -41,7 +26,7 @@ function migrationCli(url: string): Promise<{ code: number | null; out: string }
 
 describe('migrations under faults (e2e)', () => {
   it('instances starting at once (three in-process, one CLI) apply each migration exactly once', async () => {
-    const url = await emptyDatabase('concurrent_migrations');
+    const url = await createEmptyDatabase('concurrent_migrations');
     const sources = await Promise.all([1, 2, 3].map(() => new DataSource(dataSourceOptions(url)).initialize()));
     try {
       const results = await Promise.allSettled([
@@ -72,7 +57,7 @@ describe('migrations under faults (e2e)', () => {
   }, 60000);
 
   it('the schema snapshot matches the migrations and names a changed CHECK, index predicate or trigger', async () => {
-    const url = await emptyDatabase('snapshot');
+    const url = await createEmptyDatabase('snapshot');
     const ds = await new DataSource(dataSourceOptions(url)).initialize();
     try {
       await runMigrationsLocked(ds);

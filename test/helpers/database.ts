@@ -15,6 +15,13 @@ export function testDatabaseUrl(): string {
  * (e.g. editing the audit trail as a superuser). Returns its URL.
  */
 export async function createScratchDatabase(tag: string): Promise<string> {
+  const url = await createEmptyDatabase(tag);
+  await migrate(url);
+  return url;
+}
+
+/** A brand-new empty database (no migrations) on the test server, named after the run. Returns its URL. */
+export async function createEmptyDatabase(tag: string): Promise<string> {
   const name = `nd_scratch_${process.env.TEST_RUN_ID ?? process.pid}_${tag.replace(/\W/g, '_')}`.toLowerCase();
   const server = process.env.TEST_SERVER_URL;
   if (!server) throw new Error('TEST_SERVER_URL is unset: run the suite with `npm test`');
@@ -25,7 +32,6 @@ export async function createScratchDatabase(tag: string): Promise<string> {
   await admin.end();
   const url = new URL(server);
   url.pathname = `/${name}`;
-  await migrate(url.toString());
   return url.toString();
 }
 
