@@ -111,6 +111,7 @@ COLUMN complaint_item.kind text NOT NULL
 COLUMN complaint_item.position integer NOT NULL
 COLUMN complaint_item.remedy text
 COLUMN complaint_item.remedy_applied_at timestamp with time zone
+COLUMN complaint_item.remedy_reversed_at timestamp with time zone
 COLUMN complaint_link.complaint_id uuid NOT NULL
 COLUMN complaint_link.created_at timestamp with time zone NOT NULL DEFAULT now()
 COLUMN complaint_link.related_id uuid NOT NULL
@@ -242,7 +243,7 @@ CONSTRAINT calendar_override.calendar_override_region_check CHECK ((region = ANY
 CONSTRAINT calendar_override.calendar_override_region_date_key UNIQUE (region, date)
 CONSTRAINT case_timer.case_timer_complaint_fk FOREIGN KEY (complaint_id) REFERENCES complaint(id) ON DELETE CASCADE
 CONSTRAINT case_timer.case_timer_done_check CHECK (((done_at IS NULL) = (outcome IS NULL)))
-CONSTRAINT case_timer.case_timer_kind_check CHECK ((kind = 'needs_info_expiry'::text))
+CONSTRAINT case_timer.case_timer_kind_check CHECK ((kind = ANY (ARRAY['needs_info_expiry'::text, 'restoration_due'::text, 'appeal_window_end'::text])))
 CONSTRAINT case_timer.case_timer_outcome_check CHECK ((outcome = ANY (ARRAY['fired'::text, 'cancelled'::text, 'skipped'::text, 'failed'::text])))
 CONSTRAINT case_timer.case_timer_pkey PRIMARY KEY (id)
 CONSTRAINT complaint.complaint_assignee_fk FOREIGN KEY (assignee_id) REFERENCES staff_user(id) ON DELETE SET NULL
@@ -320,6 +321,7 @@ INDEX CREATE INDEX case_timer_due_idx ON public.case_timer USING btree (due_at) 
 INDEX CREATE INDEX complaint_duplicate_of_idx ON public.complaint USING btree (duplicate_of) WHERE ((state = 'duplicate'::text) AND (duplicate_of IS NOT NULL))
 INDEX CREATE INDEX complaint_email_idx ON public.complaint USING btree (complainant_email)
 INDEX CREATE INDEX complaint_item_article_idx ON public.complaint_item USING btree (article_id)
+INDEX CREATE INDEX complaint_item_standing_idx ON public.complaint_item USING btree (article_id, remedy) WHERE ((remedy_applied_at IS NOT NULL) AND (remedy_reversed_at IS NULL))
 INDEX CREATE INDEX complaint_link_related_idx ON public.complaint_link USING btree (related_id)
 INDEX CREATE INDEX complaint_note_complaint_idx ON public.complaint_note USING btree (complaint_id, created_at)
 INDEX CREATE INDEX complaint_queue_assignee_idx ON public.complaint USING btree (assignee_id, due_at, id) WHERE (state = ANY (ARRAY['received'::text, 'in_review'::text, 'needs_info'::text, 'escalated'::text, 'counter_notice_review'::text, 'appeal_review'::text]))

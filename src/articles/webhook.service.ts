@@ -3,8 +3,20 @@ import { EntityManager } from 'typeorm';
 import { APP_CONFIG } from '../config/config';
 import type { AppConfig } from '../config/config';
 
-/** What the CMS is told: an article or image must be hidden or shown again, or was corrected. */
-export type WebhookEvent = 'article.hidden' | 'article.shown' | 'image.hidden' | 'image.shown' | 'article.corrected';
+/**
+ * What the CMS is told: an article or image must be hidden or shown again, or was corrected;
+ * `*.restored` and `article.correction_withdrawn` when a case's remedies are reversed
+ * (restoration after a counter-notice, an appeal, a withdrawal).
+ */
+export type WebhookEvent =
+  | 'article.hidden'
+  | 'article.shown'
+  | 'image.hidden'
+  | 'image.shown'
+  | 'article.corrected'
+  | 'article.restored'
+  | 'image.restored'
+  | 'article.correction_withdrawn';
 
 export const WEBHOOK_EVENTS: readonly WebhookEvent[] = [
   'article.hidden',
@@ -12,6 +24,9 @@ export const WEBHOOK_EVENTS: readonly WebhookEvent[] = [
   'image.hidden',
   'image.shown',
   'article.corrected',
+  'article.restored',
+  'image.restored',
+  'article.correction_withdrawn',
 ];
 
 /**

@@ -122,14 +122,17 @@ export type MailRecipient = 'complainant' | 'content_owners' | 'assignee';
  * The side effects of an edge, performed by `EdgeEffects` in the transition's transaction in
  * the order declared. Mail templates are the typed names of `src/mail/mail-templates.ts`.
  *   mail       one message per recipient (queued; sent by MailWorker after commit)
- *   remedies   apply the decided remedy per item; each public change also queues its signed CMS
- *              webhook (article.hidden, image.hidden, article.corrected)
+ *   remedies   apply: the decided remedy per item; reverse: undo exactly what this case applied
+ *              and still stands (RemediesService.reverse; kept where another standing case holds
+ *              the same remedy). Each public change also queues its signed CMS webhook
+ *              (article.hidden, image.hidden, article.corrected; article.restored, image.restored,
+ *              article.correction_withdrawn)
  *   timer      schedule or cancel the case's timer of that kind
  *   record     store the complainant's answer (text, files) with its audit event
  */
 export type EdgeEffect =
   | { kind: 'mail'; template: EdgeMailTemplate; to: MailRecipient }
-  | { kind: 'remedies'; op: 'apply'; webhooks: true }
+  | { kind: 'remedies'; op: 'apply' | 'reverse'; webhooks: true }
   | { kind: 'timer'; op: 'schedule' | 'cancel'; timer: CaseTimerKind }
   | { kind: 'record'; what: 'answer' };
 

@@ -38,6 +38,10 @@ function recorder() {
       done.push('remedies:apply');
       return Promise.resolve([]);
     },
+    reverse: () => {
+      done.push('remedies:reverse');
+      return Promise.resolve([]);
+    },
   } as unknown as RemediesService;
   const timers = {
     schedule: (_tx: unknown, _id: string, kind: string) => {
@@ -52,6 +56,7 @@ function recorder() {
   const audit = {
     append: (_tx: unknown, e: { action: string }) => {
       if (e.action === 'complaint.answered') done.push('record:answer');
+      else if (e.action === 'complaint.remedies_reversed' && done.at(-1) === 'remedies:reverse') return Promise.resolve();
       else unknown.push(`audit ${e.action}`);
       return Promise.resolve();
     },

@@ -36,7 +36,7 @@ export class EdgeEffects {
       case 'mail':
         return this.sendMail(effect.template, effect.to, ctx);
       case 'remedies':
-        return this.applyRemedies(ctx);
+        return effect.op === 'reverse' ? this.reverseRemedies(ctx) : this.applyRemedies(ctx);
       case 'timer':
         if (effect.op === 'schedule')
           return this.timers.schedule(ctx.tx, ctx.c.id, effect.timer, this.timerDue(effect.timer, ctx));
@@ -75,11 +75,25 @@ export class EdgeEffects {
       }),
     );
     await tx.query(
-      `UPDATE complaint_item SET remedy = x.remedy, remedy_applied_at = now()
+      `UPDATE complaint_item SET remedy = x.remedy, remedy_applied_at = now(), remedy_reversed_at = NULL
          FROM jsonb_to_recordset($2::jsonb) AS x(item int, remedy text)
         WHERE complaint_item.complaint_id = $1 AND complaint_item.position = x.item`,
       [c.id, JSON.stringify(remedies)],
     );
+  }
+
+  /** Undoes what the case applied (RemediesService.reverse) and records per item what happened. */
+  private async reverseRemedies(ctx: EdgeContext): Promise<void> {
+    const { tx, c, actor } = ctx;
+    const items = await this.remedies.reverse(tx, c.id, c.reference);
+    await this.audit.append(tx, {
+      actorType: actor.role,
+      actorId: actor.id,
+      action: 'complaint.remedies_reversed',
+      subjectType: 'complaint',
+      subjectId: c.id,
+      payload: { reference: c.reference, items },
+    });
   }
 
   private async sendMail(template: EdgeMailTemplate, to: MailRecipient, ctx: EdgeContext): Promise<void> {
