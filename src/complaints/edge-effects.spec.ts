@@ -56,7 +56,8 @@ function recorder() {
   const audit = {
     append: (_tx: unknown, e: { action: string }) => {
       if (e.action === 'complaint.answered') done.push('record:answer');
-      else if (e.action === 'complaint.remedies_reversed' && done.at(-1) === 'remedies:reverse') return Promise.resolve();
+      else if (e.action === 'complaint.remedies_reversed' && done.at(-1) === 'remedies:reverse')
+        return Promise.resolve();
       else unknown.push(`audit ${e.action}`);
       return Promise.resolve();
     },
