@@ -22,6 +22,10 @@ export type Remedy = (typeof REMEDIES)[number];
   `remedy IN ('remove_article', 'remove_image', 'edit_passage', 'add_correction', 'add_attribution', 'no_action')`,
 )
 @Index('complaint_item_article_idx', ['articleId'])
+// Remedies still standing (applied, not reversed), looked up when another case's are reversed.
+@Index('complaint_item_standing_idx', ['articleId', 'remedy'], {
+  where: 'remedy_applied_at IS NOT NULL AND remedy_reversed_at IS NULL',
+})
 export class ComplaintItem {
   @PrimaryGeneratedColumn('uuid')
   id: string;
@@ -64,4 +68,8 @@ export class ComplaintItem {
 
   @Column({ name: 'remedy_applied_at', type: 'timestamptz', nullable: true })
   remedyAppliedAt: Date | null;
+
+  /** When RemediesService.reverse undid this item's remedy (restoration, appeal, withdrawal). */
+  @Column({ name: 'remedy_reversed_at', type: 'timestamptz', nullable: true })
+  remedyReversedAt: Date | null;
 }
