@@ -4,6 +4,7 @@
 COLUMN access_link.complaint_id uuid NOT NULL
 COLUMN access_link.created_at timestamp with time zone NOT NULL DEFAULT now()
 COLUMN access_link.expires_at timestamp with time zone
+COLUMN access_link.mail_job_id uuid
 COLUMN access_link.owner_email text
 COLUMN access_link.party text NOT NULL
 COLUMN access_link.token_hash text NOT NULL
@@ -313,6 +314,7 @@ EXTENSION uuid-ossp
 FUNCTION CREATE OR REPLACE FUNCTION public.audit_current_xid() RETURNS bigint LANGUAGE sql AS $function$ SELECT pg_current_xact_id()::text::bigint $function$
 FUNCTION CREATE OR REPLACE FUNCTION public.audit_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $function$ BEGIN RAISE EXCEPTION 'audit trail is append-only: % on % refused', TG_OP, TG_TABLE_NAME USING ERRCODE = 'insufficient_privilege'; END $function$
 INDEX CREATE INDEX access_link_complaint_idx ON public.access_link USING btree (complaint_id)
+INDEX CREATE INDEX access_link_mail_job_idx ON public.access_link USING btree (mail_job_id) WHERE (mail_job_id IS NOT NULL)
 INDEX CREATE INDEX article_correction_article_idx ON public.article_correction USING btree (article_id)
 INDEX CREATE INDEX article_published_at_idx ON public.article USING btree (published_at DESC)
 INDEX CREATE INDEX audit_event_subject_idx ON public.audit_event USING btree (subject_type, subject_id, id)

@@ -12,6 +12,7 @@ export type LinkParty = 'complainant' | 'content_owner';
 @Entity('access_link')
 @Check('access_link_party_check', `party IN ('complainant', 'content_owner')`)
 @Index('access_link_complaint_idx', ['complaintId'])
+@Index('access_link_mail_job_idx', ['mailJobId'], { where: 'mail_job_id IS NOT NULL' })
 export class AccessLink {
   @PrimaryColumn({ name: 'token_hash', type: 'text' }) tokenHash: string;
   @Column({ name: 'complaint_id', type: 'uuid' }) complaintId: string;
@@ -22,6 +23,8 @@ export class AccessLink {
   @Column({ name: 'owner_email', type: 'text', nullable: true }) ownerEmail: string | null;
   @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' }) createdAt: Date;
   @Column({ name: 'expires_at', type: 'timestamptz', nullable: true }) expiresAt: Date | null;
+  /** The mail that carried the link; a resend of that mail replaces it (one live link per message). */
+  @Column({ name: 'mail_job_id', type: 'uuid', nullable: true }) mailJobId: string | null;
 }
 
 /**

@@ -18,6 +18,7 @@ export const MAIL_LINK_KEYS: Record<string, LinkParty> = {
 const PATHS: Record<LinkParty, string> = { complainant: '/track/', content_owner: '/respond/' };
 
 export interface LinkJob {
+  id: string;
   to_address: string;
   payload: Record<string, unknown>;
   complaint_id: string | null;
@@ -26,7 +27,8 @@ export interface LinkJob {
 /**
  * The payload to render: each link key present is filled with a newly minted link to the job's
  * case (a content owner's link names the recipient, so their page shows their items only, and
- * lasts until `responseUntil` when the payload has one). Returns the payload unchanged when it
+ * lasts until `responseUntil` when the payload has one; a resend of the job replaces the link its
+ * earlier attempt minted). Returns the payload unchanged when it
  * has no link key.
  */
 export async function mintMailLinks(
@@ -41,14 +43,19 @@ export async function mintMailLinks(
   for (const party of new Set(keys.map((k) => MAIL_LINK_KEYS[k]))) {
     const token = newToken();
     const until = party === 'content_owner' ? validDate(job.payload.responseUntil) : null;
+    // A resend of the same message (a lost reply, a retry) replaces the link of the earlier
+    // attempt, so each message has one live link, as invitations do.
     await db.query(
-      `INSERT INTO access_link (token_hash, complaint_id, party, owner_email, expires_at) VALUES ($1, $2, $3, $4, $5)`,
+      `WITH earlier AS (DELETE FROM access_link WHERE mail_job_id = $6 AND party = $3)
+       INSERT INTO access_link (token_hash, complaint_id, party, owner_email, expires_at, mail_job_id)
+       VALUES ($1, $2, $3, $4, $5, $6)`,
       [
         hashToken(token),
         job.complaint_id,
         party,
         party === 'content_owner' ? job.to_address.trim().toLowerCase() : null,
         until,
+        job.id,
       ],
     );
     urls.set(party, `${baseUrl}${PATHS[party]}${token}`);
