@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { mintMailLinks } from '../src/mail/mail-links';
+import { LinkGoneError, mintMailLinks } from '../src/mail/mail-links';
 import { startTestApp, TestApp } from './helpers/app';
 
 /** Private links minted at send time: a resend of one message leaves one live link, not two. */
@@ -53,5 +53,15 @@ describe('private links per message (real PostgreSQL)', () => {
     const other = await mint({ ...job, id: randomUUID() }); // a different message
     expect(await status(other)).toBe(200);
     expect(await status(second)).toBe(200);
+  });
+
+  it('an invitation that is no longer open is a permanent failure (the worker fails the mail at once)', async () => {
+    const job = {
+      id: randomUUID(),
+      to_address: 'new@example.test',
+      complaint_id: null,
+      payload: { invitation: randomUUID(), invitationUrl: null },
+    };
+    await expect(mintMailLinks(db, t.baseUrl, job)).rejects.toBeInstanceOf(LinkGoneError);
   });
 });

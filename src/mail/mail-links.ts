@@ -77,6 +77,9 @@ function validDate(v: unknown): string | null {
  */
 export const INVITATION_LINK_KEY = 'invitationUrl';
 
+/** The link's subject is gone for good (an invitation used, revoked or expired): retrying cannot help. */
+export class LinkGoneError extends Error {}
+
 async function mintInvitationLink(
   db: Pick<EntityManager, 'query'>,
   baseUrl: string,
@@ -88,6 +91,6 @@ async function mintInvitationLink(
       WHERE id = $2 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > now() RETURNING id`,
     [hashToken(token), String(payload.invitation)],
   );
-  if (!rows.length) throw new Error('the invitation is no longer open (used, revoked or expired)');
+  if (!rows.length) throw new LinkGoneError('the invitation is no longer open (used, revoked or expired)');
   return { ...payload, [INVITATION_LINK_KEY]: `${baseUrl}/staff/invitation/${token}` };
 }

@@ -9,7 +9,7 @@ import { isDatabaseUnavailable } from '../database/db-errors';
 import type { AppConfig } from '../config/config';
 import { classifyFailure, describeFailure, maskAddress, redactSecrets, retryDelayMs } from './mail-failure';
 import type { MailLocale } from './mail-helpers';
-import { mintMailLinks } from './mail-links';
+import { LinkGoneError, mintMailLinks } from './mail-links';
 import { MailRenderer } from './mail-renderer';
 import { OutboxSignal } from './outbox-signal';
 
@@ -185,7 +185,8 @@ export class MailWorker implements OnApplicationBootstrap, OnModuleDestroy {
       payload = await mintMailLinks(this.db, this.config.publicBaseUrl, job);
     } catch (err) {
       const reason = `links: ${describeFailure(err)}`;
-      return job.attempts < max ? this.retry(job, reason) : this.fail(job, reason);
+      // An invitation used or revoked meanwhile will not reopen: fail now, not after max attempts.
+      return job.attempts < max && !(err instanceof LinkGoneError) ? this.retry(job, reason) : this.fail(job, reason);
     }
     let rendered;
     try {
