@@ -91,6 +91,8 @@ async function mintInvitationLink(
       WHERE id = $2 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > now() RETURNING id`,
     [hashToken(token), String(payload.invitation)],
   );
-  if (!rows.length) throw new LinkGoneError('the invitation is no longer open (used, revoked or expired)');
+  // TypeORM's query() answers an UPDATE … RETURNING with [rows, count]; a plain pool with rows.
+  const updated = (Array.isArray(rows[0]) ? rows[0] : rows) as Array<{ id: string }>;
+  if (!updated.length) throw new LinkGoneError('the invitation is no longer open (used, revoked or expired)');
   return { ...payload, [INVITATION_LINK_KEY]: `${baseUrl}/staff/invitation/${token}` };
 }
