@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import type { Remedy } from '../complaints/complaint-item.entity';
 import { WebhookOutbox } from './webhook.service';
+import { returnedRows } from '../database/returned-rows';
 
 export interface RemedyAction {
   remedy: Remedy;
@@ -167,7 +168,7 @@ export class RemediesService {
               WHERE complaint_id = $1 AND article_id = $2 AND withdrawn_at IS NULL RETURNING id`,
             [complaintId, i.article_id],
           );
-          if (withdrawn.length) {
+          if (returnedRows(withdrawn).length) {
             events.push({ event: 'article.correction_withdrawn', articleId: i.article_id });
             entry.outcome = 'reversed';
           }

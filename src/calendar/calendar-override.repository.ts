@@ -1,6 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { CalendarDate, Region } from './calendar-date';
 import type { OverrideKind } from './working-day-calendar';
+import { returnedRows } from '../database/returned-rows';
 
 type Db = DataSource | EntityManager;
 
@@ -87,6 +88,6 @@ export async function deleteOverride(
     `DELETE FROM calendar_override WHERE region = $1 AND date = $2::date RETURNING id, kind, note`,
     [region, date],
   );
-  const rows = (Array.isArray(res[0]) ? res[0] : res) as Array<{ id: string; kind: OverrideKind; note: string }>;
+  const rows = returnedRows<{ id: string; kind: OverrideKind; note: string }>(res);
   return rows[0] ?? null;
 }

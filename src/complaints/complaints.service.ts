@@ -12,6 +12,7 @@ import type { ComplaintState, Edge, EdgeDue } from './complaint-state';
 import { GUARDS, RECORDS } from './complaint-guards';
 import type { Actor, CaseRow, EdgeContext, TransitionInput } from './complaint-guards';
 import { EdgeEffects } from './edge-effects';
+import { returnedRows } from '../database/returned-rows';
 
 export type { Actor, TransitionInput } from './complaint-guards';
 
@@ -90,8 +91,7 @@ export class ComplaintsService {
         WHERE id = $2 AND state = $3 AND version = $4 RETURNING version`,
       [input.to, c.id, c.state, c.version, ...Object.values(set)],
     );
-    // pg returns [rows, count] for UPDATE through TypeORM's query(); normalise.
-    const updated = (Array.isArray(rows[0]) ? rows[0] : rows) as Array<{ version: number }>;
+    const updated = returnedRows<{ version: number }>(rows);
     if (updated.length === 0) throw new ConflictError('Another action on this case won; reload and try again');
     await this.audit.append(tx, {
       actorType: actor.role,

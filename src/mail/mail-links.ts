@@ -1,5 +1,6 @@
 import { hashToken, newToken } from '../common/tokens';
 import type { EntityManager } from 'typeorm';
+import { returnedRows } from '../database/returned-rows';
 
 export type LinkParty = 'complainant' | 'content_owner';
 
@@ -91,8 +92,7 @@ async function mintInvitationLink(
       WHERE id = $2 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > now() RETURNING id`,
     [hashToken(token), String(payload.invitation)],
   );
-  // TypeORM's query() answers an UPDATE … RETURNING with [rows, count]; a plain pool with rows.
-  const updated = (Array.isArray(rows[0]) ? rows[0] : rows) as Array<{ id: string }>;
-  if (!updated.length) throw new LinkGoneError('the invitation is no longer open (used, revoked or expired)');
+  if (!returnedRows(rows).length)
+    throw new LinkGoneError('the invitation is no longer open (used, revoked or expired)');
   return { ...payload, [INVITATION_LINK_KEY]: `${baseUrl}/staff/invitation/${token}` };
 }

@@ -7,6 +7,7 @@ import type { FieldError } from '../common/domain-error';
 import { fieldError } from '../complaints/complaint-validation';
 import { isLocale, LEGAL_BASES } from '../complaints/legal-basis';
 import type { LegalBasis, Locale } from '../complaints/legal-basis';
+import { returnedRows } from '../database/returned-rows';
 
 export interface ReplyTemplateView {
   id: string;
@@ -138,8 +139,7 @@ export class ReplyTemplatesService {
         `UPDATE reply_template SET name = $2, legal_basis = $3, locale = $4, body = $5, updated_by = $6, updated_at = now() WHERE id = $1 RETURNING id`,
         [id, input.name, input.legalBasis, input.locale, input.body, actor.id],
       );
-      const updated = (Array.isArray(rows[0]) ? rows[0] : rows) as Array<{ id: string }>;
-      if (!updated.length) throw new NotFoundError('No such reply template');
+      if (!returnedRows(rows).length) throw new NotFoundError('No such reply template');
       await this.audit.append(tx, {
         actorType: actor.role,
         actorId: actor.id,
@@ -158,7 +158,7 @@ export class ReplyTemplatesService {
         `DELETE FROM reply_template WHERE id = $1 RETURNING id, name`,
         [id],
       );
-      const deleted = (Array.isArray(rows[0]) ? rows[0] : rows) as Array<{ id: string; name: string }>;
+      const deleted = returnedRows<{ id: string; name: string }>(rows);
       if (!deleted.length) throw new NotFoundError('No such reply template');
       await this.audit.append(tx, {
         actorType: actor.role,
