@@ -77,6 +77,12 @@ COLUMN case_timer.kind text NOT NULL
 COLUMN case_timer.last_error text
 COLUMN case_timer.outcome text
 COLUMN case_timer.retry_at timestamp with time zone
+COLUMN complainant_warning.complaint_id uuid NOT NULL
+COLUMN complainant_warning.created_at timestamp with time zone NOT NULL DEFAULT now()
+COLUMN complainant_warning.email text NOT NULL
+COLUMN complainant_warning.id uuid NOT NULL DEFAULT gen_random_uuid()
+COLUMN complainant_warning.reason text NOT NULL
+COLUMN complainant_warning.warned_by uuid NOT NULL
 COLUMN complaint.article_title text NOT NULL DEFAULT ''::text
 COLUMN complaint.assignee_id uuid
 COLUMN complaint.complainant jsonb NOT NULL
@@ -247,6 +253,10 @@ CONSTRAINT case_timer.case_timer_done_check CHECK (((done_at IS NULL) = (outcome
 CONSTRAINT case_timer.case_timer_kind_check CHECK ((kind = ANY (ARRAY['needs_info_expiry'::text, 'restoration_due'::text, 'appeal_window_end'::text])))
 CONSTRAINT case_timer.case_timer_outcome_check CHECK ((outcome = ANY (ARRAY['fired'::text, 'cancelled'::text, 'skipped'::text, 'failed'::text])))
 CONSTRAINT case_timer.case_timer_pkey PRIMARY KEY (id)
+CONSTRAINT complainant_warning.complainant_warning_complaint_fk FOREIGN KEY (complaint_id) REFERENCES complaint(id) ON DELETE RESTRICT
+CONSTRAINT complainant_warning.complainant_warning_pkey PRIMARY KEY (id)
+CONSTRAINT complainant_warning.complainant_warning_reason_check CHECK ((length(btrim(reason)) > 0))
+CONSTRAINT complainant_warning.complainant_warning_staff_fk FOREIGN KEY (warned_by) REFERENCES staff_user(id) ON DELETE RESTRICT
 CONSTRAINT complaint.complaint_assignee_fk FOREIGN KEY (assignee_id) REFERENCES staff_user(id) ON DELETE SET NULL
 CONSTRAINT complaint.complaint_decided_by_fk FOREIGN KEY (decided_by) REFERENCES staff_user(id) ON DELETE SET NULL
 CONSTRAINT complaint.complaint_duplicate_of_fk FOREIGN KEY (duplicate_of) REFERENCES complaint(id) ON DELETE RESTRICT
@@ -320,6 +330,7 @@ INDEX CREATE INDEX article_published_at_idx ON public.article USING btree (publi
 INDEX CREATE INDEX audit_event_subject_idx ON public.audit_event USING btree (subject_type, subject_id, id)
 INDEX CREATE INDEX audit_seal_last_event_idx ON public.audit_seal USING btree ((event_ids[cardinality(event_ids)]))
 INDEX CREATE INDEX case_timer_due_idx ON public.case_timer USING btree (due_at) WHERE (done_at IS NULL)
+INDEX CREATE INDEX complainant_warning_email_idx ON public.complainant_warning USING btree (email, created_at)
 INDEX CREATE INDEX complaint_duplicate_of_idx ON public.complaint USING btree (duplicate_of) WHERE ((state = 'duplicate'::text) AND (duplicate_of IS NOT NULL))
 INDEX CREATE INDEX complaint_email_idx ON public.complaint USING btree (complainant_email)
 INDEX CREATE INDEX complaint_item_article_idx ON public.complaint_item USING btree (article_id)
@@ -358,6 +369,7 @@ INDEX CREATE UNIQUE INDEX calendar_override_pkey ON public.calendar_override USI
 INDEX CREATE UNIQUE INDEX calendar_override_region_date_key ON public.calendar_override USING btree (region, date)
 INDEX CREATE UNIQUE INDEX case_timer_pending_uq ON public.case_timer USING btree (complaint_id, kind) WHERE (done_at IS NULL)
 INDEX CREATE UNIQUE INDEX case_timer_pkey ON public.case_timer USING btree (id)
+INDEX CREATE UNIQUE INDEX complainant_warning_pkey ON public.complainant_warning USING btree (id)
 INDEX CREATE UNIQUE INDEX complaint_idempotency_key_key ON public.complaint USING btree (idempotency_key)
 INDEX CREATE UNIQUE INDEX complaint_item_pkey ON public.complaint_item USING btree (id)
 INDEX CREATE UNIQUE INDEX complaint_item_position_key ON public.complaint_item USING btree (complaint_id, "position")

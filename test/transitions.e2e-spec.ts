@@ -318,7 +318,7 @@ describe('moderation transitions over HTTP (real PostgreSQL and SMTP)', () => {
     expect(corr.body).toBe('An image was removed following a complaint.');
   });
 
-  describe('duplicates: staff name the earlier case; not_processed waits for the misuse procedure', () => {
+  describe('duplicates: staff name the earlier case; not_processed follows the misuse procedure', () => {
     it('marking a duplicate needs the same complainant’s earlier undecided case, records the link and tells them', async () => {
       const { reference: earlier, email } = await file({ items: [article(20)] });
       const { reference, trackingUrl } = await file({ complainant: { name: 'Pat Doe', email }, items: [article(21)] });
@@ -404,20 +404,61 @@ describe('moderation transitions over HTTP (real PostgreSQL and SMTP)', () => {
       expect(states).toEqual(['duplicate', 'received']);
     });
 
-    it('nobody may close a case as not_processed until the misuse procedure exists: 403 PROCEDURE_NOT_AVAILABLE', async () => {
-      const { reference } = await file({ items: [article(24)] });
-      for (const who of [admin1, mod1]) {
-        const res = await move(who, reference, { to: 'not_processed', version: 1 });
-        expect(res.status).toBe(403);
-        const body = (await res.json()) as { code: string; message: string };
-        expect(body.code).toBe('PROCEDURE_NOT_AVAILABLE');
-        expect(body.message).toContain('misuse procedure');
-      }
-      const v = await view(admin1, reference);
-      expect(v).toMatchObject({ state: 'received', version: 1 });
-      const actions = (v as unknown as { actions: Array<{ kind: string; to: string }> }).actions;
-      expect(actions.map((a) => a.to)).not.toContain('not_processed');
-      expect(actions.map((a) => a.kind).sort()).toEqual(['claim', 'mark_duplicate']);
+    it('not_processed is the misuse procedure: an admin, with reasons, only after a warning that preceded the notice; both mailed', async () => {
+      const { reference: first, email } = await file({ items: [article(24)] });
+      // Without a prior warning nobody may take the step; moderators never may.
+      const early = await move(admin1, first, { to: 'not_processed', version: 1, reason: 'Manifestly unfounded.' });
+      expect(early.status).toBe(403);
+      expect(((await early.json()) as { code: string }).code).toBe('NO_PRIOR_WARNING');
+      const offered = (await view(admin1, first)) as unknown as { actions: Array<{ kind: string }> };
+      expect(offered.actions.map((a) => a.kind)).not.toContain('not_process');
+
+      // Only an admin warns, with reasons; the address is mailed the warning.
+      expect((await api(mod1, 'POST', `/api/v1/complaints/${first}/warnings`, { reason: 'x' })).status).toBe(403);
+      expect((await api(admin1, 'POST', `/api/v1/complaints/${first}/warnings`, { reason: ' ' })).status).toBe(422);
+      const warned = await api(admin1, 'POST', `/api/v1/complaints/${first}/warnings`, {
+        reason: 'Three notices about articles that quote you accurately.',
+      });
+      expect(warned.status).toBe(201);
+      const warning = await t.sink.waitFor(
+        (m) => m.subject?.includes(first) === true && /warning/.test(m.subject ?? '') && t.sink.to(email).includes(m),
+      );
+      expect(warning.text).toContain('Three notices about articles that quote you accurately.');
+      expect(warning.text).toContain('Art. 23');
+      const listed = (await (await api(mod1, 'GET', `/api/v1/complaints/${first}/warnings`)).json()) as Array<{
+        reference: string;
+      }>;
+      expect(listed.map((w) => w.reference)).toEqual([first]);
+
+      // The case that prompted the warning was filed before it: still decided on its merits.
+      const stillEarly = await move(admin1, first, { to: 'not_processed', version: 1, reason: 'Unfounded.' });
+      expect(((await stillEarly.json()) as { code: string }).code).toBe('NO_PRIOR_WARNING');
+
+      // A later notice from the same address may be not processed: by an admin, with reasons.
+      const { reference: later } = await file({ complainant: { name: 'Pat Doe', email }, items: [article(25)] });
+      expect((await move(mod1, later, { to: 'not_processed', version: 1, reason: 'x' })).status).toBe(403);
+      const noReason = await move(admin1, later, { to: 'not_processed', version: 1 });
+      expect(noReason.status).toBe(422);
+      const done = await move(admin1, later, {
+        to: 'not_processed',
+        version: 1,
+        reason: 'Again an accurate quotation claimed as defamatory.',
+      });
+      expect(done.status).toBe(200);
+      expect(await view(admin1, later)).toMatchObject({ state: 'not_processed' });
+      const mail = await t.sink.waitFor(
+        (m) =>
+          m.subject?.includes(later) === true &&
+          t.sink.to(email).includes(m) &&
+          /not be processed/.test(m.subject ?? ''),
+      );
+      expect(mail.text).toContain('Again an accurate quotation claimed as defamatory.');
+      expect(mail.text).toContain('appeal');
+      const [event] = await db.query<Array<{ payload: { warning?: { id: string } } }>>(
+        `SELECT payload FROM audit_event WHERE action = 'complaint.transition' AND payload->>'reference' = $1 AND payload->>'to' = 'not_processed'`,
+        [later],
+      );
+      expect(event.payload.warning?.id).toBeTruthy();
     });
   });
 

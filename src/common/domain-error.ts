@@ -13,6 +13,8 @@ export enum ErrorCode {
   SECOND_PERSON_REQUIRED = 'SECOND_PERSON_REQUIRED',
   /** An approver chose remedies reaching further than the escalation proposed. */
   WIDER_THAN_PROPOSED = 'WIDER_THAN_PROPOSED',
+  /** not_processed needs a misuse warning to the complainant's address before the notice (DSA Art. 23). */
+  NO_PRIOR_WARNING = 'NO_PRIOR_WARNING',
   PAYLOAD_TOO_LARGE = 'PAYLOAD_TOO_LARGE',
   UNSUPPORTED_MEDIA_TYPE = 'UNSUPPORTED_MEDIA_TYPE',
   RATE_LIMITED = 'RATE_LIMITED',
@@ -95,6 +97,7 @@ export function statusForCode(code: ErrorCode): number {
     case ErrorCode.CSRF:
     case ErrorCode.PROCEDURE_NOT_AVAILABLE:
     case ErrorCode.SECOND_PERSON_REQUIRED:
+    case ErrorCode.NO_PRIOR_WARNING:
       return 403;
     case ErrorCode.UNAUTHENTICATED:
       return 401;

@@ -83,6 +83,9 @@ export interface EdgeContext {
   dueAt?: Date | null;
 }
 
+/** How long a misuse warning counts as the prior warning for `not_processed` (DSA Art. 23: a reasonable period). */
+export const WARNING_VALID_DAYS = 365;
+
 const reasonOf = (ctx: EdgeContext) => ctx.input.reason?.trim() ?? '';
 
 /** Each guard of the table, by name. They throw the error the caller sees; order is the edge's. */
@@ -172,6 +175,22 @@ export const GUARDS: Record<EdgeGuard, (ctx: EdgeContext) => void | Promise<void
     if (!input.answer?.text.trim() && !input.answer?.files.length) {
       throw new ValidationError([fieldError('answer', 'required', 'write your answer or attach a file')]);
     }
+  },
+  prior_warning: async ({ tx, c, audit }) => {
+    const [w] = await tx.query<Array<{ id: string; created_at: Date }>>(
+      `SELECT w.id, w.created_at FROM complainant_warning w JOIN complaint c ON c.complainant_email = w.email
+        WHERE c.id = $1 AND w.created_at < c.received_at
+          AND w.created_at > c.received_at - make_interval(days => $2)
+        ORDER BY w.created_at DESC LIMIT 1`,
+      [c.id, WARNING_VALID_DAYS],
+    );
+    if (!w) {
+      throw new DomainError(
+        ErrorCode.NO_PRIOR_WARNING,
+        `A notice is not processed only after the complainant was warned about misuse before filing it (within ${WARNING_VALID_DAYS} days); warn them first, and decide this notice on its merits`,
+      );
+    }
+    audit.warning = { id: w.id, at: new Date(w.created_at).toISOString() };
   },
   timer_due: ({ input, now, audit }) => {
     const t = input.timer;

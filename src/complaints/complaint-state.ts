@@ -53,6 +53,7 @@ export const STAFF_ACTIONS = [
   'approve',
   'send_back',
   'mark_duplicate',
+  'not_process',
 ] as const;
 export type StaffAction = (typeof STAFF_ACTIONS)[number];
 
@@ -69,6 +70,8 @@ export type StaffAction = (typeof STAFF_ACTIONS)[number];
  *   earlier_case      duplicateOf: the same complainant's earlier, still undecided case
  *   answer            the complainant's answer carries text or files
  *   timer_due         a system edge taken by its case timer, never before the timer is due
+ *   prior_warning     a misuse warning to the complainant's address, recorded before this notice
+ *                     was filed and at most WARNING_VALID_DAYS old (DSA Art. 23)
  */
 export type EdgeGuard =
   | 'assignee'
@@ -80,7 +83,8 @@ export type EdgeGuard =
   | 'within_proposal'
   | 'earlier_case'
   | 'answer'
-  | 'timer_due';
+  | 'timer_due'
+  | 'prior_warning';
 
 /**
  * What an edge writes on the case row besides state and version (columns in `complaint-guards.ts`).
@@ -144,7 +148,8 @@ export type EdgeMailTemplate =
   | 'complaint-actioned'
   | 'owner-notice'
   | 'complaint-info-answered'
-  | 'complaint-closed-no-answer';
+  | 'complaint-closed-no-answer'
+  | 'complaint-not-processed';
 
 export interface Edge {
   to: ComplaintState;
@@ -208,14 +213,17 @@ export const COMPLAINT_TRANSITIONS: Record<ComplaintState, readonly Edge[]> = {
       due: 'clear',
       effects: [mail('complaint-duplicate')],
     },
+    // The misuse procedure (DSA Art. 23): an admin, with reasons, only after a recorded warning
+    // to the same address; the complainant is told why and how to appeal.
     {
       to: 'not_processed',
-      roles: [],
-      unavailable: {
-        code: 'PROCEDURE_NOT_AVAILABLE',
-        message:
-          'Not processing a complaint needs the misuse procedure (a prior warning, reasons, a mail and an appeal route), which does not exist yet; no one may take this step',
-      },
+      roles: ['admin'],
+      action: 'not_process',
+      needs: ['reason'],
+      guards: ['reason', 'prior_warning'],
+      records: ['decision'],
+      due: 'clear',
+      effects: [mail('complaint-not-processed')],
     },
     OPEN_WITHDRAW,
   ],

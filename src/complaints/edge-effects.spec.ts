@@ -194,8 +194,13 @@ describe('every edge does exactly what it declares', () => {
     for (const [from, edge] of EDGES) {
       if ((edge.records ?? []).includes('decision'))
         expect(edge.guards?.some((g) => g === 'reason' || g === 'within_proposal')).toBe(true);
-      if (edge.action && edge.action !== 'claim' && edge.action !== 'mark_duplicate')
+      // not_process is admin-only and needs a prior warning (the misuse procedure) instead.
+      if (edge.action && !['claim', 'mark_duplicate', 'not_process'].includes(edge.action))
         expect(edge.guards?.some((g) => g === 'assignee' || g === 'second_person')).toBe(true);
+      if (edge.action === 'not_process') {
+        expect(edge.roles).toEqual(['admin']);
+        expect(edge.guards).toEqual(['reason', 'prior_warning']);
+      }
       if (from === 'escalated' && edge.action) expect(edge.guards?.[0]).toBe('second_person');
     }
   });

@@ -222,6 +222,21 @@ export class EdgeEffects {
           c.id,
         );
         return;
+      case 'complaint-not-processed>complainant':
+        await send(
+          tx,
+          'complaint-not-processed',
+          ...complainant(),
+          {
+            ...base,
+            reason,
+            warnedAt: String((ctx.audit.warning as { at?: string } | undefined)?.at ?? ''),
+            trackingUrl: null,
+            appealUntil,
+          },
+          c.id,
+        );
+        return;
       default:
         throw new Error(`no payload is defined for mail ${template} to ${to}`);
     }

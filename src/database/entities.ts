@@ -3,6 +3,7 @@ import { Article } from '../articles/article.entity';
 import { AuditEvent } from '../audit/audit-event.entity';
 import { AuditSeal } from '../audit/audit-seal.entity';
 import { CaseTimer } from '../complaints/case-timer.entity';
+import { ComplainantWarning } from '../complaints/complainant-warning.entity';
 import { ComplaintItem } from '../complaints/complaint-item.entity';
 import { Complaint } from '../complaints/complaint.entity';
 import { EvidenceFile } from '../complaints/evidence-file.entity';
@@ -22,6 +23,7 @@ import {
 } from '../moderation/workspace.entities';
 
 export const ENTITIES = [
+  ComplainantWarning,
   Article,
   ArticleImage,
   Complaint,

@@ -72,6 +72,23 @@ export interface MailPayloads {
     days: number;
     trackingUrl: null;
   };
+  /** received -> not_processed (misuse procedure): why, after which warning, and how to appeal. */
+  'complaint-not-processed': {
+    reference: string;
+    complainantName: string;
+    legalBasis: string;
+    reason: string;
+    warnedAt: string;
+    trackingUrl: null;
+    appealUntil: string;
+  };
+  /** A misuse warning to a complainant's address (DSA Art. 23), the step before not processing. */
+  'complainant-warning': {
+    reference: string;
+    complainantName: string;
+    reason: string;
+    validDays: number;
+  };
   'staff-invitation': {
     invitationUrl: null;
     invitation: string;
@@ -95,4 +112,6 @@ export const MAIL_TEMPLATES: readonly MailTemplate[] = [
   'complaint-info-answered',
   'complaint-closed-no-answer',
   'staff-invitation',
+  'complaint-not-processed',
+  'complainant-warning',
 ];

@@ -28,14 +28,14 @@ export class CaseApiController {
   @HttpCode(200)
   @ApiOperation({
     summary:
-      'Move a case: claim (in_review), release (received), request info (needs_info), reject, uphold (actioned), escalate, approve/send back (admin, never the proposer), mark duplicate (duplicate, with duplicateOf). not_processed is refused to everyone (403 PROCEDURE_NOT_AVAILABLE) until the misuse procedure exists.',
+      'Move a case: claim (in_review), release (received), request info (needs_info), reject, uphold (actioned), escalate, approve/send back (admin, never the proposer), mark duplicate (duplicate, with duplicateOf), not process (not_processed: admins, with reasons, only after a misuse warning to the address recorded before the notice: POST …/warnings).',
   })
   @ApiOkResponse({ type: TransitionResultDto })
   @ApiResponse({ status: 409, description: 'CONFLICT (the case moved since `version`) or ILLEGAL_TRANSITION' })
   @ApiResponse({
     status: 403,
     description:
-      'FORBIDDEN (your role or person may not), SECOND_PERSON_REQUIRED (you proposed this escalation), PROCEDURE_NOT_AVAILABLE (not_processed)',
+      'FORBIDDEN (your role or person may not), SECOND_PERSON_REQUIRED (you proposed this escalation), NO_PRIOR_WARNING (not_processed without a prior misuse warning)',
   })
   @ApiResponse({
     status: 422,

@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import type { StaffPrincipal } from '../auth/auth.decorators';
 import { NotFoundError } from '../common/domain-error';
+import { WARNING_VALID_DAYS } from '../complaints/complaint-guards';
 import { COMPLAINT_TRANSITIONS, UNDECIDED_STATES } from '../complaints/complaint-state';
 import type { ComplaintState, EdgeGuard, EdgeNeed, StaffAction } from '../complaints/complaint-state';
 
@@ -109,7 +110,9 @@ export class CaseService {
 
   async view(reference: string, viewer: StaffPrincipal): Promise<CaseView> {
     const [c] = await this.db.query<Array<Record<string, unknown>>>(
-      `SELECT c.*, a.display_name AS assignee_name, e.display_name AS escalated_by_name, d.reference AS duplicate_of_reference
+      `SELECT c.*, a.display_name AS assignee_name, e.display_name AS escalated_by_name, d.reference AS duplicate_of_reference,
+              EXISTS (SELECT 1 FROM complainant_warning w WHERE w.email = c.complainant_email AND w.created_at < c.received_at
+                         AND w.created_at > c.received_at - make_interval(days => ${WARNING_VALID_DAYS})) AS prior_warning
          FROM complaint c
          LEFT JOIN staff_user a ON a.id = c.assignee_id
          LEFT JOIN staff_user e ON e.id = c.escalated_by
@@ -297,7 +300,9 @@ export class CaseService {
         ? c.assignee_id === viewer.id || viewer.role === 'admin'
         : g === 'second_person'
           ? viewer.role === 'admin' && !!c.escalated_by && c.escalated_by !== viewer.id
-          : true; // the other guards check what the form carries, not who acts
+          : g === 'prior_warning'
+            ? c.prior_warning === true
+            : true; // the other guards check what the form carries, not who acts
     return COMPLAINT_TRANSITIONS[state]
       .filter((e) => !!e.action && !e.unavailable && e.roles.includes(viewer.role))
       .filter((e) => (e.guards ?? []).every(passes))
