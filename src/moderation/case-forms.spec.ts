@@ -291,7 +291,7 @@ describe('the case page’s action forms, generated from COMPLAINT_TRANSITIONS',
     expect(html).toMatch(/<details[^>]*data-form="approve" open>/);
     expect(html).toMatch(/<option value="remove_image" selected>[^<]*\(proposed\)/);
     expect(html).toContain('value="Photo removed"');
-    expect(html).toContain('(optional)');
+    expect(html).toMatch(/New reasons[^<]*<span class="muted small">\(optional\)/);
   });
 
   it('a duplicate with no candidate to join has no submit button', () => {
