@@ -88,6 +88,10 @@ describe('case action forms in the browser', () => {
     return body.reference;
   }
 
+  /** The actions offered, in page order. */
+  const formsOf = async (page: Page) =>
+    Promise.all((await page.locator('[data-form]').all()).map((l) => l.getAttribute('data-form')));
+
   const submit = async (page: Page, action: string) =>
     Promise.all([page.waitForNavigation(), page.locator(`[data-action="${action}"]`).click()]);
 
@@ -104,11 +108,9 @@ describe('case action forms in the browser', () => {
       const reference = await file(locale);
       const page = await newPage(locale, moderator);
       await page.goto(`${t.baseUrl}/staff/complaints/${reference}?lang=${locale}`);
-      expect(
-        await page.locator('[data-form]').evaluateAll((els) => els.map((e) => e.getAttribute('data-form'))),
-      ).toEqual(['claim', 'mark_duplicate']);
+      expect(await formsOf(page)).toEqual(['claim', 'mark_duplicate']);
       await submit(page, 'claim');
-      const forms = await page.locator('[data-form]').evaluateAll((els) => els.map((e) => e.getAttribute('data-form')));
+      const forms = await formsOf(page);
       expect(forms).toEqual(['uphold', 'request_info', 'escalate', 'reject', 'release']);
       // The reply templates picker is there for the reasons and the message.
       await page.locator('[data-form="reject"] summary').click();
@@ -124,16 +126,14 @@ describe('case action forms in the browser', () => {
       await submit(page, 'escalate');
       const adminPage = await newPage(locale, admin);
       await adminPage.goto(`${t.baseUrl}/staff/complaints/${reference}?lang=${locale}`);
-      expect(
-        await adminPage.locator('[data-form]').evaluateAll((els) => els.map((e) => e.getAttribute('data-form'))),
-      ).toEqual(['approve', 'send_back', 'reject']);
+      expect(await formsOf(adminPage)).toEqual(['approve', 'send_back', 'reject']);
       expect(await adminPage.locator('#approve-remedy-0').inputValue()).toBe('remove_image');
       expect(await adminPage.locator('#approve-remedy-1').inputValue()).toBe('edit_passage');
       await panel(adminPage, `case-actions-escalated-${locale}`);
 
       // A send-back without reasons: the form comes back open with the field marked.
-      await adminPage.locator('[data-form="send_back"] [data-action="send_back"]').click();
-      await adminPage.waitForLoadState();
+      await submit(adminPage, 'send_back');
+      expect(await adminPage.locator('#case-error').count()).toBe(1);
       expect(await adminPage.locator('[data-form="send_back"]').getAttribute('open')).not.toBeNull();
       expect(await adminPage.locator('#send_back-reason').getAttribute('aria-invalid')).toBe('true');
       await panel(adminPage, `case-actions-error-${locale}`);
