@@ -14,6 +14,8 @@ import { createStaff, signIn, StaffSession } from './helpers/staff';
  * hand, and the test fails when it and the @Roles('admin') metadata disagree.
  */
 const ADMIN_ONLY = [
+  'POST /api/v1/complaints/:reference/warnings',
+  'POST /staff/complaints/:reference/warnings',
   'GET /staff/users',
   'POST /staff/users',
   'POST /staff/users/:id/disable',

@@ -14,7 +14,19 @@ import { sitePath } from './site-path';
 export function configureViews(app: NestExpressApplication): void {
   const engine = hbs.create();
   engine.registerPartials(join(PROJECT_ROOT, 'templates', 'partials'));
-  engine.registerHelper(
+  registerViewHelpers(engine);
+  app.use(localeMiddleware);
+  app.engine('hbs', engine.__express.bind(engine));
+  app.setBaseViewsDir(join(PROJECT_ROOT, 'templates', 'views'));
+  app.setViewEngine('hbs');
+  app.set('view options', { layout: 'layout' });
+}
+
+/** The page helpers (also used by specs that render a partial): t, sitePath, eq, includes, formatDate. */
+export function registerViewHelpers(hb: {
+  registerHelper(name: string, fn: (...args: never[]) => unknown): void;
+}): void {
+  hb.registerHelper(
     't',
     function (
       this: unknown,
@@ -26,10 +38,10 @@ export function configureViews(app: NestExpressApplication): void {
     },
   );
   // The language switch: built from the normalised path only (never "//host"), see site-path.ts.
-  engine.registerHelper('sitePath', (path: unknown) => sitePath(path));
-  engine.registerHelper('eq', (a: unknown, b: unknown) => a === b);
-  engine.registerHelper('includes', (list: unknown, value: unknown) => Array.isArray(list) && list.includes(value));
-  engine.registerHelper('formatDate', (d: unknown, options: { data: { root: { locale?: string } } }) => {
+  hb.registerHelper('sitePath', (path: unknown) => sitePath(path));
+  hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+  hb.registerHelper('includes', (list: unknown, value: unknown) => Array.isArray(list) && list.includes(value));
+  hb.registerHelper('formatDate', (d: unknown, options: { data: { root: { locale?: string } } }) => {
     if (!d) return '';
     const date = d instanceof Date ? d : new Date(d as string | number);
     return date.toLocaleString(options.data.root.locale === 'en' ? 'en-GB' : 'zh-CN', {
@@ -38,9 +50,4 @@ export function configureViews(app: NestExpressApplication): void {
       timeStyle: 'short',
     });
   });
-  app.use(localeMiddleware);
-  app.engine('hbs', engine.__express.bind(engine));
-  app.setBaseViewsDir(join(PROJECT_ROOT, 'templates', 'views'));
-  app.setViewEngine('hbs');
-  app.set('view options', { layout: 'layout' });
 }

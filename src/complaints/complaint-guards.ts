@@ -29,6 +29,8 @@ export interface TransitionInput {
   note?: string;
   /** duplicate: the reference of the complainant's earlier, still undecided case. */
   duplicateOf?: string;
+  /** An edge's `date` need: a calendar date, YYYY-MM-DD (validated by TransitionDto). */
+  date?: string;
   /** The complainant's answer to a request for information (needs_info -> in_review). */
   answer?: { text: string; files: StoredFile[] };
   /** Set by TimerWorker only: the timer taking a system edge (checked by the timer_due guard). */

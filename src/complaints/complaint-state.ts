@@ -39,8 +39,17 @@ export type ComplaintState = (typeof COMPLAINT_STATES)[number];
 export const ACTOR_ROLES = ['complainant', 'content_owner', 'moderator', 'admin', 'system'] as const;
 export type ActorRole = (typeof ACTOR_ROLES)[number];
 
-/** What a staff action must carry; the service refuses it without, the case page's form asks for it. */
-export type EdgeNeed = 'reason' | 'missing' | 'remedies' | 'duplicateOf';
+/**
+ * What a staff action must carry; the service refuses it without, the case page's form asks for it
+ * (one partial per need, templates/partials/need-<need>.hbs; its transition fields and form
+ * mapping in src/moderation/edge-needs.ts).
+ *   reason       reasons (TransitionInput.reason)
+ *   missing      what the complainant must supply, one per line, and an optional message
+ *   remedies     a remedy per item
+ *   duplicateOf  the reference of the earlier case
+ *   date         a calendar date, YYYY-MM-DD (TransitionInput.date)
+ */
+export type EdgeNeed = 'reason' | 'missing' | 'remedies' | 'duplicateOf' | 'date';
 
 /** The staff actions the case page offers (claim and send back both lead to in_review). */
 export const STAFF_ACTIONS = [
@@ -156,8 +165,13 @@ export interface Edge {
   roles: readonly ActorRole[];
   /** The staff action this edge is on the case page; edges without one have no form. */
   action?: StaffAction;
-  /** Fields the transition must carry (checked by ComplaintsService, asked for by the page). */
+  /**
+   * Fields the transition must carry (checked by its guards, asked for by the page in this order;
+   * the API's `actions` lists them).
+   */
   needs?: readonly EdgeNeed[];
+  /** Fields the page and the API offer but the edge does not require (approve: remedies, reasons). */
+  optional?: readonly EdgeNeed[];
   /** Rules beyond roles, in the order they are checked. */
   guards?: readonly EdgeGuard[];
   /** Columns the edge writes on the case. */
@@ -244,7 +258,7 @@ export const COMPLAINT_TRANSITIONS: Record<ComplaintState, readonly Edge[]> = {
       to: 'escalated',
       roles: STAFF,
       action: 'escalate',
-      needs: ['reason', 'remedies'],
+      needs: ['remedies', 'reason'],
       guards: ['assignee', 'reason', 'remedy_per_item'],
       records: ['proposal'],
       due: 'decision',
@@ -253,7 +267,7 @@ export const COMPLAINT_TRANSITIONS: Record<ComplaintState, readonly Edge[]> = {
       to: 'actioned',
       roles: STAFF,
       action: 'uphold',
-      needs: ['reason', 'remedies'],
+      needs: ['remedies', 'reason'],
       guards: ['assignee', 'remedy_per_item', 'reason', 'no_whole_article'],
       records: ['decision', 'clear_proposal'],
       due: 'clear',
@@ -300,6 +314,7 @@ export const COMPLAINT_TRANSITIONS: Record<ComplaintState, readonly Edge[]> = {
       to: 'actioned',
       roles: ['admin'],
       action: 'approve',
+      optional: ['remedies', 'reason'],
       guards: ['second_person', 'within_proposal'],
       records: ['decision'],
       due: 'clear',

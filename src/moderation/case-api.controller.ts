@@ -19,7 +19,11 @@ export class CaseApiController {
   ) {}
 
   @Get(':reference')
-  @ApiOperation({ summary: 'A case with items, evidence, snapshot, timeline, mail, notes and the actions open to you' })
+  @ApiOperation({
+    summary: 'A case with items, evidence, snapshot, timeline, mail, notes and the actions open to you',
+    description:
+      '`actions[]` is the list the case page renders, generated from the state table: per action `to`, `kind`, `needs` (required), `optional`, and `fields[]` ({ name, need, type: text | lines | remedies | reference | date, required }, with remedy `choices` per item or duplicate `candidates`). POST the fields with `to` and `version` to /transitions.',
+  })
   async view(@Param('reference') reference: string, @CurrentUser() user: StaffPrincipal): Promise<CaseView> {
     return this.cases.view(reference, user);
   }

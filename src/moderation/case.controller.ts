@@ -9,36 +9,20 @@ import type { StaffPrincipal } from '../auth/auth.decorators';
 import { ConflictError, DomainError, ErrorCode, NotFoundError, ValidationError } from '../common/domain-error';
 import type { FieldError } from '../common/domain-error';
 import { translate } from '../common/i18n';
-import { REMEDIES } from '../complaints/complaint-item.entity';
-import type { Remedy } from '../complaints/complaint-item.entity';
 import { validateBody } from '../complaints/complaint-validation';
 import { ComplaintsService } from '../complaints/complaints.service';
-import { STAFF_ACTIONS } from '../complaints/complaint-state';
-import type { StaffAction } from '../complaints/complaint-state';
-import { choicesWithin } from '../complaints/remedy-reach';
 import { isLocale } from '../complaints/legal-basis';
 import type { Locale } from '../complaints/legal-basis';
 import { APP_CONFIG } from '../config/config';
 import type { AppConfig } from '../config/config';
+import { MisuseService } from './misuse.service';
 import { CaseService } from './case.service';
 import type { CaseView } from './case.service';
+import { actionForms, EMPTY_FORM, guardsOfAction, isStaffAction, mapTransitionForm } from './case-forms';
+import type { TypedForm } from './case-forms';
+import { firstString as first } from './edge-needs';
 import { TransitionDto } from './dto/transition.dto';
 import { ReplyTemplatesService } from './reply-templates.service';
-
-/** The transition forms of the page (the actions of COMPLAINT_TRANSITIONS); `kind` says which one was posted. */
-const KINDS = STAFF_ACTIONS;
-type Kind = StaffAction;
-
-/** What the person typed, kept when the page comes back with an error. */
-interface TypedForm {
-  kind: Kind | 'note' | null;
-  reason: string;
-  missing: string;
-  message: string;
-  note: string;
-  duplicateOf: string;
-  remedies: Array<{ remedy: string; text: string }>;
-}
 
 interface PageError {
   status: number;
@@ -48,19 +32,6 @@ interface PageError {
   detail: string | null;
   fields: string[];
 }
-
-const EMPTY_FORM: TypedForm = {
-  kind: null,
-  reason: '',
-  missing: '',
-  message: '',
-  note: '',
-  duplicateOf: '',
-  remedies: [],
-};
-
-const first = (v: unknown): string =>
-  typeof v === 'string' ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : '';
 
 /**
  * The case page: GET /staff/complaints/:reference renders templates/views/staff/case.hbs with
@@ -76,6 +47,7 @@ export class CaseController {
     private readonly cases: CaseService,
     private readonly complaints: ComplaintsService,
     private readonly replies: ReplyTemplatesService,
+    private readonly misuse: MisuseService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -83,13 +55,15 @@ export class CaseController {
   async page(
     @Param('reference') reference: string,
     @Query('done') done: unknown,
+    @Query('warning') warning: unknown,
     @CurrentUser() user: StaffPrincipal,
     @Res() res: Response,
   ): Promise<void> {
     const view = await this.cases.view(reference, user);
     const doneKind = first(done);
     await this.render(res, 200, view, user, {
-      done: [...KINDS, 'note', 'transition'].includes(doneKind) ? doneKind : null,
+      done: isStaffAction(doneKind) || ['note', 'transition', 'warning'].includes(doneKind) ? doneKind : null,
+      warningError: first(warning) === 'required',
     });
   }
 
@@ -189,13 +163,22 @@ export class CaseController {
     }
     if (
       err instanceof DomainError &&
-      (err.code === ErrorCode.SECOND_PERSON_REQUIRED || err.code === ErrorCode.PROCEDURE_NOT_AVAILABLE)
+      (err.code === ErrorCode.SECOND_PERSON_REQUIRED ||
+        err.code === ErrorCode.PROCEDURE_NOT_AVAILABLE ||
+        err.code === ErrorCode.NO_PRIOR_WARNING)
     ) {
-      const key = err.code === ErrorCode.SECOND_PERSON_REQUIRED ? 'case.error.secondPerson' : 'case.error.notAvailable';
+      const key =
+        err.code === ErrorCode.SECOND_PERSON_REQUIRED
+          ? 'case.error.secondPerson'
+          : err.code === ErrorCode.NO_PRIOR_WARNING
+            ? 'case.error.noPriorWarning'
+            : 'case.error.notAvailable';
       return { status: 403, lines: [translate(locale, key)], detail: err.message, fields: [] };
     }
     if (err instanceof DomainError && err.code === ErrorCode.FORBIDDEN) {
-      const wholeArticle = form.kind === 'uphold' && form.remedies.some((r) => r.remedy === 'remove_article');
+      const chosen = (form.values.remedies ?? []) as Array<{ remedy: string } | undefined>;
+      const wholeArticle =
+        guardsOfAction(form.kind).has('no_whole_article') && chosen.some((r) => r?.remedy === 'remove_article');
       return {
         status: 403,
         lines: [translate(locale, wholeArticle ? 'case.error.needsEscalation' : 'case.error.forbidden')],
@@ -211,30 +194,19 @@ export class CaseController {
     status: number,
     view: CaseView,
     user: StaffPrincipal,
-    opts: { form?: TypedForm; error?: PageError; done?: string | null },
+    opts: { form?: TypedForm; error?: PageError; done?: string | null; warningError?: boolean },
   ): Promise<void> {
     const locale = localeOf(res);
     const form = opts.form ?? EMPTY_FORM;
     const templates = await this.replies.list({ legalBasis: view.legalBasis, locale: view.locale });
-    const kinds = new Map(view.actions.map((a) => [a.kind, a]));
-    const action = (kind: Kind) => {
-      const a = kinds.get(kind);
-      if (!a) return null;
-      const mine = form.kind === kind;
-      return {
-        to: a.to,
-        open: mine,
-        reason: mine ? form.reason : '',
-        missing: mine ? form.missing : '',
-        message: mine ? form.message : '',
-        duplicateOf: mine ? form.duplicateOf : '',
-        remedyRows:
-          kind === 'uphold' || kind === 'escalate' || kind === 'approve'
-            ? remedyRows(view, kind, mine ? form : EMPTY_FORM)
-            : [],
-      };
-    };
-    const act = Object.fromEntries(KINDS.map((k) => [k, action(k)]));
+    const forms = actionForms(view.actions, {
+      form,
+      errorFields: opts.error?.fields ?? [],
+      locale,
+      items: view.items,
+    });
+    const doneKey = opts.done ? `case.done.${opts.done}` : null;
+    const doneText = doneKey ? translate(locale, doneKey) : null;
     const snapshotFor = (articleId: string) => view.snapshots.find((s) => s.articleId === articleId);
     const files = view.files.map((f) => ({ ...f, size: formatSize(f.sizeBytes), shaShort: f.sha256.slice(0, 12) }));
     res.setHeader('Cache-Control', 'no-store');
@@ -245,10 +217,14 @@ export class CaseController {
       error: opts.error ?? null,
       errorFields: opts.error?.fields ?? [],
       done: opts.done ?? null,
+      doneText: doneText === doneKey ? translate(locale, 'case.done.transition') : doneText,
       form,
-      act,
-      hasActions: view.actions.length > 0,
-      hasDecisionForms: KINDS.some((k) => k !== 'claim' && k !== 'release' && kinds.has(k)),
+      actionForms: forms,
+      misuse: {
+        warnings: await this.misuse.warningsFor(view.reference),
+        canWarn: user.role === 'admin',
+        error: opts.warningError === true,
+      },
       replyTemplates: templates.map((t) => ({ id: t.id, name: t.name, body: t.body })),
       complainant: complainantRows(view.complainant),
       declarations: {
@@ -295,84 +271,6 @@ export class CaseController {
       noteText: form.kind === 'note' ? form.note : '',
     });
   }
-}
-
-/** Form fields → the JSON body TransitionDto validates; `missing` one per line, remedies[i][remedy|text]. */
-export function mapTransitionForm(body: unknown): { raw: Record<string, unknown>; form: TypedForm } {
-  const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
-  const kindRaw = first(b.kind);
-  const kind = (KINDS as readonly string[]).includes(kindRaw) ? (kindRaw as Kind) : null;
-  const rows = b.remedies;
-  const entries: Array<[number, Record<string, unknown>]> = Array.isArray(rows)
-    ? rows.map((r, i) => [i, r as Record<string, unknown>])
-    : typeof rows === 'object' && rows !== null
-      ? Object.entries(rows as Record<string, unknown>).map(([k, r]) => [Number(k), r as Record<string, unknown>])
-      : [];
-  const typedRemedies: TypedForm['remedies'] = [];
-  const remedies: Array<{ item: number; remedy: string; text?: string }> = [];
-  for (const [i, r] of entries) {
-    if (!Number.isInteger(i) || i < 0 || i > 50 || typeof r !== 'object' || r === null) continue;
-    const remedy = first(r.remedy).trim();
-    const text = first(r.text).trim();
-    typedRemedies[i] = { remedy, text };
-    if (remedy) remedies.push({ item: i, remedy, ...(text ? { text } : {}) });
-  }
-  const form: TypedForm = {
-    kind,
-    reason: first(b.reason),
-    missing: first(b.missing),
-    message: first(b.message),
-    note: first(b.note),
-    duplicateOf: first(b.duplicateOf),
-    remedies: Array.from({ length: typedRemedies.length }, (_, i) => typedRemedies[i] ?? { remedy: '', text: '' }),
-  };
-  const raw: Record<string, unknown> = { to: first(b.to), version: first(b.version) };
-  if (form.reason.trim()) raw.reason = form.reason.trim();
-  if (b.missing !== undefined)
-    raw.missing = form.missing
-      .split(/\r?\n/)
-      .map((l) => l.trim())
-      .filter(Boolean);
-  if (form.message.trim()) raw.message = form.message.trim();
-  if (form.note.trim()) raw.note = form.note.trim();
-  if (form.duplicateOf.trim()) raw.duplicateOf = form.duplicateOf.trim();
-  if (kind === 'uphold' || kind === 'escalate' || entries.length) raw.remedies = remedies;
-  return { raw, form };
-}
-
-/**
- * One select per item: remove_image only for image items, remove_article only when escalating;
- * approving offers the proposed remedy (preselected, its text kept) and the ones reaching less
- * (remedy-reach.ts, the check the service makes), nothing wider.
- */
-function remedyRows(view: CaseView, kind: 'uphold' | 'escalate' | 'approve', form: TypedForm) {
-  return view.items.map((i) => {
-    const proposal = kind === 'approve' ? view.proposedRemedies?.find((p) => p.item === i.position) : undefined;
-    const typed =
-      form.remedies[i.position] ??
-      (proposal ? { remedy: proposal.remedy, text: proposal.text ?? '' } : { remedy: '', text: '' });
-    const allowed: readonly Remedy[] =
-      kind === 'approve' ? (proposal ? choicesWithin(proposal.remedy as Remedy) : ['no_action']) : REMEDIES;
-    const options = allowed
-      .filter(
-        (r: Remedy) => (r !== 'remove_image' || i.kind === 'image') && (r !== 'remove_article' || kind !== 'uphold'),
-      )
-      .map((r) => ({
-        value: r,
-        selected: typed.remedy === r,
-        proposed: proposal?.remedy === r,
-      }));
-    return {
-      position: i.position,
-      number: i.position + 1,
-      kind: i.kind,
-      articleTitle: i.articleTitle,
-      detail: i.detail,
-      options,
-      text: typed.text,
-      id: `${kind}-remedy-${i.position}`,
-    };
-  });
 }
 
 function complainantRows(c: Record<string, string>): Array<{ key: string; labelKey: string; value: string }> {

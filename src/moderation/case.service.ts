@@ -5,13 +5,24 @@ import type { StaffPrincipal } from '../auth/auth.decorators';
 import { NotFoundError } from '../common/domain-error';
 import { WARNING_VALID_DAYS } from '../complaints/complaint-guards';
 import { COMPLAINT_TRANSITIONS, UNDECIDED_STATES } from '../complaints/complaint-state';
-import type { ComplaintState, EdgeGuard, EdgeNeed, StaffAction } from '../complaints/complaint-state';
+import type { ComplaintState, Edge, EdgeGuard, EdgeNeed, StaffAction } from '../complaints/complaint-state';
+import { actionFields } from './edge-needs';
+import type { ActionField, NeedContext } from './edge-needs';
 
+/**
+ * A transition the viewer may take now, generated from its edge in COMPLAINT_TRANSITIONS: the
+ * case page renders one form per action from exactly this list, and the API returns it.
+ */
 export interface CaseAction {
   to: ComplaintState;
   /** The edge's action in COMPLAINT_TRANSITIONS: claim, release, request_info, reject, uphold, escalate, approve, send_back, mark_duplicate */
   kind: StaffAction;
+  /** What the transition must carry (the edge's `needs`). */
   needs: EdgeNeed[];
+  /** What it may carry besides (the edge's `optional`: approve takes remedies and reasons, as proposed without). */
+  optional: EdgeNeed[];
+  /** The transition body's fields, by need, in the order the form asks for them, with this case's choices. */
+  fields: ActionField[];
 }
 
 /** Everything a moderator needs to decide, in one read (the case page and GET /api/v1/complaints/:ref). */
@@ -123,7 +134,7 @@ export class CaseService {
     if (!c) throw new NotFoundError(`No case ${reference}`);
     const id = c.id as string;
     const state = c.state as ComplaintState;
-    const canMarkDuplicate = COMPLAINT_TRANSITIONS[state].some((e) => e.action === 'mark_duplicate');
+    const canMarkDuplicate = COMPLAINT_TRANSITIONS[state].some((e) => !!e.action && e.needs?.includes('duplicateOf'));
     const [items, files, snapshots, timeline, mail, responses, notes, candidates, linked] = await Promise.all([
       this.db.query<Array<Record<string, unknown>>>(
         `SELECT i.position, i.kind, i.article_id, a.slug, a.title, a.url, a.status AS article_status, i.image_id, im.status AS image_status, i.detail, i.remedy
@@ -182,6 +193,11 @@ export class CaseService {
       ),
     ]);
     const dueAt = (c.due_at as Date | null) ?? null;
+    const needContext: NeedContext = {
+      items: items.map((i) => ({ position: i.position as number, kind: i.kind as string })),
+      proposedRemedies: (c.proposed_remedies as NeedContext['proposedRemedies']) ?? null,
+      duplicateCandidates: candidates.map((r) => r.reference),
+    };
     return {
       reference: c.reference as string,
       state,
@@ -286,7 +302,7 @@ export class CaseService {
         body: n.body as string,
         createdAt: n.created_at as Date,
       })),
-      actions: this.actionsFor(state, c, viewer),
+      actions: this.actionsFor(state, c, viewer, needContext),
     };
   }
 
@@ -294,19 +310,13 @@ export class CaseService {
    * The transitions this person may take now, read from the same table the service enforces
    * (COMPLAINT_TRANSITIONS: roles, action, needs) and the person guards it declares.
    */
-  actionsFor(state: ComplaintState, c: Record<string, unknown>, viewer: StaffPrincipal): CaseAction[] {
-    const passes = (g: EdgeGuard) =>
-      g === 'assignee'
-        ? c.assignee_id === viewer.id || viewer.role === 'admin'
-        : g === 'second_person'
-          ? viewer.role === 'admin' && !!c.escalated_by && c.escalated_by !== viewer.id
-          : g === 'prior_warning'
-            ? c.prior_warning === true
-            : true; // the other guards check what the form carries, not who acts
-    return COMPLAINT_TRANSITIONS[state]
-      .filter((e) => !!e.action && !e.unavailable && e.roles.includes(viewer.role))
-      .filter((e) => (e.guards ?? []).every(passes))
-      .map((e): CaseAction => ({ to: e.to, kind: e.action as StaffAction, needs: [...(e.needs ?? [])] }));
+  actionsFor(
+    state: ComplaintState,
+    c: Record<string, unknown>,
+    viewer: StaffPrincipal,
+    ctx: NeedContext,
+  ): CaseAction[] {
+    return offeredActions(COMPLAINT_TRANSITIONS[state], c, viewer, ctx);
   }
 
   async file(
@@ -341,4 +351,36 @@ export class CaseService {
       });
     });
   }
+}
+
+/**
+ * The staff actions of `edges` open to `viewer` on case row `c`: edges with an action, not
+ * unavailable, the viewer's role among its roles, and every person guard passed (assignee,
+ * second_person, prior_warning: a misuse warning before the notice); the other guards check what the form carries, not who acts. A table of edges
+ * rather than a state, so a test can declare its own.
+ */
+export function offeredActions(
+  edges: readonly Edge[],
+  c: { assignee_id?: unknown; escalated_by?: unknown; prior_warning?: unknown },
+  viewer: Pick<StaffPrincipal, 'id' | 'role'>,
+  ctx: NeedContext,
+): CaseAction[] {
+  const passes = (g: EdgeGuard) =>
+    g === 'assignee'
+      ? c.assignee_id === viewer.id || viewer.role === 'admin'
+      : g === 'second_person'
+        ? viewer.role === 'admin' && !!c.escalated_by && c.escalated_by !== viewer.id
+        : g === 'prior_warning'
+          ? c.prior_warning === true
+          : true;
+  return edges
+    .filter((e) => !!e.action && !e.unavailable && e.roles.includes(viewer.role))
+    .filter((e) => (e.guards ?? []).every(passes))
+    .map((e): CaseAction => ({
+      to: e.to,
+      kind: e.action as StaffAction,
+      needs: [...(e.needs ?? [])],
+      optional: [...(e.optional ?? [])],
+      fields: actionFields(e, ctx),
+    }));
 }

@@ -307,7 +307,7 @@ describe('moderation in the browser', () => {
     await screenshot(page, 'case-phone');
   });
 
-  it('closes a repeat filing as a duplicate of the same complainant’s open case; never offers not_processed', async () => {
+  it('closes a repeat filing as a duplicate of the same complainant’s open case; offers not_processed only after a misuse warning', async () => {
     const email = `ww-${Date.now()}@example.test`;
     const complainant = { name: '王五', email };
     const base = {
@@ -331,10 +331,11 @@ describe('moderation in the browser', () => {
     // Even a hand-made form is refused, in the reader's language.
     const csrf = (await adminPage.locator('input[name="_csrf"]').first().getAttribute('value')) as string;
     const forged = await adminPage.request.post(`${t.baseUrl}/staff/complaints/${reference}/transitions`, {
-      form: { _csrf: csrf, to: 'not_processed', version: '1' },
+      form: { _csrf: csrf, to: 'not_processed', version: '1', reason: '滥用。' },
     });
+    // Not without a misuse warning to this address before the notice (DSA Art. 23).
     expect(forged.status()).toBe(403);
-    expect(await forged.text()).toContain(ZH_CN['case.error.notAvailable']);
+    expect(await forged.text()).toContain(ZH_CN['case.error.noPriorWarning']);
 
     const page = await newPage();
     await signIn(page, moderator);

@@ -5,8 +5,10 @@ import {
   IsArray,
   IsIn,
   IsInt,
+  IsISO8601,
   IsOptional,
   IsString,
+  Matches,
   MaxLength,
   Min,
   ValidateNested,
@@ -88,6 +90,15 @@ export class TransitionDto {
   @IsString()
   @MaxLength(40)
   duplicateOf?: string;
+
+  @ApiPropertyOptional({
+    description: 'An edge that needs a date (`date` in its `actions[].needs`): a calendar date',
+    example: '2026-12-31',
+  })
+  @IsOptional()
+  @Matches(/^\d{4}-\d{2}-\d{2}$/)
+  @IsISO8601({ strict: true })
+  date?: string;
 
   @ApiPropertyOptional({ description: 'An internal note (never sent to a party)' })
   @IsOptional()
