@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ArticlesModule } from '../articles/articles.module';
+import { CalendarModule } from '../calendar/calendar.module';
 import { RateLimitService } from '../common/rate-limit.service';
 import { MailModule } from '../mail/mail.module';
 import { AnswerService } from './answer.service';
@@ -18,7 +19,7 @@ import { TrackingService } from './tracking.service';
 import { UploadSweeper } from './upload-sweeper';
 
 @Module({
-  imports: [ArticlesModule, MailModule],
+  imports: [ArticlesModule, MailModule, CalendarModule],
   controllers: [ComplaintsApiController, ComplaintFormController, OwnerResponseController],
   providers: [
     ComplaintIntakeService,

@@ -63,13 +63,15 @@ export interface MailPayloads {
     answerExcerpt: string;
     fileCount: number;
   };
-  /** needs_info -> closed by the timer: nothing was received in NEEDS_INFO_DAYS. */
+  /** needs_info -> closed by the timer: nothing was received in NEEDS_INFO_WORKING_DAYS (or NEEDS_INFO_DAYS). */
   'complaint-closed-no-answer': {
     reference: string;
     complainantName: string;
     legalBasis: string;
     requestedAt: string | null;
     days: number;
+    /** Whether `days` are working days of the case's calendar (else calendar days). */
+    workingDays: boolean;
     trackingUrl: null;
   };
   'staff-invitation': {
