@@ -14,6 +14,8 @@ import { OwnerResponseController } from './owner-response.controller';
 import { EvidenceStorage } from './evidence-storage';
 import { IntakeRateLimitGuard } from './intake-rate-limit.guard';
 import { ReplaySweeper } from './replay-sweeper';
+import { SlaBreachRepository } from './sla-breach.repository';
+import { SlaDigestWorker } from './sla-digest.worker';
 import { TimerWorker } from './timer-worker';
 import { TrackingService } from './tracking.service';
 import { UploadSweeper } from './upload-sweeper';
@@ -34,7 +36,9 @@ import { UploadSweeper } from './upload-sweeper';
     EdgeEffects,
     CaseTimerRepository,
     TimerWorker,
+    SlaBreachRepository,
+    SlaDigestWorker,
   ],
-  exports: [ComplaintIntakeService, ComplaintsService, TrackingService, EvidenceStorage, UploadSweeper, TimerWorker],
+  exports: [ComplaintIntakeService, ComplaintsService, TrackingService, EvidenceStorage, UploadSweeper, TimerWorker, SlaDigestWorker],
 })
 export class ComplaintsModule {}

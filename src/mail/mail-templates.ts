@@ -74,6 +74,15 @@ export interface MailPayloads {
     workingDays: boolean;
     trackingUrl: null;
   };
+  /**
+   * To each admin: cases that passed their due time since the last digest (SlaDigestWorker),
+   * each once per missed due time. `reference` is the case's when the digest names only one.
+   */
+  'deadline-breached': {
+    reference: string | null;
+    cases: Array<{ reference: string; state: string; dueAt: string; hoursLate: number }>;
+    queueUrl: string;
+  };
   'staff-invitation': {
     invitationUrl: null;
     invitation: string;
@@ -97,4 +106,5 @@ export const MAIL_TEMPLATES: readonly MailTemplate[] = [
   'complaint-info-answered',
   'complaint-closed-no-answer',
   'staff-invitation',
+  'deadline-breached',
 ];
