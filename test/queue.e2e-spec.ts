@@ -13,6 +13,7 @@ interface Item {
   receivedAt: string;
   dueAt: string | null;
   overdue: boolean;
+  timeLeft: { hours: number; workingDays: number; calendar: string } | null;
   assignee: { id: string; displayName: string } | null;
   version: number;
   duplicates: number;

@@ -39,6 +39,14 @@ import { UploadSweeper } from './upload-sweeper';
     SlaBreachRepository,
     SlaDigestWorker,
   ],
-  exports: [ComplaintIntakeService, ComplaintsService, TrackingService, EvidenceStorage, UploadSweeper, TimerWorker, SlaDigestWorker],
+  exports: [
+    ComplaintIntakeService,
+    ComplaintsService,
+    TrackingService,
+    EvidenceStorage,
+    UploadSweeper,
+    TimerWorker,
+    SlaDigestWorker,
+  ],
 })
 export class ComplaintsModule {}

@@ -83,7 +83,12 @@ export class SlaDigestWorker implements OnApplicationBootstrap, OnModuleDestroy 
           action: 'complaint.deadline_breached',
           subjectType: 'complaint',
           subjectId: c.complaint_id,
-          payload: { reference: c.reference, state: c.state, dueAt: new Date(c.due_at).toISOString(), notified: to.length },
+          payload: {
+            reference: c.reference,
+            state: c.state,
+            dueAt: new Date(c.due_at).toISOString(),
+            notified: to.length,
+          },
         });
       }
       await this.breaches.markNotified(

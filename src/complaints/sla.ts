@@ -2,22 +2,21 @@ import { plusDays, Region, startOfDayInRegion, toRegionDate } from '../calendar/
 import type { CalendarDate } from '../calendar/calendar-date';
 import type { WorkingDayCalendar } from '../calendar/working-day-calendar';
 import type { SlaPeriod } from '../config/config';
-import type { LegalBasis } from './legal-basis';
 
 export type { SlaPeriod, SlaUnit } from '../config/config';
 
 const HOUR_MS = 3_600_000;
 
 /**
- * Whose working days a case's service levels count: the calendar of the law the notice rests
- * on, else the desk's own.
+ * Whose working days a case's service levels count (by its legal basis, LEGAL_BASES): the
+ * calendar of the law the notice rests on, else the desk's own.
  *   cn-copyright, cn-personal-rights  China: public holidays and 调休 make-up working days
  *   us-dmca                           US federal business days (17 U.S.C. 512(g) counts them)
  *   accuracy                          the desk's calendar: China
  *   eu-dsa                            the DSA sets no day count (Art. 16(6): "timely, diligent,
  *                                     non-arbitrary"), so the desk's own calendar: China
  */
-export function slaRegion(basis: LegalBasis | string): Region {
+export function slaRegion(basis: string): Region {
   return basis === 'us-dmca' ? 'us' : 'cn';
 }
 
