@@ -183,6 +183,13 @@ COLUMN reply_template.locale text NOT NULL
 COLUMN reply_template.name text NOT NULL
 COLUMN reply_template.updated_at timestamp with time zone NOT NULL DEFAULT now()
 COLUMN reply_template.updated_by uuid
+COLUMN sla_breach.complaint_id uuid NOT NULL
+COLUMN sla_breach.detected_at timestamp with time zone NOT NULL DEFAULT now()
+COLUMN sla_breach.due_at timestamp with time zone NOT NULL
+COLUMN sla_breach.id uuid NOT NULL DEFAULT gen_random_uuid()
+COLUMN sla_breach.notified_at timestamp with time zone
+COLUMN sla_breach.recipients integer
+COLUMN sla_breach.state text NOT NULL
 COLUMN staff_invitation.created_at timestamp with time zone NOT NULL DEFAULT now()
 COLUMN staff_invitation.expires_at timestamp with time zone NOT NULL
 COLUMN staff_invitation.id uuid NOT NULL DEFAULT gen_random_uuid()
@@ -308,6 +315,10 @@ CONSTRAINT reply_template.reply_template_basis_check CHECK ((legal_basis = ANY (
 CONSTRAINT reply_template.reply_template_locale_check CHECK ((locale = ANY (ARRAY['zh-CN'::text, 'en'::text])))
 CONSTRAINT reply_template.reply_template_pkey PRIMARY KEY (id)
 CONSTRAINT reply_template.reply_template_updated_by_fk FOREIGN KEY (updated_by) REFERENCES staff_user(id) ON DELETE SET NULL
+CONSTRAINT sla_breach.sla_breach_complaint_due_uq UNIQUE (complaint_id, due_at)
+CONSTRAINT sla_breach.sla_breach_complaint_fk FOREIGN KEY (complaint_id) REFERENCES complaint(id) ON DELETE CASCADE
+CONSTRAINT sla_breach.sla_breach_notified_check CHECK (((notified_at IS NULL) = (recipients IS NULL)))
+CONSTRAINT sla_breach.sla_breach_pkey PRIMARY KEY (id)
 CONSTRAINT staff_invitation.staff_invitation_expiry_check CHECK ((expires_at > created_at))
 CONSTRAINT staff_invitation.staff_invitation_invited_by_fkey FOREIGN KEY (invited_by) REFERENCES staff_user(id) ON DELETE SET NULL
 CONSTRAINT staff_invitation.staff_invitation_pkey PRIMARY KEY (id)
@@ -348,6 +359,7 @@ INDEX CREATE INDEX evidence_file_complaint_idx ON public.evidence_file USING btr
 INDEX CREATE INDEX intake_replay_expires_idx ON public.intake_replay USING btree (expires_at)
 INDEX CREATE INDEX mail_job_complaint_idx ON public.mail_job USING btree (complaint_id)
 INDEX CREATE INDEX mail_job_due_idx ON public.mail_job USING btree (next_attempt_at) WHERE (state = ANY (ARRAY['pending'::text, 'sending'::text]))
+INDEX CREATE INDEX sla_breach_pending_idx ON public.sla_breach USING btree (due_at) WHERE (notified_at IS NULL)
 INDEX CREATE INDEX staff_invitation_user_idx ON public.staff_invitation USING btree (user_id)
 INDEX CREATE INDEX staff_session_expire_idx ON public.staff_session USING btree (expire)
 INDEX CREATE INDEX staff_session_user_idx ON public.staff_session USING btree (user_id)
@@ -388,6 +400,8 @@ INDEX CREATE UNIQUE INDEX mailbox_message_pkey ON public.mailbox_message USING b
 INDEX CREATE UNIQUE INDEX newsroom_task_pkey ON public.newsroom_task USING btree (id)
 INDEX CREATE UNIQUE INDEX rate_limit_pkey ON public.rate_limit USING btree (key)
 INDEX CREATE UNIQUE INDEX reply_template_pkey ON public.reply_template USING btree (id)
+INDEX CREATE UNIQUE INDEX sla_breach_complaint_due_uq ON public.sla_breach USING btree (complaint_id, due_at)
+INDEX CREATE UNIQUE INDEX sla_breach_pkey ON public.sla_breach USING btree (id)
 INDEX CREATE UNIQUE INDEX staff_invitation_pkey ON public.staff_invitation USING btree (id)
 INDEX CREATE UNIQUE INDEX staff_invitation_token_key ON public.staff_invitation USING btree (token_hash)
 INDEX CREATE UNIQUE INDEX staff_session_pkey ON public.staff_session USING btree (sid)

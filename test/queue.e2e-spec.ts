@@ -13,6 +13,7 @@ interface Item {
   receivedAt: string;
   dueAt: string | null;
   overdue: boolean;
+  timeLeft: { hours: number; workingDays: number; calendar: string } | null;
   assignee: { id: string; displayName: string } | null;
   version: number;
   duplicates: number;
@@ -145,10 +146,15 @@ describe('review queue (API and page, real PostgreSQL)', () => {
         'receivedAt',
         'reference',
         'state',
+        'timeLeft',
         'version',
       ].sort(),
     );
     expect(first).toMatchObject({ overdue: true, version: 1 });
+    // Time left in the case's calendar: negative once overdue, null without a due time.
+    expect(first.timeLeft?.hours).toBeLessThan(0);
+    expect(page.items.filter((i) => !i.dueAt).every((i) => i.timeLeft === null)).toBe(true);
+    expect(page.items.filter((i) => i.dueAt && !i.overdue).every((i) => (i.timeLeft?.hours ?? 0) > 0)).toBe(true);
     expect(first.articleTitle).toMatch(new RegExp(`^${TAG} 测试文章`));
     const dated = page.items.filter((i) => i.dueAt);
     expect(dated.map((i) => i.dueAt)).toEqual([...dated.map((i) => i.dueAt)].sort());

@@ -114,7 +114,11 @@ export type EdgeRecord =
   | 'clear_proposal'
   | 'duplicate_of';
 
-/** The queue's due time after the edge: SLA_DECISION_HOURS, NEEDS_INFO_DAYS, SLA_INFO_ANSWER_HOURS, or none. */
+/**
+ * The queue's due time after the edge, counted in working days of the case's calendar
+ * (src/complaints/sla.ts): SLA_DECISION_WORKING_DAYS, NEEDS_INFO_WORKING_DAYS,
+ * SLA_INFO_ANSWER_WORKING_DAYS, or none.
+ */
 export type EdgeDue = 'decision' | 'needs_info' | 'info_answer' | 'clear';
 
 /**
@@ -123,7 +127,7 @@ export type EdgeDue = 'decision' | 'needs_info' | 'info_answer' | 'clear';
  * the delay. An edge schedules or cancels a timer by declaring it in its effects.
  */
 export const CASE_TIMERS = {
-  needs_info_expiry: { while: 'needs_info', fires: 'closed', after: 'NEEDS_INFO_DAYS' },
+  needs_info_expiry: { while: 'needs_info', fires: 'closed', after: 'NEEDS_INFO_WORKING_DAYS' },
 } as const satisfies Record<string, { while: ComplaintState; fires: ComplaintState; after: string }>;
 export type CaseTimerKind = keyof typeof CASE_TIMERS;
 export const CASE_TIMER_KINDS = Object.keys(CASE_TIMERS) as CaseTimerKind[];

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ArticlesModule } from '../articles/articles.module';
+import { CalendarModule } from '../calendar/calendar.module';
 import { RateLimitService } from '../common/rate-limit.service';
 import { MailModule } from '../mail/mail.module';
 import { AnswerService } from './answer.service';
@@ -13,12 +14,14 @@ import { OwnerResponseController } from './owner-response.controller';
 import { EvidenceStorage } from './evidence-storage';
 import { IntakeRateLimitGuard } from './intake-rate-limit.guard';
 import { ReplaySweeper } from './replay-sweeper';
+import { SlaBreachRepository } from './sla-breach.repository';
+import { SlaDigestWorker } from './sla-digest.worker';
 import { TimerWorker } from './timer-worker';
 import { TrackingService } from './tracking.service';
 import { UploadSweeper } from './upload-sweeper';
 
 @Module({
-  imports: [ArticlesModule, MailModule],
+  imports: [ArticlesModule, MailModule, CalendarModule],
   controllers: [ComplaintsApiController, ComplaintFormController, OwnerResponseController],
   providers: [
     ComplaintIntakeService,
@@ -33,7 +36,17 @@ import { UploadSweeper } from './upload-sweeper';
     EdgeEffects,
     CaseTimerRepository,
     TimerWorker,
+    SlaBreachRepository,
+    SlaDigestWorker,
   ],
-  exports: [ComplaintIntakeService, ComplaintsService, TrackingService, EvidenceStorage, UploadSweeper, TimerWorker],
+  exports: [
+    ComplaintIntakeService,
+    ComplaintsService,
+    TrackingService,
+    EvidenceStorage,
+    UploadSweeper,
+    TimerWorker,
+    SlaDigestWorker,
+  ],
 })
 export class ComplaintsModule {}

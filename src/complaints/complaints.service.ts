@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
+import { WorkingDays } from '../calendar/working-days.service';
 import { Clock } from '../common/clock';
 import { ConflictError, DomainError, ErrorCode, NotFoundError, ValidationError } from '../common/domain-error';
 import { APP_CONFIG } from '../config/config';
@@ -13,6 +14,7 @@ import { GUARDS, RECORDS } from './complaint-guards';
 import type { Actor, CaseRow, EdgeContext, TransitionInput } from './complaint-guards';
 import { EdgeEffects } from './edge-effects';
 import { returnedRows } from '../database/returned-rows';
+import { periodEnd, slaRegion } from './sla';
 
 export type { Actor, TransitionInput } from './complaint-guards';
 
@@ -39,6 +41,7 @@ export class ComplaintsService {
     private readonly signal: OutboxSignal,
     private readonly effects: EdgeEffects,
     private readonly clock: Clock,
+    private readonly workingDays: WorkingDays,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -84,7 +87,7 @@ export class ComplaintsService {
     this.requireNeeds(edge, input);
     const set: Record<string, unknown> = {};
     for (const record of edge.records ?? []) Object.assign(set, RECORDS[record](ctx));
-    if (edge.due) set.due_at = ctx.dueAt = await this.due(tx, edge.due);
+    if (edge.due) set.due_at = ctx.dueAt = await this.due(c, edge.due, ctx.now);
     const sets = Object.keys(set).map((col, i) => `${col} = $${i + 5}`);
     const rows = await tx.query<Array<{ version: number }>>(
       `UPDATE complaint SET state = $1, version = version + 1, updated_at = now()${sets.length ? ', ' + sets.join(', ') : ''}
@@ -163,23 +166,15 @@ export class ComplaintsService {
     if (errors.length) throw new ValidationError(errors);
   }
 
-  /** The queue's due time an edge sets (EdgeDue), from the SLA settings. */
-  private async due(tx: EntityManager, due: EdgeDue): Promise<Date | null> {
+  /**
+   * The queue's due time an edge sets (EdgeDue), from the SLA settings: by default working days
+   * of the case's calendar (sla.ts: China with 调休, US federal business days for us-dmca), counted
+   * from the transition's time.
+   */
+  private async due(c: CaseRow, due: EdgeDue, now: Date): Promise<Date | null> {
+    if (due === 'clear') return null;
     const sla = this.config.sla;
-    switch (due) {
-      case 'decision':
-        return this.dueIn(tx, `${sla.decisionHours} hours`);
-      case 'needs_info':
-        return this.dueIn(tx, `${sla.needsInfoDays} days`);
-      case 'info_answer':
-        return this.dueIn(tx, `${sla.infoAnswerHours} hours`);
-      case 'clear':
-        return null;
-    }
-  }
-
-  private async dueIn(tx: EntityManager, interval: string): Promise<Date> {
-    const [{ at }] = await tx.query<Array<{ at: Date }>>(`SELECT now() + $1::interval AS at`, [interval]);
-    return at;
+    const period = { decision: sla.decision, needs_info: sla.needsInfo, info_answer: sla.infoAnswer }[due];
+    return periodEnd(period, now, await this.workingDays.calendar(slaRegion(c.legal_basis)));
   }
 }

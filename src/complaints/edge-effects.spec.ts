@@ -77,7 +77,10 @@ function recorder() {
       return Promise.resolve([]);
     },
   } as unknown as EntityManager;
-  const config = { publicBaseUrl: 'https://desk.example', sla: { needsInfoDays: 14 } } as AppConfig;
+  const config = {
+    publicBaseUrl: 'https://desk.example',
+    sla: { needsInfo: { amount: 10, unit: 'working_days' } },
+  } as AppConfig;
   return { effects: new EdgeEffects(mail, remedies, timers, audit, config), tx, done, unknown };
 }
 

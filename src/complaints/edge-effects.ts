@@ -51,8 +51,10 @@ export class EdgeEffects {
   private timerDue(kind: CaseTimerKind, ctx: EdgeContext): Date {
     switch (kind) {
       case 'needs_info_expiry':
-        // The answer-by date the complainant is told (the edge's due time: NEEDS_INFO_DAYS).
-        return ctx.dueAt ?? new Date(ctx.now.getTime() + this.config.sla.needsInfoDays * 86_400_000);
+        // The answer-by date the complainant is told: the edge's due time (NEEDS_INFO_WORKING_DAYS
+        // of the case's calendar, or NEEDS_INFO_DAYS), set by ComplaintsService before effects run.
+        if (!ctx.dueAt) throw new Error('needs_info_expiry is scheduled only by an edge that sets its due time');
+        return ctx.dueAt;
     }
   }
 
@@ -216,7 +218,8 @@ export class EdgeEffects {
           {
             ...base,
             requestedAt: c.info_request?.requestedAt ?? null,
-            days: this.config.sla.needsInfoDays,
+            days: this.config.sla.needsInfo.amount,
+            workingDays: this.config.sla.needsInfo.unit === 'working_days',
             trackingUrl: null,
           },
           c.id,

@@ -38,6 +38,42 @@ describe('configuration', () => {
     });
   });
 
+  it('counts service levels in working days by default; the older calendar-time variables still work alone', () => {
+    const c = loadConfig({});
+    expect(c.sla).toEqual({
+      firstReviewHours: 24,
+      decision: { amount: 3, unit: 'working_days' },
+      needsInfo: { amount: 10, unit: 'working_days' },
+      infoAnswer: { amount: 2, unit: 'working_days' },
+    });
+    expect(c.slaDigestMs).toBe(3_600_000);
+    expect(
+      loadConfig({ SLA_DECISION_WORKING_DAYS: '5', NEEDS_INFO_WORKING_DAYS: '15', SLA_INFO_ANSWER_WORKING_DAYS: '1' })
+        .sla,
+    ).toMatchObject({
+      decision: { amount: 5, unit: 'working_days' },
+      needsInfo: { amount: 15, unit: 'working_days' },
+      infoAnswer: { amount: 1, unit: 'working_days' },
+    });
+    expect(
+      loadConfig({ SLA_DECISION_HOURS: '72', NEEDS_INFO_DAYS: '14', SLA_INFO_ANSWER_HOURS: '48' }).sla,
+    ).toMatchObject({
+      decision: { amount: 72, unit: 'hours' },
+      needsInfo: { amount: 14, unit: 'days' },
+      infoAnswer: { amount: 48, unit: 'hours' },
+    });
+    expect(loadConfig({ SLA_DIGEST_MS: '0' }).slaDigestMs).toBe(0);
+  });
+
+  it.each([
+    ['SLA_DECISION_HOURS', { SLA_DECISION_HOURS: '72', SLA_DECISION_WORKING_DAYS: '3' }],
+    ['NEEDS_INFO_DAYS', { NEEDS_INFO_DAYS: '14', NEEDS_INFO_WORKING_DAYS: '10' }],
+    ['SLA_INFO_ANSWER_HOURS', { SLA_INFO_ANSWER_HOURS: '48', SLA_INFO_ANSWER_WORKING_DAYS: '2' }],
+  ])('refuses both ways of counting one service level (%s and its working-day variable)', (name, env) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(new RegExp(`${name}: set either \\w+ \\(working days`));
+  });
+
   it.each([
     ['PORT', 'abc'],
     ['PORT', '70000'],
@@ -52,6 +88,10 @@ describe('configuration', () => {
     ['MAIL_SEND_TIMEOUT_MS', '10'],
     ['UPLOAD_SWEEP_MS', '-5'],
     ['UPLOAD_ORPHAN_GRACE_MS', '0'],
+    ['SLA_DECISION_WORKING_DAYS', '0'],
+    ['NEEDS_INFO_WORKING_DAYS', 'ten'],
+    ['SLA_INFO_ANSWER_WORKING_DAYS', '1.5'],
+    ['SLA_DIGEST_MS', '-1'],
   ])('refuses %s=%s with a message naming the variable', (name, value) => {
     let error: unknown;
     try {

@@ -119,23 +119,53 @@ export class EnvSchema {
   @Min(1)
   SLA_FIRST_REVIEW_HOURS: number = 24;
 
+  /** Replaced by SLA_INFO_ANSWER_WORKING_DAYS; still read (calendar hours) when set alone. */
   @IsOptional()
   @Transform(toInt)
   @IsInt({ message: 'SLA_INFO_ANSWER_HOURS must be a whole number of hours' })
   @Min(1)
-  SLA_INFO_ANSWER_HOURS: number = 48;
+  SLA_INFO_ANSWER_HOURS?: number;
 
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'SLA_INFO_ANSWER_WORKING_DAYS must be a whole number of working days' })
+  @Min(1)
+  @Max(250)
+  SLA_INFO_ANSWER_WORKING_DAYS?: number;
+
+  /** Replaced by SLA_DECISION_WORKING_DAYS; still read (calendar hours) when set alone. */
   @IsOptional()
   @Transform(toInt)
   @IsInt({ message: 'SLA_DECISION_HOURS must be a whole number of hours' })
   @Min(1)
-  SLA_DECISION_HOURS: number = 72;
+  SLA_DECISION_HOURS?: number;
 
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'SLA_DECISION_WORKING_DAYS must be a whole number of working days' })
+  @Min(1)
+  @Max(250)
+  SLA_DECISION_WORKING_DAYS?: number;
+
+  /** Calendar days; NEEDS_INFO_WORKING_DAYS is the default way to count. Only one of the two may be set. */
   @IsOptional()
   @Transform(toInt)
   @IsInt({ message: 'NEEDS_INFO_DAYS must be a whole number of days' })
   @Min(1)
-  NEEDS_INFO_DAYS: number = 14;
+  NEEDS_INFO_DAYS?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'NEEDS_INFO_WORKING_DAYS must be a whole number of working days' })
+  @Min(1)
+  @Max(250)
+  NEEDS_INFO_WORKING_DAYS?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'SLA_DIGEST_MS must be a whole number of milliseconds (0 turns the digest off)' })
+  @Min(0)
+  SLA_DIGEST_MS: number = 3_600_000;
 
   @IsOptional()
   @IsIn(['true', 'false'], { message: 'TIMER_WORKER must be true or false' })
@@ -236,7 +266,14 @@ export interface AppConfig {
   timerWorker: boolean;
   timerPollMs: number;
   timerMaxAttempts: number;
-  sla: { firstReviewHours: number; infoAnswerHours: number; decisionHours: number; needsInfoDays: number };
+  /**
+   * Service levels: the due time each edge sets (EdgeDue). First review in calendar hours (set at
+   * intake); the others in working days of the case's calendar (src/complaints/sla.ts) unless
+   * their older calendar-time variable is set instead.
+   */
+  sla: { firstReviewHours: number; decision: SlaPeriod; needsInfo: SlaPeriod; infoAnswer: SlaPeriod };
+  /** How often overdue cases are looked for and mailed to admins, once per case per breach (0: never). */
+  slaDigestMs: number;
   cmsWebhookUrl?: string;
   cmsWebhookSecret?: string;
   /** How long a repeat with the same Idempotency-Key still answers the tracking link. */
@@ -249,7 +286,40 @@ export interface AppConfig {
   logLevel: string;
 }
 
+export type SlaUnit = 'working_days' | 'days' | 'hours';
+/** A service-level period: n working days of the case's calendar, n calendar days, or n hours. */
+export interface SlaPeriod {
+  amount: number;
+  unit: SlaUnit;
+}
+
+/** Defaults of the working-day service levels (about the calendar time they replace: 72 h, 14 days, 48 h). */
+export const SLA_DEFAULT_WORKING_DAYS = { decision: 3, needsInfo: 10, infoAnswer: 2 } as const;
+
 export class ConfigError extends Error {}
+
+/**
+ * One service level from its working-day variable or its older calendar-time one (both set is an
+ * error: which one counts would be a guess).
+ */
+function slaPeriod(
+  errors: string[],
+  workingName: string,
+  working: number | undefined,
+  legacyName: string,
+  legacy: number | undefined,
+  legacyUnit: SlaUnit,
+  fallback: number,
+): SlaPeriod {
+  if (working !== undefined && legacy !== undefined) {
+    errors.push(
+      `  ${legacyName}: set either ${workingName} (working days of the case's calendar) or ${legacyName} (calendar ${legacyUnit === 'hours' ? 'hours' : 'days'}), not both`,
+    );
+  }
+  if (working !== undefined) return { amount: working, unit: 'working_days' };
+  if (legacy !== undefined) return { amount: legacy, unit: legacyUnit };
+  return { amount: fallback, unit: 'working_days' };
+}
 
 function resolvePath(p: string): string {
   return isAbsolute(p) ? p : join(PROJECT_ROOT, p);
@@ -269,6 +339,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     'COOKIE_SECRET',
     'CMS_WEBHOOK_URL',
     'CMS_WEBHOOK_SECRET',
+    // Optional without a default (unset and set mean different things): not among the keys above.
+    'SLA_DECISION_HOURS',
+    'SLA_DECISION_WORKING_DAYS',
+    'SLA_INFO_ANSWER_HOURS',
+    'SLA_INFO_ANSWER_WORKING_DAYS',
+    'NEEDS_INFO_DAYS',
+    'NEEDS_INFO_WORKING_DAYS',
   ]) {
     if (env[key]) raw[key] = env[key];
   }
@@ -278,6 +355,39 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     const lines = errors.map((e) => `  ${e.property}: ${Object.values(e.constraints ?? {}).join('; ')}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
+  const slaErrors: string[] = [];
+  const d = SLA_DEFAULT_WORKING_DAYS;
+  const sla = {
+    firstReviewHours: parsed.SLA_FIRST_REVIEW_HOURS,
+    decision: slaPeriod(
+      slaErrors,
+      'SLA_DECISION_WORKING_DAYS',
+      parsed.SLA_DECISION_WORKING_DAYS,
+      'SLA_DECISION_HOURS',
+      parsed.SLA_DECISION_HOURS,
+      'hours',
+      d.decision,
+    ),
+    needsInfo: slaPeriod(
+      slaErrors,
+      'NEEDS_INFO_WORKING_DAYS',
+      parsed.NEEDS_INFO_WORKING_DAYS,
+      'NEEDS_INFO_DAYS',
+      parsed.NEEDS_INFO_DAYS,
+      'days',
+      d.needsInfo,
+    ),
+    infoAnswer: slaPeriod(
+      slaErrors,
+      'SLA_INFO_ANSWER_WORKING_DAYS',
+      parsed.SLA_INFO_ANSWER_WORKING_DAYS,
+      'SLA_INFO_ANSWER_HOURS',
+      parsed.SLA_INFO_ANSWER_HOURS,
+      'hours',
+      d.infoAnswer,
+    ),
+  };
+  if (slaErrors.length) throw new ConfigError(`Invalid configuration:\n${slaErrors.join('\n')}`);
   const port = parsed.PORT;
   return {
     databaseUrl: parsed.DATABASE_URL,
@@ -304,12 +414,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     timerWorker: parsed.TIMER_WORKER === 'true',
     timerPollMs: parsed.TIMER_POLL_MS,
     timerMaxAttempts: parsed.TIMER_MAX_ATTEMPTS,
-    sla: {
-      firstReviewHours: parsed.SLA_FIRST_REVIEW_HOURS,
-      infoAnswerHours: parsed.SLA_INFO_ANSWER_HOURS,
-      decisionHours: parsed.SLA_DECISION_HOURS,
-      needsInfoDays: parsed.NEEDS_INFO_DAYS,
-    },
+    sla,
+    slaDigestMs: parsed.SLA_DIGEST_MS,
     cmsWebhookUrl: parsed.CMS_WEBHOOK_URL,
     cmsWebhookSecret: parsed.CMS_WEBHOOK_SECRET,
     idempotencyReplayHours: parsed.IDEMPOTENCY_REPLAY_HOURS,

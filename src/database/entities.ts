@@ -7,6 +7,7 @@ import { ComplainantWarning } from '../complaints/complainant-warning.entity';
 import { ComplaintItem } from '../complaints/complaint-item.entity';
 import { Complaint } from '../complaints/complaint.entity';
 import { EvidenceFile } from '../complaints/evidence-file.entity';
+import { SlaBreach } from '../complaints/sla-breach.entity';
 import { AccessLink, ComplaintLink, IntakeReplay } from '../complaints/links.entities';
 import { MailJob } from '../mail/mail-job.entity';
 import { MailboxMessage } from '../mail/mailbox-message.entity';
@@ -46,4 +47,5 @@ export const ENTITIES = [
   IntakeReplay,
   ComplaintLink,
   CaseTimer,
+  SlaBreach,
 ];

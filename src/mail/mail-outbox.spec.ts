@@ -68,7 +68,7 @@ describe('MailOutbox: a decision mail states its reasons or is not queued', () =
       'complaint-closed-no-answer',
       'pat@example.test',
       'zh-CN',
-      { ...base, requestedAt: null, days: 14, trackingUrl: null },
+      { ...base, requestedAt: null, days: 14, workingDays: false, trackingUrl: null },
       'c1',
     );
     expect(queries).toHaveLength(1);

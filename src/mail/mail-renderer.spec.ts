@@ -131,6 +131,7 @@ describe('MailRenderer', () => {
       legalBasis: 'accuracy',
       requestedAt: '2026-11-01T02:00:00Z',
       days: 14,
+      workingDays: false,
       // As the worker renders it: the link minted at send time.
       trackingUrl: 'https://desk.example/track/tok_abc',
     };
@@ -148,6 +149,17 @@ describe('MailRenderer', () => {
       expect(m.html).not.toContain('<script>');
       expect(m.html).toContain('Zhang &quot;San&quot;');
     }
+    // Counted in working days (NEEDS_INFO_WORKING_DAYS, the default), the mail says so.
+    const working = { ...closed, days: 10, workingDays: true };
+    expect(renderer.render('complaint-closed-no-answer', 'en', working).text).toContain(
+      'Nothing reached us within 10 working days',
+    );
+    expect(renderer.render('complaint-closed-no-answer', 'zh-CN', working).text).toContain(
+      '10个工作日内我们未收到您的补充',
+    );
+    expect(renderer.render('complaint-closed-no-answer', 'zh-CN', working).html).toContain(
+      '<strong>10个工作日</strong>内',
+    );
   });
 
   it('notice summarises the case for the desk with a link to it', () => {

@@ -63,13 +63,15 @@ export interface MailPayloads {
     answerExcerpt: string;
     fileCount: number;
   };
-  /** needs_info -> closed by the timer: nothing was received in NEEDS_INFO_DAYS. */
+  /** needs_info -> closed by the timer: nothing was received in NEEDS_INFO_WORKING_DAYS (or NEEDS_INFO_DAYS). */
   'complaint-closed-no-answer': {
     reference: string;
     complainantName: string;
     legalBasis: string;
     requestedAt: string | null;
     days: number;
+    /** Whether `days` are working days of the case's calendar (else calendar days). */
+    workingDays: boolean;
     trackingUrl: null;
   };
   /** received -> not_processed (misuse procedure): why, after which warning, and how to appeal. */
@@ -88,6 +90,15 @@ export interface MailPayloads {
     complainantName: string;
     reason: string;
     validDays: number;
+  };
+  /**
+   * To each admin: cases that passed their due time since the last digest (SlaDigestWorker),
+   * each once per missed due time. `reference` is the case's when the digest names only one.
+   */
+  'deadline-breached': {
+    reference: string | null;
+    cases: Array<{ reference: string; state: string; dueAt: string; hoursLate: number }>;
+    queueUrl: string;
   };
   'staff-invitation': {
     invitationUrl: null;
@@ -114,4 +125,5 @@ export const MAIL_TEMPLATES: readonly MailTemplate[] = [
   'staff-invitation',
   'complaint-not-processed',
   'complainant-warning',
+  'deadline-breached',
 ];

@@ -22,6 +22,25 @@ class QueueAssigneeDto {
   @ApiProperty() displayName: string;
 }
 
+class QueueTimeLeftDto {
+  @ApiProperty({
+    description: 'Whole hours to the due time, rounded away from zero; negative once overdue (-5: five hours late)',
+    example: 53,
+  })
+  hours: number;
+  @ApiProperty({
+    description:
+      'Working days of the case’s calendar from today to the due date (today not counted); negative once overdue: working days lost since the due date',
+    example: 2,
+  })
+  workingDays: number;
+  @ApiProperty({
+    enum: ['cn', 'us'],
+    description: 'Whose working days: China (holidays and 调休), or US federal business days for us-dmca',
+  })
+  calendar: string;
+}
+
 class QueueItemDto {
   @ApiProperty({ example: 'ND-2026-000123' }) reference: string;
   @ApiProperty({ enum: QUEUE_STATES }) state: string;
@@ -29,7 +48,9 @@ class QueueItemDto {
   @ApiProperty({ description: 'Title of the first item’s article at intake' }) articleTitle: string;
   @ApiProperty() receivedAt: Date;
   @ApiProperty({ nullable: true, type: Date }) dueAt: Date | null;
-  @ApiProperty() overdue: boolean;
+  @ApiProperty({ description: 'The due time has passed (database time at the read)' }) overdue: boolean;
+  @ApiProperty({ type: QueueTimeLeftDto, nullable: true, description: 'Null without a due time' })
+  timeLeft: QueueTimeLeftDto | null;
   @ApiPropertyOptional({ type: QueueAssigneeDto, nullable: true }) assignee: QueueAssigneeDto | null;
   @ApiProperty({ description: 'Pass back with a transition (optimistic concurrency)' }) version: number;
   @ApiProperty({ description: 'Filings joined to this case as duplicates' }) duplicates: number;

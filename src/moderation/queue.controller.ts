@@ -6,6 +6,9 @@ import type { StaffPrincipal } from '../auth/auth.decorators';
 import { ValidationError } from '../common/domain-error';
 import { translate } from '../common/i18n';
 import { isLocale, LEGAL_BASES } from '../complaints/legal-basis';
+import type { Locale } from '../complaints/legal-basis';
+import { timeLeftPhrase } from '../complaints/sla';
+import type { TimeLeft } from '../complaints/sla';
 import { parseQueueQuery, QUEUE_COUNT_CAP, QUEUE_STATES, QueueService } from './queue.service';
 import type { QueueFilters, QueuePage } from './queue.service';
 
@@ -20,7 +23,8 @@ import type { QueueFilters, QueuePage } from './queue.service';
  *                          count is a string ("12", or "1000+" when capped) under the current
  *                          filters except state, or null on a 422; hrefs keep the other filters
  *   duplicatesChip         "3" (or "1000+"): duplicates joined to the open cases under the filters, or null (none, a search, a 422)
- *   items                  [{ reference, href, state, legalBasis, articleTitle, receivedAt, dueAt, overdue, assigneeName, duplicates }]
+ *   items                  [{ reference, href, state, legalBasis, articleTitle, receivedAt, dueAt, overdue, assigneeName, duplicates,
+ *                            timeLeftText ("剩余 2 个工作日" / "5 hours overdue", or null), calendarText (whose working days) }]
  *   nextHref               the next page (same filters plus cursor) or null
  *   firstHref              back to the first page when on a later one, else null
  *   nextCaseHref           /staff/complaints/<ref> of the unassigned received case due first, or null
@@ -63,6 +67,7 @@ export class QueueController {
     },
   ): void {
     const { form, page } = v;
+    const locale: Locale = isLocale(res.locals.locale) ? res.locals.locale : 'zh-CN';
     const counts = page?.counts;
     const capped = page?.countsCapped ?? [];
     const shown = (n: number, atLeast: boolean) => `${n}${atLeast ? '+' : ''}`;
@@ -83,7 +88,7 @@ export class QueueController {
     ];
     res.setHeader('Cache-Control', 'no-store');
     res.status(status).render('staff/queue', {
-      title: translate(isLocale(res.locals.locale) ? res.locals.locale : 'zh-CN', 'queue.title'),
+      title: translate(locale, 'queue.title'),
       currentPath: '/staff/queue',
       staff: v.user ?? null,
       form,
@@ -103,6 +108,8 @@ export class QueueController {
         dueAt: i.dueAt ? i.dueAt.toISOString() : null,
         href: `/staff/complaints/${encodeURIComponent(i.reference)}`,
         assigneeName: i.assignee?.displayName ?? null,
+        timeLeftText: i.timeLeft ? phrase(locale, i.timeLeft) : null,
+        calendarText: i.timeLeft ? translate(locale, `queue.calendar.${i.timeLeft.calendar}`) : null,
       })),
       nextHref: page?.nextCursor ? href(form, { cursor: page.nextCursor }) : null,
       firstHref: v.hadCursor ? href(form, {}) : null,
@@ -111,6 +118,12 @@ export class QueueController {
       hasErrors: Boolean(v.errors?.length),
     });
   }
+}
+
+/** "剩余 2 个工作日", "5 hours overdue": working days once a day or more, else hours (sla.ts). */
+function phrase(locale: Locale, t: TimeLeft): string {
+  const { key, n } = timeLeftPhrase(t);
+  return translate(locale, key, { n });
 }
 
 interface RawForm {

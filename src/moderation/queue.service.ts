@@ -2,10 +2,15 @@ import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import type { Pool, QueryResultRow } from 'pg';
 import { DataSource } from 'typeorm';
+import type { Region } from '../calendar/calendar-date';
+import type { WorkingDayCalendar } from '../calendar/working-day-calendar';
+import { WorkingDays } from '../calendar/working-days.service';
 import { DomainError, ErrorCode, FieldError, ValidationError } from '../common/domain-error';
 import type { ComplaintState } from '../complaints/complaint-state';
 import { LEGAL_BASES } from '../complaints/legal-basis';
 import type { LegalBasis } from '../complaints/legal-basis';
+import { slaRegion, timeLeft } from '../complaints/sla';
+import type { TimeLeft } from '../complaints/sla';
 
 /**
  * The states a moderator or admin must act on. The partial indexes complaint_queue_idx and
@@ -57,6 +62,12 @@ export interface QueueItem {
   receivedAt: Date;
   dueAt: Date | null;
   overdue: boolean;
+  /**
+   * How far the due time is, in the case's calendar (China, or US federal business days for
+   * us-dmca), at the database's time of the read: signed whole hours and working days, negative
+   * once overdue. Null without a due time.
+   */
+  timeLeft: TimeLeft | null;
   assignee: { id: string; displayName: string } | null;
   version: number;
   /** Filings joined to this case as duplicates. */
@@ -86,6 +97,7 @@ interface Row {
   due_key: string | null;
   id: string;
   overdue: boolean;
+  read_at: Date;
   assignee_id: string | null;
   assignee_name: string | null;
   version: number;
@@ -186,7 +198,10 @@ export interface QueueStatement {
 export class QueueService {
   private readonly pool: Pool;
 
-  constructor(private readonly db: DataSource) {
+  constructor(
+    private readonly db: DataSource,
+    private readonly workingDays: WorkingDays,
+  ) {
     this.pool = (db.driver as unknown as { master: Pool }).master;
   }
 
@@ -207,6 +222,11 @@ export class QueueService {
     const more = rows.length > filters.limit;
     const shown = more ? rows.slice(0, filters.limit) : rows;
     const last = shown[shown.length - 1];
+    const calendars = new Map<Region, WorkingDayCalendar>();
+    for (const region of new Set(shown.map((r) => slaRegion(r.legal_basis))))
+      calendars.set(region, await this.workingDays.calendar(region));
+    const left = (r: Row) =>
+      r.due_at ? timeLeft(r.due_at, r.read_at, calendars.get(slaRegion(r.legal_basis)) as WorkingDayCalendar) : null;
     return {
       items: shown.map((r) => ({
         reference: r.reference,
@@ -216,6 +236,7 @@ export class QueueService {
         receivedAt: r.received_at,
         dueAt: r.due_at,
         overdue: r.overdue,
+        timeLeft: left(r),
         assignee: r.assignee_id ? { id: r.assignee_id, displayName: r.assignee_name ?? '' } : null,
         version: r.version,
         duplicates: r.duplicates,
@@ -287,7 +308,7 @@ export class QueueService {
     const items = `
       SELECT c.reference, c.state, c.legal_basis, c.article_title, c.received_at, c.due_at, c.id, c.version,
              to_char(c.due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS due_key,
-             coalesce(c.due_at < now(), false) AS overdue, c.assignee_id, s.display_name AS assignee_name,
+             coalesce(c.due_at < now(), false) AS overdue, now() AS read_at, c.assignee_id, s.display_name AS assignee_name,
              (SELECT count(*)::int FROM complaint d WHERE d.duplicate_of = c.id AND d.state = 'duplicate' AND d.duplicate_of IS NOT NULL) AS duplicates
         FROM (${page}) k
         JOIN complaint c ON c.id = k.id

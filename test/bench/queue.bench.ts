@@ -19,6 +19,7 @@
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { loadDemoCatalogue } from '../../src/articles/demo/demo-catalogue';
+import { WorkingDays } from '../../src/calendar/working-days.service';
 import { loadConfig } from '../../src/config/config';
 import { dataSourceOptions } from '../../src/database/data-source';
 import { startEmbeddedPostgres } from '../../src/database/embedded-postgres';
@@ -335,7 +336,7 @@ async function main(): Promise<void> {
       `bench:queue: ${ROWS} complaints (${open} open), ${CONCURRENCY} concurrent, ${ITERATIONS} calls per query, QueueService on ${server.host}/${DB}`,
     );
 
-    const queue = new QueueService(ds);
+    const queue = new QueueService(ds, new WorkingDays(ds));
 
     // The cursor after walking WALK pages of 25, the way a moderator would page.
     const tw = performance.now();

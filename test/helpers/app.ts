@@ -52,6 +52,8 @@ export async function startTestApp(env: Record<string, string> = {}, sinkOptions
     MAIL_POLL_MS: '100',
     MAIL_RETRY_BASE_MS: '100',
     AUDIT_SEAL_MS: '200',
+    // The deadline digest mails every admin: off unless a spec turns it on or drives it.
+    SLA_DIGEST_MS: '0',
     LOG_LEVEL: 'warn',
     ...env,
   });

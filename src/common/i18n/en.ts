@@ -625,4 +625,16 @@ export const EN: Messages = {
   'gone.ownerContact': 'If the notice did not reach you, write to us quoting the case reference:',
   'gone.home': 'Back to the home page',
   'gone.report': 'Report a problem',
+  // Service levels (src/complaints/sla.ts): the queue's time left, the case timeline's breach.
+  'queue.left.workingDays.one': '1 working day left',
+  'queue.left.workingDays.other': '{n} working days left',
+  'queue.left.hours.one': '1 hour left',
+  'queue.left.hours.other': '{n} hours left',
+  'queue.late.workingDays.one': '1 working day overdue',
+  'queue.late.workingDays.other': '{n} working days overdue',
+  'queue.late.hours.one': '1 hour overdue',
+  'queue.late.hours.other': '{n} hours overdue',
+  'queue.calendar.cn': 'China working days',
+  'queue.calendar.us': 'US federal business days',
+  'case.event.complaint.deadline_breached': 'Due time passed (reported to admins)',
 };

@@ -588,4 +588,16 @@ export const ZH_CN: Messages = {
   'gone.ownerContact': '如未收到通知，请来信并注明案件编号：',
   'gone.home': '返回首页',
   'gone.report': '投诉与举报',
+  // 服务时限（src/complaints/sla.ts）：队列的剩余时间、案件时间线的超期记录。
+  'queue.left.workingDays.one': '剩余 1 个工作日',
+  'queue.left.workingDays.other': '剩余 {n} 个工作日',
+  'queue.left.hours.one': '剩余 1 小时',
+  'queue.left.hours.other': '剩余 {n} 小时',
+  'queue.late.workingDays.one': '逾期 1 个工作日',
+  'queue.late.workingDays.other': '逾期 {n} 个工作日',
+  'queue.late.hours.one': '逾期 1 小时',
+  'queue.late.hours.other': '逾期 {n} 小时',
+  'queue.calendar.cn': '按中国工作日计算',
+  'queue.calendar.us': '按美国联邦工作日计算',
+  'case.event.complaint.deadline_breached': '已超过处理期限（已提醒管理员）',
 };
