@@ -72,6 +72,18 @@ export interface MailPayloads {
     days: number;
     trackingUrl: null;
   };
+  /**
+   * 条例 Art. 17: a cn-copyright filing about a work already restored on a counter-notice. Queued
+   * by intake's one statement (like the receipt), besides the receipt; this type documents its payload.
+   */
+  'complaint-renotice-barred': {
+    reference: string;
+    earlierReference: string;
+    complainantName: string;
+    legalBasis: string;
+    receivedAt: string;
+    items: Array<{ kind: string; articleTitle: string; articleUrl: string; detail: string | null }>;
+  };
   'staff-invitation': {
     invitationUrl: null;
     invitation: string;
@@ -94,5 +106,6 @@ export const MAIL_TEMPLATES: readonly MailTemplate[] = [
   'owner-notice',
   'complaint-info-answered',
   'complaint-closed-no-answer',
+  'complaint-renotice-barred',
   'staff-invitation',
 ];

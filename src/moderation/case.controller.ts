@@ -217,6 +217,14 @@ export class CaseController {
     const form = opts.form ?? EMPTY_FORM;
     const templates = await this.replies.list({ legalBasis: view.legalBasis, locale: view.locale });
     const kinds = new Map(view.actions.map((a) => [a.kind, a]));
+    const renotice = view.renoticeBarredBy
+      ? {
+          earlier: view.renoticeBarredBy,
+          reason: translate(view.locale === 'en' ? 'en' : 'zh-CN', 'case.renotice.reason', {
+            ref: view.renoticeBarredBy,
+          }),
+        }
+      : null;
     const action = (kind: Kind) => {
       const a = kinds.get(kind);
       if (!a) return null;
@@ -224,7 +232,8 @@ export class CaseController {
       return {
         to: a.to,
         open: mine,
-        reason: mine ? form.reason : '',
+        // A filing barred by 条例 Art. 17 comes with its rejection reasons prefilled (in the complainant's language).
+        reason: mine ? form.reason : kind === 'reject' && renotice ? renotice.reason : '',
         missing: mine ? form.missing : '',
         message: mine ? form.message : '',
         duplicateOf: mine ? form.duplicateOf : '',
@@ -242,6 +251,7 @@ export class CaseController {
       title: `${view.reference} · ${translate(locale, 'case.title')}`,
       staff: user,
       c: view,
+      renotice,
       error: opts.error ?? null,
       errorFields: opts.error?.fields ?? [],
       done: opts.done ?? null,

@@ -33,6 +33,13 @@ export interface CaseView {
   proposedRemedies: Array<{ item: number; remedy: string; text?: string }> | null;
   infoRequest: { missing: string[]; message?: string } | null;
   duplicateOf: string | null;
+  /** Who asked, as a category (rights_holder, agent, person_concerned). */
+  requesterCategory: string;
+  /**
+   * 条例 Art. 17: the same complainant's earlier cn-copyright case about the same work on the same
+   * article, restored after a valid counter-notice, that bars this filing (a moderator rejects it).
+   */
+  renoticeBarredBy: string | null;
   /** While the case can still be marked a duplicate: the same complainant's other undecided cases, oldest first. */
   duplicateCandidates: string[];
   /** The same address's other cases about the same articles (complaint_link, both ways), oldest first. */
@@ -109,8 +116,10 @@ export class CaseService {
 
   async view(reference: string, viewer: StaffPrincipal): Promise<CaseView> {
     const [c] = await this.db.query<Array<Record<string, unknown>>>(
-      `SELECT c.*, a.display_name AS assignee_name, e.display_name AS escalated_by_name, d.reference AS duplicate_of_reference
+      `SELECT c.*, a.display_name AS assignee_name, e.display_name AS escalated_by_name, d.reference AS duplicate_of_reference,
+              b.reference AS renotice_barred_by_reference
          FROM complaint c
+         LEFT JOIN complaint b ON b.id = c.renotice_barred_by
          LEFT JOIN staff_user a ON a.id = c.assignee_id
          LEFT JOIN staff_user e ON e.id = c.escalated_by
          LEFT JOIN complaint d ON d.id = c.duplicate_of
@@ -198,6 +207,8 @@ export class CaseService {
       proposedRemedies: (c.proposed_remedies as CaseView['proposedRemedies']) ?? null,
       infoRequest: (c.info_request as CaseView['infoRequest']) ?? null,
       duplicateOf: (c.duplicate_of_reference as string | null) ?? null,
+      requesterCategory: c.requester_category as string,
+      renoticeBarredBy: (c.renotice_barred_by_reference as string | null) ?? null,
       duplicateCandidates: candidates.map((r) => r.reference),
       related: linked
         .filter((l) => l.kind === 'related')
