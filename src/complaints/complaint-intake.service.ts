@@ -302,9 +302,9 @@ function lockKey(email: string): string {
 
 /** A work's address as compared for the re-notice bar: no scheme, www., fragment or trailing slash; case-folded. */
 const workUrl = (u: string) =>
-  `nullif(lower(regexp_replace(regexp_replace(regexp_replace(btrim(${u}), '#.*$', ''), '/+$', ''), '^https?://(www\\.)?', '', 'i')), '')`;
+  `nullif(lower(regexp_replace(regexp_replace(regexp_replace(regexp_replace(${u}, '^\\s+|\\s+$', '', 'g'), '#.*$', ''), '/+$', ''), '^https?://(www\\.)?', '', 'i')), '')`;
 /** A work's description as compared: trimmed, runs of white space as one space, case-folded. */
-const workText = (d: string) => `nullif(lower(regexp_replace(btrim(${d}), '\\s+', ' ', 'g')), '')`;
+const workText = (d: string) => `nullif(lower(btrim(regexp_replace(${d}, '\\s+', ' ', 'g'))), '')`;
 
 /**
  * Complaint, items, files, links, audit event and mail jobs: one statement, one round trip.
