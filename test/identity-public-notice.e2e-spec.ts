@@ -113,11 +113,13 @@ describe('identity documents, the public legal demand and the owner locale', () 
       const email = `id${n++}-${Date.now()}@example.test`;
       const res = await fileMultipart(personal('news-36', email), [['evidence', 'proof.pdf', PDF, 'application/pdf']]);
       expect(res.status).toBe(422);
-      const body = (await res.json()) as { code: string; details: Array<{ field: string; rule: string }> };
+      const body = (await res.json()) as {
+        code: string;
+        details: Array<{ field: string; rule: string; message: string }>;
+      };
       expect(body.code).toBe('VALIDATION');
-      expect(body.details).toEqual([
-        { field: 'identity', rule: 'identityRequired', message: expect.stringContaining('identity') },
-      ]);
+      expect(body.details.map((d) => [d.field, d.rule])).toEqual([['identity', 'identityRequired']]);
+      expect(body.details[0].message).toContain('proof of your identity');
       // A JSON filing cannot carry it either: the same error.
       const json = await api(null, 'POST', '/api/v1/complaints', personal('news-36', email));
       expect(((await json.json()) as { details: Array<{ field: string }> }).details.map((d) => d.field)).toContain(
@@ -218,13 +220,13 @@ describe('identity documents, the public legal demand and the owner locale', () 
       const notice = /<div class="image-removed__text"[\s\S]*?<\/div>/.exec(zh)?.[0] ?? '';
       expect(notice).toContain(reference);
       expect(notice).toContain('人格权：名誉、肖像或隐私（《民法典》第一千一百九十五条）');
-      expect(notice).toContain('提出要求者：相关当事人');
+      expect(notice).toContain('提出要求者：相关当事人；');
       expect(notice).toMatch(/决定日期：\d{4}年\d{1,2}月\d{1,2}日/);
       const enPage = await (await fetch(`${t.baseUrl}/articles/news-36?lang=en`)).text();
       const enNotice = /<div class="image-removed__text"[\s\S]*?<\/div>/.exec(enPage)?.[0] ?? '';
       expect(enNotice).toContain('Personal rights: reputation, portrait or privacy (Civil Code of China, Art. 1195)');
       expect(enNotice).toContain('requested by: A person concerned');
-      expect(enNotice).toMatch(/Decided on \d{1,2} \w+ \d{4}/);
+      expect(enNotice).toMatch(/; decided on \d{1,2} \w+ \d{4}\./);
       for (const html of [zh, enPage]) noPersonalData(html, complaint, ['身份证-正面.png', 'portrait-proof.pdf']);
     });
   });

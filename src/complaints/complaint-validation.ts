@@ -49,7 +49,7 @@ const MESSAGE_BY_RULE: Record<string, string> = {
   unknownImage: 'must be the id or URL of an image of that article',
   passageRequired: 'quote the passage concerned',
   authorisationRequired: 'an agent must attach the authorisation',
-  identityRequired: 'attach a proof of your identity (identity card or passport: PDF, JPEG, PNG or WebP)',
+  identityRequired: 'attach a proof of your identity (identity card or passport; PDF, JPEG, PNG or WebP)',
   agentNeedsActingFor: 'an agent names the person they file for (complainant.actingFor)',
   actingForMeansAgent: 'someone filing for another person files as agent',
 };

@@ -639,7 +639,7 @@ export const EN: Messages = {
   'gone.requester': 'Requested by',
   'gone.decided': 'Date of decision',
   'article.imageDemand': 'Basis: {basis}; requested by: {requester}.',
-  'article.imageDecided': 'Decided on {date}.',
+  'article.imageDemandDated': 'Basis: {basis}; requested by: {requester}; decided on {date}.',
   'case.renotice.title':
     'Re-notice barred (Regulations on the Right of Communication through Information Networks, Art. 17)',
   'case.renotice.law':

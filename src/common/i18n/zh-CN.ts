@@ -599,7 +599,7 @@ export const ZH_CN: Messages = {
   'gone.requester': '提出要求者',
   'gone.decided': '决定日期',
   'article.imageDemand': '依据：{basis}；提出要求者：{requester}。',
-  'article.imageDecided': '决定日期：{date}。',
+  'article.imageDemandDated': '依据：{basis}；提出要求者：{requester}；决定日期：{date}。',
   'case.renotice.title': '重复通知受限（《信息网络传播权保护条例》第十七条）',
   'case.renotice.law':
     '“网络服务提供者接到服务对象的书面说明后，应当立即恢复被删除的作品、表演、录音录像制品，或者可以恢复与被断开的作品、表演、录音录像制品的链接，同时将服务对象的书面说明转送权利人。权利人不得再通知网络服务提供者删除该作品、表演、录音录像制品，或者断开与该作品、表演、录音录像制品的链接。”',
