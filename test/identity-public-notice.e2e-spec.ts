@@ -348,6 +348,11 @@ describe('identity documents, the public legal demand and the owner locale', () 
       expect(owner.subject).toBe(`[${reference}] Notice of action taken on "${owner.subject?.split('"')[1]}"`);
       expect(owner.text).toMatch(/^Dear /);
       expect(owner.text).not.toMatch(/您好|此致/);
+      // Their page opens in their language too.
+      const link = /https?:\/\/\S+\/respond\/[A-Za-z0-9_-]{43}\?lang=en/.exec(owner.text ?? '')?.[0];
+      expect(link).toBeDefined();
+      const page = await (await fetch(link!)).text();
+      expect(page).toContain('<html lang="en">');
       expect(String(owner.html)).toContain('<html lang="en">');
       const complainant = await t.sink.waitFor(
         (m) => m.subject === `[${reference}] 您的投诉处理结果：已采取措施` && t.sink.to(email).includes(m),
