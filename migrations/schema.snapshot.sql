@@ -12,6 +12,7 @@ COLUMN article.body text NOT NULL
 COLUMN article.created_at timestamp with time zone NOT NULL DEFAULT now()
 COLUMN article.id uuid NOT NULL DEFAULT gen_random_uuid()
 COLUMN article.owner_email text NOT NULL
+COLUMN article.owner_locale text NOT NULL DEFAULT 'zh-CN'::text
 COLUMN article.owner_name text NOT NULL
 COLUMN article.published_at timestamp with time zone NOT NULL
 COLUMN article.removed_by uuid
@@ -103,7 +104,9 @@ COLUMN complaint.original_work jsonb
 COLUMN complaint.proposed_remedies jsonb
 COLUMN complaint.received_at timestamp with time zone NOT NULL DEFAULT now()
 COLUMN complaint.reference text NOT NULL
+COLUMN complaint.renotice_barred_by uuid
 COLUMN complaint.request_hash text
+COLUMN complaint.requester_category text NOT NULL DEFAULT 'rights_holder'::text
 COLUMN complaint.state text NOT NULL DEFAULT 'received'::text
 COLUMN complaint.tracking_token_hash text NOT NULL
 COLUMN complaint.updated_at timestamp with time zone NOT NULL DEFAULT now()
@@ -227,6 +230,7 @@ COLUMN webhook_job.state text NOT NULL DEFAULT 'pending'::text
 CONSTRAINT access_link.access_link_complaint_fk FOREIGN KEY (complaint_id) REFERENCES complaint(id) ON DELETE CASCADE
 CONSTRAINT access_link.access_link_party_check CHECK ((party = ANY (ARRAY['complainant'::text, 'content_owner'::text])))
 CONSTRAINT access_link.access_link_pkey PRIMARY KEY (token_hash)
+CONSTRAINT article.article_owner_locale_check CHECK ((owner_locale = ANY (ARRAY['zh-CN'::text, 'en'::text])))
 CONSTRAINT article.article_pkey PRIMARY KEY (id)
 CONSTRAINT article.article_removed_by_fk FOREIGN KEY (removed_by) REFERENCES complaint(id) ON DELETE SET NULL
 CONSTRAINT article.article_slug_key UNIQUE (slug)
@@ -273,6 +277,8 @@ CONSTRAINT complaint.complaint_legal_basis_check CHECK ((legal_basis = ANY (ARRA
 CONSTRAINT complaint.complaint_locale_check CHECK ((locale = ANY (ARRAY['zh-CN'::text, 'en'::text])))
 CONSTRAINT complaint.complaint_pkey PRIMARY KEY (id)
 CONSTRAINT complaint.complaint_reference_key UNIQUE (reference)
+CONSTRAINT complaint.complaint_renotice_barred_by_fk FOREIGN KEY (renotice_barred_by) REFERENCES complaint(id) ON DELETE RESTRICT
+CONSTRAINT complaint.complaint_requester_category_check CHECK ((requester_category = ANY (ARRAY['rights_holder'::text, 'agent'::text, 'person_concerned'::text])))
 CONSTRAINT complaint.complaint_state_check CHECK ((state = ANY (ARRAY['received'::text, 'in_review'::text, 'needs_info'::text, 'escalated'::text, 'actioned'::text, 'rejected'::text, 'duplicate'::text, 'not_processed'::text, 'counter_notice_review'::text, 'restoration_pending'::text, 'litigation_hold'::text, 'restored'::text, 'appeal_review'::text, 'withdrawn'::text, 'closed'::text])))
 CONSTRAINT complaint.complaint_tracking_token_hash_key UNIQUE (tracking_token_hash)
 CONSTRAINT complaint_item.complaint_item_article_fk FOREIGN KEY (article_id) REFERENCES article(id) ON DELETE RESTRICT
@@ -293,7 +299,7 @@ CONSTRAINT complaint_response.complaint_response_complaint_fk FOREIGN KEY (compl
 CONSTRAINT complaint_response.complaint_response_pkey PRIMARY KEY (id)
 CONSTRAINT evidence_file.evidence_file_complaint_fk FOREIGN KEY (complaint_id) REFERENCES complaint(id) ON DELETE CASCADE
 CONSTRAINT evidence_file.evidence_file_pkey PRIMARY KEY (id)
-CONSTRAINT evidence_file.evidence_file_purpose_check CHECK ((purpose = ANY (ARRAY['evidence'::text, 'authorisation'::text, 'response'::text])))
+CONSTRAINT evidence_file.evidence_file_purpose_check CHECK ((purpose = ANY (ARRAY['evidence'::text, 'authorisation'::text, 'response'::text, 'identity'::text])))
 CONSTRAINT evidence_file.evidence_file_size_check CHECK ((size_bytes > 0))
 CONSTRAINT evidence_file.evidence_file_storage_key_key UNIQUE (storage_key)
 CONSTRAINT intake_replay.intake_replay_complaint_fk FOREIGN KEY (complaint_id) REFERENCES complaint(id) ON DELETE CASCADE
@@ -352,6 +358,7 @@ INDEX CREATE INDEX complaint_queue_assignee_idx ON public.complaint USING btree 
 INDEX CREATE INDEX complaint_queue_idx ON public.complaint USING btree (due_at, id) WHERE (state = ANY (ARRAY['received'::text, 'in_review'::text, 'needs_info'::text, 'escalated'::text, 'counter_notice_review'::text, 'appeal_review'::text]))
 INDEX CREATE INDEX complaint_queue_state_idx ON public.complaint USING btree (state, due_at, id) INCLUDE (legal_basis, assignee_id) WHERE (state = ANY (ARRAY['received'::text, 'in_review'::text, 'needs_info'::text, 'escalated'::text, 'counter_notice_review'::text, 'appeal_review'::text]))
 INDEX CREATE INDEX complaint_received_at_idx ON public.complaint USING btree (received_at)
+INDEX CREATE INDEX complaint_renotice_barred_by_idx ON public.complaint USING btree (renotice_barred_by) WHERE (renotice_barred_by IS NOT NULL)
 INDEX CREATE INDEX complaint_response_complaint_idx ON public.complaint_response USING btree (complaint_id, created_at)
 INDEX CREATE INDEX complaint_search_idx ON public.complaint USING gin ((((((((reference || ' '::text) || (complainant ->> 'name'::text)) || ' '::text) || complainant_email) || ' '::text) || article_title)) gin_trgm_ops) WHERE (state = ANY (ARRAY['received'::text, 'in_review'::text, 'needs_info'::text, 'escalated'::text, 'counter_notice_review'::text, 'appeal_review'::text]))
 INDEX CREATE INDEX complaint_state_idx ON public.complaint USING btree (state)

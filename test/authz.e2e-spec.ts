@@ -39,6 +39,7 @@ const ADMIN_ONLY = [
   'GET /api/v1/calendar/overrides',
   'POST /api/v1/calendar/overrides',
   'DELETE /api/v1/calendar/overrides/:region/:date',
+  'PATCH /api/v1/articles/:slug',
 ];
 
 /** Mounted on Express directly, not by a Nest controller; the guard does not see them. */

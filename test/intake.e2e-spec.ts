@@ -134,6 +134,8 @@ describe('complaint intake (API, real PostgreSQL and SMTP)', () => {
         ? await postMultipart(body, [
             { field: 'evidence', name: '权属证明.png', data: png, type: 'image/png' },
             { field: 'evidence', name: 'proof.pdf', data: pdf },
+            // 民法典 Art. 1195: a personal-rights notice carries a proof of identity (staff only).
+            ...(basis === 'cn-personal-rights' ? [{ field: 'identity', name: 'id-card.pdf', data: pdf }] : []),
           ])
         : await post(body);
       expect(res.status).toBe(201);
@@ -147,16 +149,15 @@ describe('complaint intake (API, real PostgreSQL and SMTP)', () => {
         [out.reference],
       );
       expect(row).toMatchObject({ legal_basis: basis, state: 'received' });
-      const events = await db.query<Array<{ payload: { legalBasis: string; files: Array<{ sha256: string }> } }>>(
-        `SELECT action, payload FROM audit_event WHERE subject_id = $1 AND action = 'complaint.received'`,
-        [row.id],
-      );
+      const events = await db.query<
+        Array<{ payload: { legalBasis: string; files: Array<{ sha256: string; purpose: string }> } }>
+      >(`SELECT action, payload FROM audit_event WHERE subject_id = $1 AND action = 'complaint.received'`, [row.id]);
       expect(events).toHaveLength(1);
       expect(events[0].payload.legalBasis).toBe(basis);
       const files = await db.query<
         Array<{ sha256: string; content_type: string; storage_key: string; original_name: string }>
       >(
-        `SELECT sha256, content_type, storage_key, original_name FROM evidence_file WHERE complaint_id = $1 ORDER BY content_type`,
+        `SELECT sha256, content_type, storage_key, original_name FROM evidence_file WHERE complaint_id = $1 AND purpose = 'evidence' ORDER BY content_type`,
         [row.id],
       );
       if (withEvidence) {
@@ -164,7 +165,14 @@ describe('complaint intake (API, real PostgreSQL and SMTP)', () => {
         expect(files[1].original_name).toBe('权属证明.png');
         expect(files[1].sha256).toBe(createHash('sha256').update(png).digest('hex'));
         expect(filesUnder(t.uploadDir).some((p) => p.endsWith(files[1].storage_key))).toBe(true);
-        expect(events[0].payload.files.map((f) => f.sha256).sort()).toEqual(files.map((f) => f.sha256).sort());
+        expect(
+          events[0].payload.files
+            .filter((f) => f.purpose === 'evidence')
+            .map((f) => f.sha256)
+            .sort(),
+        ).toEqual(files.map((f) => f.sha256).sort());
+        if (basis === 'cn-personal-rights')
+          expect(events[0].payload.files.filter((f) => f.purpose === 'identity')).toHaveLength(1);
       } else {
         expect(files).toHaveLength(0);
       }

@@ -95,6 +95,8 @@ describe('evidence uploads under faults (e2e)', () => {
     form.set('complaint', JSON.stringify(complaint(email)));
     form.append('evidence', new Blob([new Uint8Array(pngOf(20))], { type: 'image/png' }), 'small.png');
     form.append('evidence', new Blob([new Uint8Array(pngOf(100))], { type: 'image/png' }), 'big.png');
+    // Stored after the evidence (民法典 Art. 1195: required for cn-personal-rights).
+    form.append('identity', new Blob([new Uint8Array(pngOf(20))], { type: 'image/png' }), 'id.png');
     const res = await fetch(`${t.baseUrl}/api/v1/complaints`, { method: 'POST', body: form });
 
     expect(res.status).toBe(503);
@@ -126,6 +128,7 @@ describe('evidence uploads under faults (e2e)', () => {
     };
     for (const [k, v] of Object.entries(fields)) form.set(k, v);
     form.append('evidence', new Blob([new Uint8Array(pngOf(100))], { type: 'image/png' }), 'big.png');
+    form.append('identity', new Blob([new Uint8Array(pngOf(20))], { type: 'image/png' }), 'id.png');
     const res = await fetch(`${t.baseUrl}/complaints`, {
       method: 'POST',
       body: form,
@@ -145,7 +148,8 @@ describe('evidence uploads under faults (e2e)', () => {
     if (!t || typeof disk === 'string') return skip(typeof disk === 'string' ? disk : 'the app did not start');
     const email = `kept-${Date.now()}@example.test`;
     const form = new FormData();
-    form.set('complaint', JSON.stringify(complaint(email)));
+    // One stored file (a personal-rights notice would add its identity document).
+    form.set('complaint', JSON.stringify({ ...complaint(email), legalBasis: 'accuracy' }));
     form.append('evidence', new Blob([new Uint8Array(pngOf(1))], { type: 'image/png' }), 'kept.png');
     expect((await fetch(`${t.baseUrl}/api/v1/complaints`, { method: 'POST', body: form })).status).toBe(201);
     const [kept] = filesUnder(disk.dir);

@@ -18,6 +18,7 @@ export type ArticleStatus = 'published' | 'removed';
 @Entity('article')
 @Index('article_published_at_idx', { synchronize: false })
 @Check('article_status_check', `status IN ('published', 'removed')`)
+@Check('article_owner_locale_check', `owner_locale IN ('zh-CN', 'en')`)
 export class Article {
   @PrimaryGeneratedColumn('uuid')
   id: string;
@@ -42,6 +43,10 @@ export class Article {
 
   @Column({ name: 'owner_email', type: 'text' })
   ownerEmail: string;
+
+  /** The content owner's language: their mail (owner-notice) is written in it. */
+  @Column({ name: 'owner_locale', type: 'text', default: 'zh-CN' })
+  ownerLocale: 'zh-CN' | 'en';
 
   @Column({ type: 'text', default: 'published' })
   status: ArticleStatus;

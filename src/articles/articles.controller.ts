@@ -7,6 +7,7 @@ import type { Locale } from '../complaints/legal-basis';
 import { APP_CONFIG } from '../config/config';
 import type { AppConfig } from '../config/config';
 import { ArticlesService } from './articles.service';
+import type { LegalDemand } from './articles.service';
 import { Public } from '../auth/auth.decorators';
 
 /** Renders a view; a template error rejects, so it reaches the exception filter like any other. */
@@ -18,6 +19,26 @@ function render(res: Response, view: string, data: Record<string, unknown>): Pro
       resolve();
     });
   });
+}
+
+/**
+ * A legal demand as the public page shows it: translation keys for the basis and the requester's
+ * category, the decision's date in the reader's language (China's date), and the case reference.
+ */
+function publicDemand(d: LegalDemand | undefined, locale: Locale) {
+  if (!d) return null;
+  return {
+    reference: d.reference,
+    basisKey: `public.basis.${d.legalBasis}`,
+    requesterKey: `public.requester.${d.requesterCategory}`,
+    decidedOn: d.decidedAt
+      ? d.decidedAt.toLocaleDateString(locale === 'en' ? 'en-GB' : 'zh-CN', {
+          timeZone: 'Asia/Shanghai',
+          dateStyle: 'long',
+        })
+      : null,
+    decidedAt: d.decidedAt?.toISOString() ?? null,
+  };
 }
 
 /** HTTP 451 Unavailable For Legal Reasons (RFC 7725). */
@@ -56,22 +77,27 @@ export class ArticlesController {
 
   /**
    * An article page. A removed article (remedy remove_article) answers 451 with a notice that
-   * names the case, never its text; removed images become a notice naming theirs; correction
-   * notes in force are shown above the body.
+   * names the legal demand (basis, who asked as a category, the date of the decision, the case
+   * reference: RFC 7725 section 3), never its text nor anything personal; removed images become
+   * a notice naming theirs the same way; correction notes in force are shown above the body.
    */
   @Get('articles/:slug')
   async show(@Param('slug') slug: string, @Req() req: Request, @Res() res: Response): Promise<void> {
     const a = await this.articles.findBySlug(slug);
-    const refs = await this.articles.references([a.removedById, ...(a.images ?? []).map((i) => i.removedById)]);
+    const locale = res.locals.locale as Locale;
+    const demands = await this.articles.legalDemands(
+      [a.removedById, ...(a.images ?? []).map((i) => i.removedById)],
+      a.id,
+    );
+    const demandOf = (id: string | null) => (id ? publicDemand(demands.get(id), locale) : null);
     if (a.status === 'removed') {
-      const reference = (a.removedById && refs.get(a.removedById)) || null;
       this.blocked(res);
       // Not the title either: in a reputation or privacy case the title may be what was unlawful.
       await render(res, 'gone', {
-        title: translate(res.locals.locale as Locale, 'gone.title'),
+        title: translate(locale, 'gone.title'),
         currentPath: req.path,
         contactEmail: this.config.contactEmail,
-        reference,
+        demand: demandOf(a.removedById),
       });
       return;
     }
@@ -95,7 +121,7 @@ export class ArticlesController {
           url: this.articles.imageUrl(i.id),
           caption: i.caption,
           removed: i.status === 'removed',
-          removedReference: i.status === 'removed' && i.removedById ? (refs.get(i.removedById) ?? null) : null,
+          demand: i.status === 'removed' ? demandOf(i.removedById) : null,
         })),
       },
       related: related

@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { ArticleImage } from './article-image.entity';
 import { Article } from './article.entity';
 import { ArticlesApiController } from './articles-api.controller';
+import { ArticlesCmsController } from './articles-cms.controller';
 import { ArticlesController } from './articles.controller';
 import { ArticlesService } from './articles.service';
 import { DemoSeedService } from './demo-seed.service';
@@ -12,7 +13,7 @@ import { WebhookWorker } from './webhook.worker';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Article, ArticleImage])],
-  controllers: [ArticlesController, ArticlesApiController],
+  controllers: [ArticlesController, ArticlesApiController, ArticlesCmsController],
   providers: [ArticlesService, DemoSeedService, RemediesService, WebhookOutbox, WebhookWorker],
   exports: [ArticlesService, DemoSeedService, RemediesService, WebhookOutbox, WebhookWorker],
 })

@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import type { StaffPrincipal } from '../auth/auth.decorators';
 import { NotFoundError } from '../common/domain-error';
 import { APP_CONFIG } from '../config/config';
 import type { AppConfig } from '../config/config';
@@ -26,6 +28,18 @@ export interface PublicCorrection {
   createdAt: Date;
 }
 
+/**
+ * The legal demand behind a removal, as the public may read it (RFC 7725 notice): the basis, who
+ * asked as a category, when it was decided and the case reference. Never a name or contact.
+ */
+export interface LegalDemand {
+  reference: string;
+  legalBasis: string;
+  requesterCategory: string;
+  /** When the remedy took effect (the decision), or null when nothing recorded it. */
+  decidedAt: Date | null;
+}
+
 /** What the public site needs to serve one image: its bytes, or why it may not. */
 export type ImageAnswer =
   { status: 'visible'; contentType: string; data: Buffer } | { status: 'removed'; reference: string | null };
@@ -39,6 +53,7 @@ export class ArticlesService {
     private readonly db: DataSource,
     @InjectRepository(Article) private readonly articles: Repository<Article>,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly audit: AuditService,
   ) {}
 
   disclaimer(): string {
@@ -111,6 +126,58 @@ export class ArticlesService {
       [ids],
     );
     return new Map(rows.map((r) => [r.id, r.reference]));
+  }
+
+  /**
+   * The legal demands behind removals in force, by complaint id: for each, the basis, the
+   * requester's category, the case reference and when its remedy on `articleId` (or, with
+   * `imageId`, on that image) took effect. Selects nothing personal.
+   */
+  async legalDemands(ids: Array<string | null | undefined>, articleId: string): Promise<Map<string, LegalDemand>> {
+    const wanted = [...new Set(ids.filter((x): x is string => Boolean(x)))];
+    if (wanted.length === 0) return new Map();
+    const rows = await this.db.query<
+      Array<{ id: string; reference: string; legal_basis: string; requester_category: string; decided_at: Date | null }>
+    >(
+      `SELECT c.id, c.reference, c.legal_basis, c.requester_category,
+              (SELECT max(i.remedy_applied_at) FROM complaint_item i
+                WHERE i.complaint_id = c.id AND i.article_id = $2 AND i.remedy IN ('remove_article', 'remove_image')) AS decided_at
+         FROM complaint c WHERE c.id = ANY($1::uuid[])`,
+      [wanted, articleId],
+    );
+    return new Map(
+      rows.map((r) => [
+        r.id,
+        {
+          reference: r.reference,
+          legalBasis: r.legal_basis,
+          requesterCategory: r.requester_category,
+          decidedAt: r.decided_at,
+        },
+      ]),
+    );
+  }
+
+  /** The content owner's language (CMS API); an audit event like every admin change. */
+  async setOwnerLocale(slug: string, ownerLocale: 'zh-CN' | 'en', actor: StaffPrincipal): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      const rows = await tx.query<Array<{ id: string; before: string }>>(
+        `UPDATE article a SET owner_locale = $2, updated_at = now()
+           FROM (SELECT id, owner_locale AS before FROM article WHERE slug = $1 FOR UPDATE) o
+          WHERE a.id = o.id RETURNING a.id, o.before`,
+        [slug, ownerLocale],
+      );
+      const updated = (Array.isArray(rows[0]) ? rows[0] : rows) as Array<{ id: string; before: string }>;
+      if (!updated[0]) throw new NotFoundError('No such article');
+      await this.audit.append(tx, {
+        actorType: actor.role,
+        actorId: actor.id,
+        action: 'article.owner_locale_changed',
+        subjectType: 'article',
+        subjectId: updated[0].id,
+        payload: { slug, from: updated[0].before, to: ownerLocale },
+      });
+    });
   }
 
   /** The article's correction notes in force (not withdrawn), oldest first. */

@@ -57,7 +57,7 @@ function fromLowerLayers(err: unknown): ErrorBody | undefined {
         {
           field: e.field ?? 'evidence',
           rule: 'fileCount',
-          message: 'At most 5 evidence files and 1 authorisation file',
+          message: 'At most 5 evidence files, 1 authorisation file and 1 identity document',
         },
       ],
     };

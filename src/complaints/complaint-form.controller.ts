@@ -202,7 +202,7 @@ export class ComplaintFormController {
       const base = translate(locale, `validation.${f.rule}`, vars);
       // File names make file errors specific ("scan.gif: …"); other messages are ours.
       const message =
-        f.field === 'evidence' || f.field === 'authorisation'
+        f.field === 'evidence' || f.field === 'authorisation' || f.field === 'identity'
           ? f.message.includes(':')
             ? `${f.message.split(':')[0]}: ${base}`
             : base

@@ -63,6 +63,8 @@ export interface CaseRow {
     url: string;
     owner_name: string;
     owner_email: string;
+    /** The content owner's language (article.owner_locale). */
+    owner_locale: Locale;
   }>;
 }
 

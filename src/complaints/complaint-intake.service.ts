@@ -14,6 +14,7 @@ import { runPipelined } from '../database/pipelined-transaction';
 import { checkBusinessRules, firstPerField, parseComplaint, ResolvedItem } from './complaint-validation';
 import type { CreateComplaintDto } from './dto/create-complaint.dto';
 import { checkFiles, EvidenceStorage, StoredFile, UploadedPart } from './evidence-storage';
+import { defaultRequesterCategory } from './legal-basis';
 import type { Locale } from './legal-basis';
 
 export interface IntakeContext {
@@ -67,6 +68,7 @@ export class ComplaintIntakeService {
     const counts = {
       evidence: files.filter((f) => f.purpose === 'evidence').length,
       authorisation: files.filter((f) => f.purpose === 'authorisation').length,
+      identity: files.filter((f) => f.purpose === 'identity').length,
     };
     const { items, errors: ruleErrors } = await checkBusinessRules(dto, counts, (url) => this.articles.resolveUrl(url));
     const errors = firstPerField([...structural, ...fileErrors, ...ruleErrors]);
@@ -150,6 +152,7 @@ export class ComplaintIntakeService {
     const receipt = newMessageId(this.domain);
     const notice = newMessageId(this.domain);
     const joined = newMessageId(this.domain);
+    const barred = newMessageId(this.domain);
     // The statement decides between received and duplicate; each mail says for which it is
     // sent (`on`): a new case gets the receipt and the desk's notice, a duplicate only the
     // address owner's note naming their earlier case (the desk is not told twice).
@@ -177,6 +180,17 @@ export class ComplaintIntakeService {
         message_id: joined.messageId,
         on: 'duplicate',
         payload: { trackingUrl: null, legalBasis: dto.legalBasis, items: mailItems },
+      },
+      {
+        // 条例 Art. 17: sent besides the receipt when the statement finds the filing barred
+        // (the earlier case's reference is added by the statement).
+        id: barred.id,
+        template: 'complaint-renotice-barred',
+        locale,
+        to_address: email,
+        message_id: barred.messageId,
+        on: 'barred',
+        payload: { legalBasis: dto.legalBasis, complainantName: dto.complainant.name, items: mailItems },
       },
       {
         id: notice.id,
@@ -255,6 +269,7 @@ export class ComplaintIntakeService {
       // Kept in clear for a replay of the same Idempotency-Key only, and only for the window.
       idempotencyKey && this.config.idempotencyReplayHours > 0 ? token : null,
       this.config.idempotencyReplayHours,
+      dto.requesterCategory ?? defaultRequesterCategory(dto.legalBasis, dto.complainant.actingFor),
     ];
 
     // One round trip: the lock and the statement go out in one write as one transaction (committed
@@ -264,11 +279,16 @@ export class ComplaintIntakeService {
     // Both are named: parsed once per connection, not on every complaint.
     const [, rows] = await runPipelined(this.pool, [
       { name: 'intake-lock-v1', text: 'SELECT pg_advisory_xact_lock($1::bigint)', values: [lockKey(email)] },
-      { name: 'intake-v2', text: INTAKE_SQL, values: params },
+      { name: 'intake-v3', text: INTAKE_SQL, values: params },
     ]);
-    const row = rows[0] as { reference: string; state: 'received' | 'duplicate'; duplicate_of: string | null };
+    const row = rows[0] as {
+      reference: string;
+      state: 'received' | 'duplicate';
+      duplicate_of: string | null;
+      barred_by: string | null;
+    };
     this.logger.debug(
-      `${row.reference} ${row.state}${row.duplicate_of ? ` of ${row.duplicate_of}` : ''} (${dto.legalBasis}, ${items.length} item(s), ${files.length} file(s))`,
+      `${row.reference} ${row.state}${row.duplicate_of ? ` of ${row.duplicate_of}` : ''}${row.barred_by ? ` barred by ${row.barred_by}` : ''} (${dto.legalBasis}, ${items.length} item(s), ${files.length} file(s))`,
     );
     // A duplicate is answered exactly as a new filing: nothing reveals the earlier case.
     return { reference: row.reference, state: 'received', trackingUrl, email, replayed: false };
@@ -280,6 +300,12 @@ function lockKey(email: string): string {
   return createHash('sha256').update(`intake:${email}`).digest().readBigInt64BE(0).toString();
 }
 
+/** A work's address as compared for the re-notice bar: no scheme, www., fragment or trailing slash; case-folded. */
+const workUrl = (u: string) =>
+  `nullif(lower(regexp_replace(regexp_replace(regexp_replace(regexp_replace(${u}, '^\\s+|\\s+$', '', 'g'), '#.*$', ''), '/+$', ''), '^https?://(www\\.)?', '', 'i')), '')`;
+/** A work's description as compared: trimmed, runs of white space as one space, case-folded. */
+const workText = (d: string) => `nullif(lower(btrim(regexp_replace(${d}, '\\s+', ' ', 'g'))), '')`;
+
 /**
  * Complaint, items, files, links, audit event and mail jobs: one statement, one round trip.
  *
@@ -288,6 +314,14 @@ function lockKey(email: string): string {
  * item of the new filing (same article; same image; same passage text). Anything else (a new
  * image, new evidence after a decision) is a new case, linked to the same address's earlier
  * cases about the same articles (complaint_link, "Related cases" on the case page).
+ *
+ * Re-notice bar (条例 Art. 17): a cn-copyright filing by the same address about one of the same
+ * articles and the same work (the original's address, compared by workUrl, or else its
+ * description, by workText) as an earlier cn-copyright case of theirs that was restored after a
+ * valid counter-notice (state restored, or closed after passing through restored, as its audit
+ * trail shows) is taken in like any filing and marked renotice_barred_by that case: linked to
+ * it, its own audit event, and a complaint-renotice-barred mail besides the receipt. A
+ * moderator rejects it (no final decision by software alone). A duplicate is not marked.
  */
 const INTAKE_SQL = `
 WITH newitems AS (
@@ -308,21 +342,36 @@ WITH newitems AS (
              AND i.image_id IS NOT DISTINCT FROM x.image_id
              AND (x.kind <> 'passage' OR btrim(i.detail) = btrim(x.detail))))
    ORDER BY e.received_at LIMIT 1
+), barred AS (
+  SELECT e.id, e.reference FROM complaint e
+   WHERE $1 = 'cn-copyright' AND e.legal_basis = 'cn-copyright' AND e.complainant_email = $4
+     AND EXISTS (SELECT 1 FROM complaint_item i WHERE i.complaint_id = e.id AND i.article_id = ANY($9::uuid[]))
+     AND (e.state = 'restored'
+          OR (e.state = 'closed' AND EXISTS (
+                SELECT 1 FROM audit_event v
+                 WHERE v.subject_type = 'complaint' AND v.subject_id = e.id::text
+                   AND v.action = 'complaint.transition' AND v.payload ->> 'to' = 'restored')))
+     AND (${workUrl(`e.original_work ->> 'url'`)} = ${workUrl(`$5::jsonb ->> 'url'`)}
+          OR ${workText(`e.original_work ->> 'description'`)} = ${workText(`$5::jsonb ->> 'description'`)})
+   ORDER BY e.received_at DESC LIMIT 1
 ), c AS (
   INSERT INTO complaint (reference, state, legal_basis, locale, complainant, complainant_email, original_work,
                          explanation, declarations, tracking_token_hash, duplicate_of, idempotency_key, request_hash,
-                         article_title, due_at)
+                         article_title, due_at, requester_category, renotice_barred_by)
   SELECT 'ND-' || to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYYY') || '-' || lpad(nextval('complaint_reference_seq')::text, 6, '0'),
          CASE WHEN dup.id IS NULL THEN 'received' ELSE 'duplicate' END,
          $1, $2, $3::jsonb, $4, $5::jsonb, $6, $7::jsonb, $8, dup.id, $10, $11, $17,
-         CASE WHEN dup.id IS NULL THEN now() + make_interval(hours => $18::int) END
+         CASE WHEN dup.id IS NULL THEN now() + make_interval(hours => $18::int) END,
+         $21, CASE WHEN dup.id IS NULL THEN (SELECT id FROM barred) END
     FROM (SELECT 1) one LEFT JOIN dup ON true
-  RETURNING id, reference, state
+  RETURNING id, reference, state, renotice_barred_by
 ), links AS (
-  -- A new case names the earlier ones (the 20 latest); a duplicate points at its case instead.
+  -- A new case names the earlier ones (the 20 latest, and always the case that bars it); a
+  -- duplicate points at its case instead.
   INSERT INTO complaint_link (complaint_id, related_id)
-  SELECT c.id, e.id FROM c, (SELECT id FROM earlier ORDER BY received_at DESC LIMIT 20) e
-   WHERE c.state = 'received'
+  SELECT c.id, e.id FROM c,
+         ((SELECT id FROM earlier ORDER BY received_at DESC LIMIT 20) UNION SELECT renotice_barred_by FROM c) e
+   WHERE c.state = 'received' AND e.id IS NOT NULL
 ), replay AS (
   INSERT INTO intake_replay (complaint_id, tracking_token, expires_at)
   SELECT c.id, $19, now() + make_interval(hours => $20::int) FROM c WHERE $19::text IS NOT NULL
@@ -349,14 +398,21 @@ WITH newitems AS (
   SELECT 'complainant', 'complaint.received', 'complaint', c.id::text,
          $14::jsonb || jsonb_build_object('reference', c.reference, 'state', c.state, 'duplicateOf', (SELECT reference FROM dup))
     FROM c
+), barred_audit AS (
+  INSERT INTO audit_event (actor_type, action, subject_type, subject_id, payload)
+  SELECT 'system', 'complaint.renotice_barred', 'complaint', c.id::text,
+         jsonb_build_object('reference', c.reference, 'barredBy', (SELECT reference FROM barred), 'rule', '信息网络传播权保护条例 Art. 17')
+    FROM c WHERE c.renotice_barred_by IS NOT NULL
 ), mail AS (
   INSERT INTO mail_job (id, template, locale, to_address, message_id, payload, complaint_id)
   SELECT x.id, x.template, x.locale, x.to_address, x.message_id,
          x.payload || jsonb_build_object('reference', c.reference, 'caseUrl', $16 || c.reference,
                                          'duplicateOfReference', (SELECT reference FROM dup),
-                                         'receivedAt', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')),
+                                         'receivedAt', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'))
+           || CASE WHEN x."on" = 'barred' THEN jsonb_build_object('earlierReference', (SELECT reference FROM barred)) ELSE '{}'::jsonb END,
          c.id
     FROM c, jsonb_to_recordset($15::jsonb) AS x(id uuid, template text, locale text, to_address text, message_id text, "on" text, payload jsonb)
-   WHERE x."on" = c.state
+   WHERE x."on" = c.state OR (x."on" = 'barred' AND c.renotice_barred_by IS NOT NULL)
 )
-SELECT c.reference, c.state, (SELECT reference FROM dup) AS duplicate_of FROM c`;
+SELECT c.reference, c.state, (SELECT reference FROM dup) AS duplicate_of,
+       CASE WHEN c.renotice_barred_by IS NOT NULL THEN (SELECT reference FROM barred) END AS barred_by FROM c`;

@@ -30,6 +30,7 @@ async function viaDecorators(body: object) {
 const valid = () => ({
   legalBasis: 'us-dmca',
   locale: 'en',
+  requesterCategory: 'agent',
   complainant: {
     name: 'Ada Lovelace',
     email: 'ada@example.org',
@@ -74,6 +75,9 @@ const ODD: unknown[] = [
   'zh-CN',
   'eu-dsa',
   'image',
+  'agent',
+  'person_concerned',
+  'Agent',
   [{}],
   Array.from({ length: 11 }, () => ({ articleUrl: 'https://news.example/a/1', kind: 'article' })),
   Object.create(null) as object,
@@ -82,6 +86,7 @@ const ODD: unknown[] = [
 const PATHS = [
   ['legalBasis'],
   ['locale'],
+  ['requesterCategory'],
   ['explanation'],
   ['signature'],
   ['extra'],

@@ -10,7 +10,7 @@ import {
   DeclarationsDto,
   OriginalWorkDto,
 } from './dto/create-complaint.dto';
-import { BASIS_REQUIREMENTS, LEGAL_BASES, LOCALES } from './legal-basis';
+import { BASIS_REQUIREMENTS, LEGAL_BASES, LOCALES, REQUESTER_CATEGORIES } from './legal-basis';
 import type { BasisRequirements } from './legal-basis';
 
 export const MAX_EVIDENCE_FILES = 5;
@@ -49,6 +49,9 @@ const MESSAGE_BY_RULE: Record<string, string> = {
   unknownImage: 'must be the id or URL of an image of that article',
   passageRequired: 'quote the passage concerned',
   authorisationRequired: 'an agent must attach the authorisation',
+  identityRequired: 'attach a proof of your identity (identity card or passport; PDF, JPEG, PNG or WebP)',
+  agentNeedsActingFor: 'an agent names the person they file for (complainant.actingFor)',
+  actingForMeansAgent: 'someone filing for another person files as agent',
 };
 
 export function fieldError(field: string, rule: string, message?: string): FieldError {
@@ -104,6 +107,7 @@ const httpUrl = (v: unknown) => typeof v === 'string' && v.length <= 2000 && isH
 const BODY_KEYS = new Set([
   'legalBasis',
   'locale',
+  'requesterCategory',
   'complainant',
   'items',
   'originalWork',
@@ -129,6 +133,7 @@ export function plainComplaint(body: Plain): CreateComplaintDto | null {
     !onlyKeys(body, BODY_KEYS) ||
     !LEGAL_BASES.includes(body.legalBasis as never) ||
     (body.locale !== undefined && !LOCALES.includes(body.locale as never)) ||
+    (body.requesterCategory !== undefined && !REQUESTER_CATEGORIES.includes(body.requesterCategory as never)) ||
     !text(body.explanation, 10000) ||
     !optionalText(body.signature, 200)
   )
@@ -202,6 +207,8 @@ export function firstPerField(errors: FieldError[]): FieldError[] {
 export interface FileSummary {
   evidence: number;
   authorisation: number;
+  /** Proof of identity (field `identity`): required for cn-personal-rights (民法典 Art. 1195). */
+  identity: number;
 }
 
 /**
@@ -236,6 +243,12 @@ export async function checkBusinessRules(
   if (!blank(complainant.actingFor) && files.authorisation === 0) {
     errors.push(fieldError('authorisation', 'authorisationRequired'));
   }
+  if (req?.identityDocument && files.identity === 0) errors.push(fieldError('identity', 'identityRequired'));
+  // The category the public notice names must agree with who the filing says files.
+  if (dto.requesterCategory === 'agent' && blank(complainant.actingFor))
+    errors.push(fieldError('complainant.actingFor', 'agentNeedsActingFor'));
+  if (dto.requesterCategory && dto.requesterCategory !== 'agent' && !blank(complainant.actingFor))
+    errors.push(fieldError('requesterCategory', 'actingForMeansAgent'));
 
   const items: ResolvedItem[] = [];
   for (const [i, item] of (Array.isArray(dto.items) ? dto.items : []).entries()) {

@@ -1,8 +1,8 @@
 import { Check, Column, Entity, Index, JoinColumn, ManyToOne, OneToMany, PrimaryGeneratedColumn } from 'typeorm';
 import { COMPLAINT_STATES } from './complaint-state';
 import type { ComplaintState } from './complaint-state';
-import { LEGAL_BASES } from './legal-basis';
-import type { LegalBasis, Locale } from './legal-basis';
+import { LEGAL_BASES, REQUESTER_CATEGORIES } from './legal-basis';
+import type { LegalBasis, Locale, RequesterCategory } from './legal-basis';
 import { StaffUser } from '../auth/staff-user.entity';
 import { ComplaintItem } from './complaint-item.entity';
 import { EvidenceFile } from './evidence-file.entity';
@@ -22,6 +22,7 @@ const list = (xs: readonly string[]) => xs.map((x) => `'${x}'`).join(', ');
 @Check('complaint_state_check', `state IN (${list(COMPLAINT_STATES)})`)
 @Check('complaint_legal_basis_check', `legal_basis IN (${list(LEGAL_BASES)})`)
 @Check('complaint_locale_check', `locale IN ('zh-CN', 'en')`)
+@Check('complaint_requester_category_check', `requester_category IN (${list(REQUESTER_CATEGORIES)})`)
 @Index('complaint_email_idx', { synchronize: false })
 @Index('complaint_duplicate_of_idx', { synchronize: false })
 @Index('complaint_received_at_idx', { synchronize: false })
@@ -30,6 +31,7 @@ const list = (xs: readonly string[]) => xs.map((x) => `'${x}'`).join(', ');
 @Index('complaint_state_idx', { synchronize: false })
 @Index('complaint_search_idx', { synchronize: false })
 @Index('complaint_queue_state_idx', { synchronize: false })
+@Index('complaint_renotice_barred_by_idx', { synchronize: false })
 export class Complaint {
   @PrimaryGeneratedColumn('uuid')
   id: string;
@@ -122,6 +124,21 @@ export class Complaint {
 
   @Column({ name: 'info_request', type: 'jsonb', nullable: true })
   infoRequest: { missing: string[]; message?: string; requestedBy: string; requestedAt: string } | null;
+
+  /** Who asked, as a category the public notice may name (never the person). */
+  @Column({ name: 'requester_category', type: 'text', default: 'rights_holder' })
+  requesterCategory: RequesterCategory;
+
+  /**
+   * The same complainant's earlier cn-copyright case about the same work on the same article that
+   * was restored after a valid counter-notice: 条例 Art. 17 bars this new notice (a moderator rejects it).
+   */
+  @Column({ name: 'renotice_barred_by', type: 'uuid', nullable: true })
+  renoticeBarredById: string | null;
+
+  @ManyToOne(() => Complaint, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'renotice_barred_by', foreignKeyConstraintName: 'complaint_renotice_barred_by_fk' })
+  renoticeBarredBy?: Complaint | null;
 
   @OneToMany(() => ComplaintItem, (i) => i.complaint)
   items?: ComplaintItem[];

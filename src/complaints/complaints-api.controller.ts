@@ -63,7 +63,7 @@ export class ComplaintsApiController {
   @ApiOperation({
     summary: 'File a complaint',
     description:
-      'JSON, or multipart/form-data with a `complaint` field holding the same JSON and `evidence` files (PDF, JPEG, PNG, WebP; ≤10 MB each, ≤5) plus an optional `authorisation` file. A repeat with the same Idempotency-Key returns the same case and sends nothing twice.',
+      'JSON, or multipart/form-data with a `complaint` field holding the same JSON and `evidence` files (PDF, JPEG, PNG, WebP; ≤10 MB each, ≤5) plus an `authorisation` file (agents) and an `identity` file (proof of identity, required for cn-personal-rights: 民法典 Art. 1195; seen by staff only). A repeat with the same Idempotency-Key returns the same case and sends nothing twice.',
   })
   @ApiConsumes('application/json', 'multipart/form-data')
   @ApiBody({ type: CreateComplaintDto })

@@ -140,7 +140,8 @@ export class ComplaintsService {
               c.escalated_by, c.decided_by, c.decision_reason, c.proposed_remedies, c.info_request,
               (SELECT json_agg(json_build_object('id', i.id, 'position', i.position, 'kind', i.kind, 'article_id', i.article_id,
                         'image_id', i.image_id, 'detail', i.detail, 'title', a.title, 'url', a.url,
-                        'owner_name', a.owner_name, 'owner_email', a.owner_email) ORDER BY i.position)
+                        'owner_name', a.owner_name, 'owner_email', a.owner_email,
+                        'owner_locale', a.owner_locale) ORDER BY i.position)
                  FROM complaint_item i JOIN article a ON a.id = i.article_id WHERE i.complaint_id = c.id) AS items
          FROM complaint c WHERE c.reference = $1`,
       [reference],

@@ -96,6 +96,7 @@ function fixture(tx: EntityManager, from: ComplaintState, edge: Edge): EdgeConte
     url: `https://news.example/${position}`,
     owner_name: 'Desk',
     owner_email: owner,
+    owner_locale: 'zh-CN' as const,
   });
   const c: CaseRow = {
     id: 'c1',

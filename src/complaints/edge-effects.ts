@@ -156,7 +156,8 @@ export class EdgeEffects {
         return;
       case 'owner-notice>content_owners': {
         // Each content owner gets the notice and a private response link of their own (minted
-        // at send time, showing only their items), in their language (zh-CN until owners have one).
+        // at send time, showing only their items), in their language (article.owner_locale; an
+        // owner of several articles gets the first item's).
         const owners = new Map<string, Item[]>();
         for (const i of c.items) owners.set(i.owner_email, [...(owners.get(i.owner_email) ?? []), i]);
         // Personal data of the complainant only where the legal basis needs it (DMCA 512(g) notices name them).
@@ -166,7 +167,7 @@ export class EdgeEffects {
             tx,
             'owner-notice',
             email,
-            'zh-CN',
+            items[0].owner_locale ?? 'zh-CN',
             {
               reference: c.reference,
               ownerName: items[0].owner_name,

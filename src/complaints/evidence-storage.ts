@@ -51,12 +51,14 @@ export function checkFiles(parts: UploadedPart[]): { files: CheckedFile[]; error
   const files: CheckedFile[] = [];
   const evidence = parts.filter((p) => p.fieldname === 'evidence');
   const authorisation = parts.filter((p) => p.fieldname === 'authorisation');
+  const identity = parts.filter((p) => p.fieldname === 'identity');
   if (evidence.length > MAX_EVIDENCE_FILES) {
     errors.push({ field: 'evidence', rule: 'fileCount', message: `at most ${MAX_EVIDENCE_FILES} evidence files` });
   }
   if (authorisation.length > 1)
     errors.push({ field: 'authorisation', rule: 'fileCount', message: 'one authorisation file' });
-  for (const p of [...evidence, ...authorisation]) {
+  if (identity.length > 1) errors.push({ field: 'identity', rule: 'fileCount', message: 'one identity document' });
+  for (const p of [...evidence, ...authorisation, ...identity]) {
     const field = p.fieldname;
     const name = (p.originalname || 'file').replace(/[\\/\r\n\0]/g, '_').slice(0, 200);
     if (p.size > MAX_FILE_BYTES) {
@@ -73,7 +75,7 @@ export function checkFiles(parts: UploadedPart[]): { files: CheckedFile[]; error
       continue;
     }
     files.push({
-      purpose: field === 'authorisation' ? 'authorisation' : 'evidence',
+      purpose: field === 'authorisation' || field === 'identity' ? field : 'evidence',
       originalName: name,
       contentType,
       sizeBytes: p.size,

@@ -40,9 +40,17 @@ export function formToComplaint(body: Record<string, unknown>, locale: Locale): 
   const d = (body.declarations ?? {}) as Record<string, unknown>;
   const originalWork =
     text(ow.description) || text(ow.url) ? { description: text(ow.description), url: text(ow.url) } : undefined;
+  // An agent files as agent; otherwise the filer's own choice, or (none chosen) intake's default by basis.
+  const category = text(body.requesterCategory);
+  const requesterCategory = onBehalf
+    ? 'agent'
+    : category === 'rights_holder' || category === 'person_concerned'
+      ? category
+      : undefined;
   return {
     legalBasis: text(body.legalBasis),
     locale,
+    requesterCategory,
     complainant: {
       name: text(c.name),
       email: text(c.email),

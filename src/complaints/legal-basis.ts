@@ -2,6 +2,20 @@
 export const LEGAL_BASES = ['cn-copyright', 'cn-personal-rights', 'us-dmca', 'eu-dsa', 'accuracy'] as const;
 export type LegalBasis = (typeof LEGAL_BASES)[number];
 
+/**
+ * Who files, as a category the public notice (451 page, image notices) may name without naming
+ * the person: the rights holder, their agent (files with an authorisation, `actingFor`), or a
+ * person concerned (the person an article is about, or a reader with a doubt).
+ */
+export const REQUESTER_CATEGORIES = ['rights_holder', 'agent', 'person_concerned'] as const;
+export type RequesterCategory = (typeof REQUESTER_CATEGORIES)[number];
+
+/** The category when the filer names none: an agent when acting for someone, else by basis. */
+export function defaultRequesterCategory(legalBasis: string, actingFor: string | undefined): RequesterCategory {
+  if (actingFor?.trim()) return 'agent';
+  return legalBasis === 'cn-personal-rights' || legalBasis === 'accuracy' ? 'person_concerned' : 'rights_holder';
+}
+
 export const LOCALES = ['zh-CN', 'en'] as const;
 export type Locale = (typeof LOCALES)[number];
 
@@ -15,6 +29,7 @@ export interface BasisRequirements {
   signature: boolean; // DMCA: physical or electronic signature (typed full name)
   perjury: boolean; // DMCA: accuracy and authority under penalty of perjury
   realIdentity: boolean; // 民法典 1195: the notice carries the real identity of the notifier
+  identityDocument: boolean; // 民法典 1195: a proof-of-identity document (file field `identity`), staff only
 }
 
 export const BASIS_REQUIREMENTS: Record<LegalBasis, BasisRequirements> = {
@@ -27,6 +42,7 @@ export const BASIS_REQUIREMENTS: Record<LegalBasis, BasisRequirements> = {
     signature: false,
     perjury: false,
     realIdentity: true,
+    identityDocument: false,
   },
   'cn-personal-rights': {
     address: false,
@@ -37,6 +53,7 @@ export const BASIS_REQUIREMENTS: Record<LegalBasis, BasisRequirements> = {
     signature: false,
     perjury: false,
     realIdentity: true,
+    identityDocument: true,
   },
   'us-dmca': {
     address: true,
@@ -47,6 +64,7 @@ export const BASIS_REQUIREMENTS: Record<LegalBasis, BasisRequirements> = {
     signature: true,
     perjury: true,
     realIdentity: false,
+    identityDocument: false,
   },
   'eu-dsa': {
     address: false,
@@ -57,6 +75,7 @@ export const BASIS_REQUIREMENTS: Record<LegalBasis, BasisRequirements> = {
     signature: false,
     perjury: false,
     realIdentity: false,
+    identityDocument: false,
   },
   accuracy: {
     address: false,
@@ -67,6 +86,7 @@ export const BASIS_REQUIREMENTS: Record<LegalBasis, BasisRequirements> = {
     signature: false,
     perjury: false,
     realIdentity: false,
+    identityDocument: false,
   },
 };
 

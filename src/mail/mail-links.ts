@@ -23,6 +23,8 @@ export interface LinkJob {
   to_address: string;
   payload: Record<string, unknown>;
   complaint_id: string | null;
+  /** The message's language: a content owner's page opens in it (their article's owner_locale). */
+  locale?: string;
 }
 
 /**
@@ -59,7 +61,8 @@ export async function mintMailLinks(
         job.id,
       ],
     );
-    urls.set(party, `${baseUrl}${PATHS[party]}${token}`);
+    const lang = party === 'content_owner' && job.locale ? `?lang=${encodeURIComponent(job.locale)}` : '';
+    urls.set(party, `${baseUrl}${PATHS[party]}${token}${lang}`);
   }
   return { ...job.payload, ...Object.fromEntries(keys.map((k) => [k, urls.get(MAIL_LINK_KEYS[k])])) };
 }

@@ -102,6 +102,28 @@ describe('MailRenderer', () => {
     }
   });
 
+  it('complaint-renotice-barred quotes 条例 Art. 17, names the earlier case and the ways left (court, authority), in both languages', () => {
+    const barred = { ...receipt, earlierReference: 'ND-2026-000100' };
+    const en = renderer.render('complaint-renotice-barred', 'en', barred);
+    const zh = renderer.render('complaint-renotice-barred', 'zh-CN', barred);
+    expect(en.subject).toBe('[ND-2026-000123] A new notice about this work is barred (Regulations Art. 17)');
+    expect(zh.subject).toBe('[ND-2026-000123] 依据《条例》第十七条，不得就同一作品再次通知删除');
+    expect(en.text).toContain('your earlier case ND-2026-000100');
+    expect(en.text).toContain('Article 17 of the Regulations on the Protection of the Right of Communication');
+    expect(en.text).toContain(
+      "bring a lawsuit before a people's court or complain to the copyright administration authority",
+    );
+    expect(zh.text).toContain('此前的案件 ND-2026-000100');
+    expect(zh.text).toContain('《信息网络传播权保护条例》第十七条');
+    expect(zh.text).toContain('权利人不得再通知网络服务提供者删除该作品');
+    expect(zh.text).toContain('向人民法院提起诉讼，或向著作权行政管理部门投诉');
+    for (const m of [en, zh]) {
+      expect(m.html).not.toContain('<script>');
+      expect(m.html).toContain('ND-2026-000100');
+      for (const i of items) expect(m.text).toContain(i.articleTitle);
+    }
+  });
+
   it('a case marked duplicate by staff names the earlier case and how to say it is not the same', () => {
     const dup = {
       reference: 'ND-2026-000123',

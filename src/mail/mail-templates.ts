@@ -100,6 +100,18 @@ export interface MailPayloads {
     cases: Array<{ reference: string; state: string; dueAt: string; hoursLate: number }>;
     queueUrl: string;
   };
+  /**
+   * 条例 Art. 17: a cn-copyright filing about a work already restored on a counter-notice. Queued
+   * by intake's one statement (like the receipt), besides the receipt; this type documents its payload.
+   */
+  'complaint-renotice-barred': {
+    reference: string;
+    earlierReference: string;
+    complainantName: string;
+    legalBasis: string;
+    receivedAt: string;
+    items: Array<{ kind: string; articleTitle: string; articleUrl: string; detail: string | null }>;
+  };
   'staff-invitation': {
     invitationUrl: null;
     invitation: string;
@@ -122,6 +134,7 @@ export const MAIL_TEMPLATES: readonly MailTemplate[] = [
   'owner-notice',
   'complaint-info-answered',
   'complaint-closed-no-answer',
+  'complaint-renotice-barred',
   'staff-invitation',
   'complaint-not-processed',
   'complainant-warning',

@@ -134,6 +134,8 @@ export interface FormContext {
   errorFields: readonly string[];
   locale: Locale;
   items: ReadonlyArray<{ position: number; kind: string; articleTitle: string }>;
+  /** Values a form starts with when it was not the one posted (e.g. a barred re-notice's rejection reasons). */
+  prefill?: Partial<Record<string, Record<string, string>>>;
 }
 
 /** The forms of `actions`, in presentation order. */
@@ -161,7 +163,7 @@ export function actionForms(actions: readonly CaseAction[], ctx: FormContext): A
           name: field.name,
           label: text(`${p}.${field.name}`, `case.field.${field.name}`) ?? field.name,
           hint: text(`${p}.${field.name}.hint`, `case.field.${field.name}.hint`),
-          value: mine ? (ctx.form.values[field.name] ?? '') : '',
+          value: mine ? (ctx.form.values[field.name] ?? '') : (ctx.prefill?.[a.kind]?.[field.name] ?? ''),
           invalid: mine && ctx.errorFields.includes(field.name),
           required: field.required,
         };

@@ -199,11 +199,21 @@ export class CaseController {
     const locale = localeOf(res);
     const form = opts.form ?? EMPTY_FORM;
     const templates = await this.replies.list({ legalBasis: view.legalBasis, locale: view.locale });
+    const renotice = view.renoticeBarredBy
+      ? {
+          earlier: view.renoticeBarredBy,
+          reason: translate(view.locale === 'en' ? 'en' : 'zh-CN', 'case.renotice.reason', {
+            ref: view.renoticeBarredBy,
+          }),
+        }
+      : null;
     const forms = actionForms(view.actions, {
       form,
       errorFields: opts.error?.fields ?? [],
       locale,
       items: view.items,
+      // A filing barred by 条例 Art. 17 comes with its rejection reasons prefilled (in the complainant's language).
+      prefill: renotice ? { reject: { reason: renotice.reason } } : undefined,
     });
     const doneKey = opts.done ? `case.done.${opts.done}` : null;
     const doneText = doneKey ? translate(locale, doneKey) : null;
@@ -214,6 +224,7 @@ export class CaseController {
       title: `${view.reference} · ${translate(locale, 'case.title')}`,
       staff: user,
       c: view,
+      renotice,
       error: opts.error ?? null,
       errorFields: opts.error?.fields ?? [],
       done: opts.done ?? null,

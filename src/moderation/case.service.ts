@@ -45,6 +45,13 @@ export interface CaseView {
   proposedRemedies: Array<{ item: number; remedy: string; text?: string }> | null;
   infoRequest: { missing: string[]; message?: string } | null;
   duplicateOf: string | null;
+  /** Who asked, as a category (rights_holder, agent, person_concerned). */
+  requesterCategory: string;
+  /**
+   * 条例 Art. 17: the same complainant's earlier cn-copyright case about the same work on the same
+   * article, restored after a valid counter-notice, that bars this filing (a moderator rejects it).
+   */
+  renoticeBarredBy: string | null;
   /** While the case can still be marked a duplicate: the same complainant's other undecided cases, oldest first. */
   duplicateCandidates: string[];
   /** The same address's other cases about the same articles (complaint_link, both ways), oldest first. */
@@ -123,8 +130,10 @@ export class CaseService {
     const [c] = await this.db.query<Array<Record<string, unknown>>>(
       `SELECT c.*, a.display_name AS assignee_name, e.display_name AS escalated_by_name, d.reference AS duplicate_of_reference,
               EXISTS (SELECT 1 FROM complainant_warning w WHERE w.email = c.complainant_email AND w.created_at < c.received_at
-                         AND w.created_at > c.received_at - make_interval(days => ${WARNING_VALID_DAYS})) AS prior_warning
+                         AND w.created_at > c.received_at - make_interval(days => ${WARNING_VALID_DAYS})) AS prior_warning,
+              b.reference AS renotice_barred_by_reference
          FROM complaint c
+         LEFT JOIN complaint b ON b.id = c.renotice_barred_by
          LEFT JOIN staff_user a ON a.id = c.assignee_id
          LEFT JOIN staff_user e ON e.id = c.escalated_by
          LEFT JOIN complaint d ON d.id = c.duplicate_of
@@ -217,6 +226,8 @@ export class CaseService {
       proposedRemedies: (c.proposed_remedies as CaseView['proposedRemedies']) ?? null,
       infoRequest: (c.info_request as CaseView['infoRequest']) ?? null,
       duplicateOf: (c.duplicate_of_reference as string | null) ?? null,
+      requesterCategory: c.requester_category as string,
+      renoticeBarredBy: (c.renotice_barred_by_reference as string | null) ?? null,
       duplicateCandidates: candidates.map((r) => r.reference),
       related: linked
         .filter((l) => l.kind === 'related')

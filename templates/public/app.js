@@ -109,6 +109,10 @@
       $all(form, '[data-agent-only]').forEach(function (el) {
         el.hidden = !agent && !el.querySelector('.has-error');
       });
+      // An agent's category is "agent"; the rights holder / person concerned choice is for everyone else.
+      $all(form, '[data-not-agent]').forEach(function (el) {
+        el.hidden = agent && !el.classList.contains('has-error');
+      });
     }
 
     form.addEventListener('change', function (event) {

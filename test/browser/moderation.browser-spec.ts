@@ -77,6 +77,9 @@ describe('moderation in the browser', () => {
     const form = new FormData();
     form.append('complaint', JSON.stringify(complaint));
     form.append('evidence', new Blob([readFileSync(writeTestPng('proof.png'))], { type: 'image/png' }), 'proof.png');
+    // 民法典 Art. 1195: a personal-rights notice carries a proof of identity.
+    if (complaint.legalBasis === 'cn-personal-rights')
+      form.append('identity', new Blob([readFileSync(writeTestPng('id.png'))], { type: 'image/png' }), 'id.png');
     const res = await fetch(`${t.baseUrl}/api/v1/complaints`, { method: 'POST', body: form });
     expect(res.status).toBe(201);
     return (await res.json()) as { reference: string; trackingUrl: string };

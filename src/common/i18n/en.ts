@@ -178,7 +178,8 @@ export const EN: Messages = {
   'basis.cn-personal-rights.label': 'Personal rights (reputation, portrait, privacy)',
   'basis.cn-personal-rights.help':
     'A report harms your reputation, uses your image without consent or discloses your private life. Under China’s Civil Code.',
-  'basis.cn-personal-rights.needs': 'Also needed: your real identity, preliminary evidence.',
+  'basis.cn-personal-rights.needs':
+    'Also needed: your real identity with a proof of identity document, preliminary evidence.',
   'basis.us-dmca.label': 'US DMCA copyright notice',
   'basis.us-dmca.help':
     'A notice of copyright infringement under the US Digital Millennium Copyright Act (17 U.S.C. § 512).',
@@ -637,4 +638,49 @@ export const EN: Messages = {
   'queue.calendar.cn': 'China working days',
   'queue.calendar.us': 'US federal business days',
   'case.event.complaint.deadline_breached': 'Due time passed (reported to admins)',
+  // Issue 7 (intake): proof of identity, requester category, the re-notice bar, the public legal demand.
+  'field.identity': 'Proof of identity',
+  'form.identity.hint':
+    'An identity card, passport or similar document showing your real identity (PDF or image, one file, up to {max} MB). Required for personal-rights complaints (Civil Code Art. 1195). Seen only by our reviewers: never forwarded to the author or source, never published.',
+  'req.identity': 'required for personal rights',
+  'validation.identityRequired': 'Attach a proof of your identity (a scan or photo of your identity card or passport)',
+  'validation.agentNeedsActingFor': 'An agent names the rights holder they act for',
+  'validation.actingForMeansAgent': 'Filing for someone else means filing as their agent',
+  'field.requesterCategory': 'You are',
+  'form.requester.legend': 'In what capacity do you file?',
+  'form.requester.hint':
+    'Public notices show only this category, never your name or contact details. Filing for someone else? Tick “I am filing for someone else” above.',
+  'form.requester.rights_holder': 'I hold the rights myself',
+  'form.requester.person_concerned': 'I am a person concerned (the article is about me, or I am a reader with a doubt)',
+  'case.purpose.identity': 'Identity document',
+  'case.path.requester': 'public.requester.{r}',
+  'case.facts.requester': 'Requester',
+  'public.requester.rights_holder': 'The rights holder',
+  'public.requester.agent': 'An agent acting for the rights holder',
+  'public.requester.person_concerned': 'A person concerned',
+  'public.basis.cn-copyright':
+    'Copyright (Regulations on the Protection of the Right of Communication through Information Networks, Art. 14)',
+  'public.basis.cn-personal-rights':
+    'Personal rights: reputation, portrait or privacy (Civil Code of China, Art. 1195)',
+  'public.basis.us-dmca': 'Copyright (US Digital Millennium Copyright Act, 17 U.S.C. 512(c))',
+  'public.basis.eu-dsa': 'Notice of illegal content (EU Digital Services Act, Art. 16)',
+  'public.basis.accuracy': 'Accuracy: a request to correct inaccurate content',
+  'gone.demandTitle': 'The legal demand',
+  'gone.basis': 'Legal basis',
+  'gone.requester': 'Requested by',
+  'gone.decided': 'Date of decision',
+  'article.imageDemand': 'Basis: {basis}; requested by: {requester}.',
+  'article.imageDemandDated': 'Basis: {basis}; requested by: {requester}; decided on {date}.',
+  'case.renotice.title':
+    'Re-notice barred (Regulations on the Right of Communication through Information Networks, Art. 17)',
+  'case.renotice.law':
+    '“Upon receiving the written explanation of the service recipient, the network service provider shall promptly restore the removed work, performance or audio-visual recording, or may restore the link to it, and at the same time forward the written explanation to the rights holder. The rights holder may not again notify the network service provider to remove that work, performance or audio-visual recording, or to disconnect the link to it.”',
+  'case.renotice.earlier':
+    'The same complainant’s earlier case about the same work on the same article was restored after a valid counter-notice:',
+  'case.renotice.todo':
+    'Software takes no decision here: claim the case and reject it with the reasons below (the rejection form is prefilled). If this filing concerns another work, handle it as any case.',
+  'case.renotice.reasonTitle': 'Prefilled reasons for rejection',
+  'case.renotice.reason':
+    'In your earlier complaint about the same work in the same article (case {ref}), the provider of the content sent a valid written explanation (counter-notice) and the content was restored. Under Article 17 of the Regulations on the Protection of the Right of Communication through Information Networks, the rights holder may not again notify us to remove that work, so we do not act on this complaint. If you still consider your rights infringed, you may bring a lawsuit before a people’s court or complain to the copyright administration authority.',
+  'case.event.complaint.renotice_barred': 'Re-notice barred (Regulations Art. 17)',
 };

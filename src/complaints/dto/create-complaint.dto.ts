@@ -16,8 +16,8 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { IsHttpUrl } from '../../common/http-url';
-import { LEGAL_BASES, LOCALES } from '../legal-basis';
-import type { LegalBasis, Locale } from '../legal-basis';
+import { LEGAL_BASES, LOCALES, REQUESTER_CATEGORIES } from '../legal-basis';
+import type { LegalBasis, Locale, RequesterCategory } from '../legal-basis';
 
 export class ComplainantDto {
   @ApiProperty({ description: 'Full legal name (real identity for Chinese legal bases)' })
@@ -114,6 +114,15 @@ export class CreateComplaintDto {
   @IsOptional()
   @IsIn(LOCALES)
   locale?: Locale;
+
+  @ApiPropertyOptional({
+    enum: REQUESTER_CATEGORIES,
+    description:
+      'Who files, as the public notice may name it: agent (with actingFor and an authorisation file), the rights holder, or a person concerned. Default: agent when actingFor is given, person_concerned for cn-personal-rights and accuracy, else rights_holder',
+  })
+  @IsOptional()
+  @IsIn(REQUESTER_CATEGORIES, { message: `must be one of ${REQUESTER_CATEGORIES.join(', ')}` })
+  requesterCategory?: RequesterCategory;
 
   @ApiProperty({ type: ComplainantDto })
   @IsDefined()
