@@ -38,6 +38,15 @@ export function configureViews(app: NestExpressApplication): void {
       timeStyle: 'short',
     });
   });
+  // A date alone (the last day to appeal), in Beijing time like the mails.
+  engine.registerHelper('formatDay', (d: unknown, options: { data: { root: { locale?: string } } }) => {
+    if (!d) return '';
+    const date = d instanceof Date ? d : new Date(d as string | number);
+    return date.toLocaleDateString(options.data.root.locale === 'en' ? 'en-GB' : 'zh-CN', {
+      timeZone: 'Asia/Shanghai',
+      dateStyle: 'long',
+    });
+  });
   app.use(localeMiddleware);
   app.engine('hbs', engine.__express.bind(engine));
   app.setBaseViewsDir(join(PROJECT_ROOT, 'templates', 'views'));

@@ -1,3 +1,4 @@
+import { AppealService } from './appeal.service';
 import { Module } from '@nestjs/common';
 import { ArticlesModule } from '../articles/articles.module';
 import { RateLimitService } from '../common/rate-limit.service';
@@ -33,6 +34,7 @@ import { UploadSweeper } from './upload-sweeper';
     EdgeEffects,
     CaseTimerRepository,
     TimerWorker,
+    AppealService,
   ],
   exports: [ComplaintIntakeService, ComplaintsService, TrackingService, EvidenceStorage, UploadSweeper, TimerWorker],
 })

@@ -153,6 +153,20 @@ export class EnvSchema {
   @Min(1)
   TIMER_MAX_ATTEMPTS: number = 5;
 
+  /** DSA Art. 20: a decision may be appealed for at least six months (calendar months). */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'APPEAL_MONTHS must be a whole number of months' })
+  @Min(6, { message: 'APPEAL_MONTHS must be at least 6 (DSA Art. 20(1))' })
+  APPEAL_MONTHS: number = 6;
+
+  /** A withdrawn case closes after this many days: a withdrawal cannot be appealed, so only a short record period remains. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'WITHDRAWN_CLOSE_DAYS must be a whole number of days' })
+  @Min(1)
+  WITHDRAWN_CLOSE_DAYS: number = 14;
+
   @IsOptional()
   @Transform(toInt)
   @IsInt({ message: 'IDEMPOTENCY_REPLAY_HOURS must be a whole number of hours' })
@@ -236,6 +250,8 @@ export interface AppConfig {
   timerWorker: boolean;
   timerPollMs: number;
   timerMaxAttempts: number;
+  /** Appeals (DSA Art. 20) and the windows after which decided or withdrawn cases close. */
+  appeals: { months: number; withdrawnCloseDays: number };
   sla: { firstReviewHours: number; infoAnswerHours: number; decisionHours: number; needsInfoDays: number };
   cmsWebhookUrl?: string;
   cmsWebhookSecret?: string;
@@ -304,6 +320,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     timerWorker: parsed.TIMER_WORKER === 'true',
     timerPollMs: parsed.TIMER_POLL_MS,
     timerMaxAttempts: parsed.TIMER_MAX_ATTEMPTS,
+    appeals: { months: parsed.APPEAL_MONTHS, withdrawnCloseDays: parsed.WITHDRAWN_CLOSE_DAYS },
     sla: {
       firstReviewHours: parsed.SLA_FIRST_REVIEW_HOURS,
       infoAnswerHours: parsed.SLA_INFO_ANSWER_HOURS,

@@ -297,7 +297,10 @@ export class CaseService {
         ? c.assignee_id === viewer.id || viewer.role === 'admin'
         : g === 'second_person'
           ? viewer.role === 'admin' && !!c.escalated_by && c.escalated_by !== viewer.id
-          : true; // the other guards check what the form carries, not who acts
+          : g === 'other_decider'
+            ? // Appeals: not the appealed decision's decider or proposer (unchanged on the case until decided).
+              c.decided_by !== viewer.id && c.escalated_by !== viewer.id
+            : true; // the other guards check what the form carries, not who acts
     return COMPLAINT_TRANSITIONS[state]
       .filter((e) => !!e.action && !e.unavailable && e.roles.includes(viewer.role))
       .filter((e) => (e.guards ?? []).every(passes))

@@ -606,4 +606,54 @@ export const EN: Messages = {
   'gone.ownerContact': 'If the notice did not reach you, write to us quoting the case reference:',
   'gone.home': 'Back to the home page',
   'gone.report': 'Report a problem',
+  // Appeals (DSA Art. 20) and withdrawal on the parties' pages.
+  'timeline.complaint.appealed': 'An appeal against the decision was filed',
+  'appeal.title': 'Appeal against the decision',
+  'appeal.intro':
+    'If you think this decision is wrong, you can ask us to review it. Say in your own words why, and add any documents that support you.',
+  'appeal.until': 'You can appeal until',
+  'appeal.free': 'An appeal is free of charge.',
+  'appeal.reviewer':
+    'It is decided by someone who took no part in the decision, and we tell both parties the outcome and the reasons in writing.',
+  'appeal.label': 'Why the decision is wrong',
+  'appeal.hint': 'Plain words are enough. You may instead attach a document that explains it.',
+  'appeal.files': 'Supporting files (optional)',
+  'appeal.submit': 'Send my appeal',
+  'appeal.courts':
+    'Appealing to us is optional: you may at any time take the matter to a court or a competent authority.',
+  'appeal.thanks':
+    'We have received your appeal. A confirmation is on its way to your email, and we will tell you the outcome and the reasons in writing.',
+  'appeal.yours': 'Your appeal',
+  'appeal.filedAt': 'Filed',
+  'appeal.decidedAt': 'Decided',
+  'appeal.outcome': 'Outcome',
+  'appeal.reasons': 'Reasons',
+  'appeal.pending':
+    'Your appeal is being reviewed by someone who took no part in the decision. Until it is decided, the decision stays as it is.',
+  'appeal.afterDecision':
+    'This concludes our internal review. You may still take the matter to a court or a competent authority.',
+  'appeal.closed':
+    'The time to appeal this decision has ended. You may still take the matter to a court or a competent authority.',
+  'appeal.required': 'Say why you think the decision is wrong, or attach a file.',
+  'appeal.error.windowClosed': 'The time to appeal this decision has ended.',
+  'appeal.error.notOpen': 'There is no decision in this case that you can appeal now.',
+  'appeal.error.conflict': 'The case changed while you were writing. Please reload the page and try again.',
+  'withdraw.title': 'Withdraw your complaint',
+  'withdraw.intro': 'If you no longer want us to handle this complaint, you can withdraw it.',
+  'withdraw.start': 'Withdraw my complaint…',
+  'withdraw.confirmTitle': 'Do you want to withdraw your complaint?',
+  'withdraw.means': 'If you withdraw:',
+  'withdraw.means1': 'we stop handling the complaint and take no decision on it;',
+  'withdraw.means2':
+    'anything done to the content because of your complaint alone is undone, and the owner of the content is told;',
+  'withdraw.means3': 'you can still file a new complaint later.',
+  'withdraw.final': 'A withdrawal cannot be undone.',
+  'withdraw.confirm': 'Yes, withdraw my complaint',
+  'withdraw.keep': 'No, keep my complaint',
+  'withdraw.done': 'Your complaint is withdrawn. A confirmation is on its way to your email.',
+  'withdraw.confirmRequired': 'Please confirm that you want to withdraw your complaint.',
+  'withdraw.error.final': 'This complaint has reached a final outcome and can no longer be withdrawn.',
+  'case.actions.appeal_action': 'Decide the appeal: take action',
+  'case.actions.appeal_reject': 'Decide the appeal: complaint not upheld',
+  'case.actions.appeal_restore': 'Decide the appeal: restore the content',
 };
