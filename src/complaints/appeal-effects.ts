@@ -114,7 +114,8 @@ export class AppealEffects {
     const lines = (items: readonly Item[]): AppealLine[] =>
       items.map((i) => {
         const r = remedies.find((x) => x.position === i.position);
-        return { itemLabel: label(i), remedy: r?.remedy ?? 'no_action', standing: !!r?.standing };
+        const remedy = r?.remedy ?? 'no_action';
+        return { itemLabel: label(i), remedy, standing: !!r?.standing && remedy !== 'no_action' };
       });
     const touched = (i: Item) => {
       const r = remedies.find((x) => x.position === i.position);
