@@ -611,7 +611,7 @@ export const EN: Messages = {
   'appeal.title': 'Appeal against the decision',
   'appeal.intro':
     'If you think this decision is wrong, you can ask us to review it. Say in your own words why, and add any documents that support you.',
-  'appeal.until': 'You can appeal until',
+  'appeal.until': 'You can appeal up to and including',
   'appeal.free': 'An appeal is free of charge.',
   'appeal.reviewer':
     'It is decided by someone who took no part in the decision, and we tell both parties the outcome and the reasons in writing.',

@@ -573,7 +573,7 @@ export const ZH_CN: Messages = {
   'timeline.complaint.appealed': '已有一方对决定提出申诉',
   'appeal.title': '对处理决定提出申诉',
   'appeal.intro': '如您认为本决定有误，可以请求我们重新审查。请用您自己的话说明理由，并可附上支持您意见的材料。',
-  'appeal.until': '申诉截止日期',
+  'appeal.until': '可在以下日期（含当日）前申诉：',
   'appeal.free': '申诉免费。',
   'appeal.reviewer': '申诉由未参与原决定的人员复核，复核结果及理由将以书面形式告知双方。',
   'appeal.label': '您认为决定有误的理由',
