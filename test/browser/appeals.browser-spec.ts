@@ -3,6 +3,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DataSource } from 'typeorm';
 import { MailWorker } from '../../src/mail/mail-worker';
 import { startTestApp, TestApp } from '../helpers/app';
+import { createStaff } from '../helpers/staff';
 import { launchBrowser, screenshot, writeTestPng } from '../helpers/browser';
 
 interface Article {
@@ -179,5 +180,18 @@ describe('appeals and withdrawal on the parties’ pages (browser)', () => {
     await p.locator('#appeal').getByRole('button', { name: '提交申诉' }).click();
     await p.waitForURL(/appealed=1/);
     expect(await stateOf(c.reference)).toBe('appeal_review');
+
+    // Another moderator opens the case: the appeal, the decision appealed and who took it.
+    const reviewer = await createStaff(db, { role: 'moderator', displayName: '复核员' });
+    const staffPage = await page('zh-CN');
+    await staffPage.goto(`${t.baseUrl}/staff/login`);
+    await staffPage.locator('input[name="email"]').fill(reviewer.email);
+    await staffPage.locator('input[name="password"]').fill(reviewer.password);
+    await Promise.all([staffPage.waitForNavigation(), staffPage.locator('form button[type="submit"]').first().click()]);
+    await staffPage.goto(`${t.baseUrl}/staff/complaints/${c.reference}`);
+    const appeal = staffPage.locator('[data-appeal]');
+    await expect(appeal.textContent()).resolves.toContain('该图片由本社记者拍摄');
+    await expect(appeal.textContent()).resolves.toContain('审核员');
+    await screenshot(staffPage, 'appeal-case-staff-zh-CN');
   });
 });
