@@ -491,6 +491,29 @@ describe('appeals, withdrawal and the appeal window (HTTP, PostgreSQL, SMTP)', (
     expect((await caseRow(mine.reference)).state).toBe('closed');
   });
 
+  it('a window that ends while the app is down closes the case once after a restart', async () => {
+    const c = await file(articles[7], { locale: 'zh-CN' });
+    await ok(await move(mod1, c.reference, { to: 'in_review' }));
+    await ok(await move(mod1, c.reference, { to: 'rejected', reason: '证据不足。' }));
+    const due = new Date(await windowOf(c.reference));
+    await t.close();
+    // The same database, a new process, started after the window ended.
+    t = await startTestApp({ TIMER_WORKER: 'false', LOG_LEVEL: 'error' });
+    db = t.app.get(DataSource);
+    clock = t.app.get(Clock);
+    worker = t.app.get(TimerWorker);
+    setNow(new Date(due.getTime() + 86_400_000));
+    await worker.drain();
+    await worker.drain();
+    expect((await caseRow(c.reference)).state).toBe('closed');
+    const events = await db.query<Array<{ n: string }>>(
+      `SELECT count(*) AS n FROM audit_event e JOIN complaint c ON c.id::text = e.subject_id::text
+        WHERE c.reference = $1 AND e.action = 'complaint.transition' AND e.payload->>'to' = 'closed'`,
+      [c.reference],
+    );
+    expect(Number(events[0].n)).toBe(1);
+  });
+
   it('a case withdrawn before any decision: nothing to undo, the owner is not told, the waiting timer is cancelled', async () => {
     const article = articles[6];
     const owner = await ownerOf(article);
