@@ -202,6 +202,11 @@ describe('appeals, withdrawal and the appeal window (HTTP, PostgreSQL, SMTP)', (
       status: 403,
       code: 'APPEAL_DECIDER_CONFLICT',
     });
+    // A rejection removed nothing: restoring is not an outcome of its appeal.
+    expect(await code(await move(mod2, c.reference, { to: 'restored', reason: 'x' }))).toEqual({
+      status: 409,
+      code: 'ILLEGAL_TRANSITION',
+    });
     // Another moderator may not remove a whole article alone on appeal.
     expect(
       await code(

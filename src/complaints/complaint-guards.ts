@@ -242,6 +242,17 @@ export const GUARDS: Record<EdgeGuard, (ctx: EdgeContext) => void | Promise<void
         'On appeal, removing a whole article is decided by an admin who took no part in the decision appealed',
       );
   },
+  restorable: async ({ tx, c }) => {
+    const [a] = await tx.query<Array<{ appealed_state: string }>>(
+      `SELECT appealed_state FROM appeal WHERE complaint_id = $1 AND decided_at IS NULL`,
+      [c.id],
+    );
+    if (a && a.appealed_state === 'rejected')
+      throw new DomainError(
+        ErrorCode.ILLEGAL_TRANSITION,
+        'The decision appealed was a rejection: nothing was removed or changed, so there is nothing to restore; uphold the appeal (actioned) or dismiss it (rejected)',
+      );
+  },
   timer_due: ({ input, now, audit }) => {
     const t = input.timer;
     if (!t || CASE_TIMERS[t.kind]?.fires !== input.to || t.dueAt.getTime() > now.getTime()) {

@@ -78,6 +78,7 @@ export type StaffAction = (typeof STAFF_ACTIONS)[number];
  *                     decision, once per party and case, with text or files
  *   other_decider     staff other than those who took the appealed decision (its decider and proposer)
  *   appeal_whole_article  on appeal, a whole-article removal not already standing is chosen by an admin
+ *   restorable        restoring is an outcome only where the decision appealed had acted (actioned, restored)
  */
 export type EdgeGuard =
   | 'assignee'
@@ -92,7 +93,8 @@ export type EdgeGuard =
   | 'timer_due'
   | 'appeal_standing'
   | 'other_decider'
-  | 'appeal_whole_article';
+  | 'appeal_whole_article'
+  | 'restorable';
 
 /**
  * What an edge writes on the case row besides state and version (columns in `complaint-guards.ts`).
@@ -444,7 +446,7 @@ export const COMPLAINT_TRANSITIONS: Record<ComplaintState, readonly Edge[]> = {
       roles: STAFF,
       action: 'appeal_restore',
       needs: ['reason'],
-      guards: ['other_decider', 'reason'],
+      guards: ['other_decider', 'restorable', 'reason'],
       records: ['decision'],
       due: 'clear',
       effects: [{ kind: 'remedies', op: 'reverse', webhooks: true }, ...APPEAL_DECIDED],
