@@ -8,6 +8,21 @@ COLUMN access_link.mail_job_id uuid
 COLUMN access_link.owner_email text
 COLUMN access_link.party text NOT NULL
 COLUMN access_link.token_hash text NOT NULL
+COLUMN appeal.appealed_decided_by uuid
+COLUMN appeal.appealed_escalated_by uuid
+COLUMN appeal.appealed_reason text
+COLUMN appeal.appealed_state text NOT NULL
+COLUMN appeal.body text NOT NULL
+COLUMN appeal.complaint_id uuid NOT NULL
+COLUMN appeal.decided_at timestamp with time zone
+COLUMN appeal.decided_by uuid
+COLUMN appeal.file_ids uuid[] NOT NULL DEFAULT '{}'::uuid[]
+COLUMN appeal.filed_at timestamp with time zone NOT NULL DEFAULT now()
+COLUMN appeal.id uuid NOT NULL DEFAULT gen_random_uuid()
+COLUMN appeal.outcome text
+COLUMN appeal.owner_email text
+COLUMN appeal.party text NOT NULL
+COLUMN appeal.reasons text
 COLUMN article.body text NOT NULL
 COLUMN article.created_at timestamp with time zone NOT NULL DEFAULT now()
 COLUMN article.id uuid NOT NULL DEFAULT gen_random_uuid()
@@ -230,6 +245,14 @@ COLUMN webhook_job.state text NOT NULL DEFAULT 'pending'::text
 CONSTRAINT access_link.access_link_complaint_fk FOREIGN KEY (complaint_id) REFERENCES complaint(id) ON DELETE CASCADE
 CONSTRAINT access_link.access_link_party_check CHECK ((party = ANY (ARRAY['complainant'::text, 'content_owner'::text])))
 CONSTRAINT access_link.access_link_pkey PRIMARY KEY (token_hash)
+CONSTRAINT appeal.appeal_appealed_decided_by_fk FOREIGN KEY (appealed_decided_by) REFERENCES staff_user(id) ON DELETE SET NULL
+CONSTRAINT appeal.appeal_appealed_escalated_by_fk FOREIGN KEY (appealed_escalated_by) REFERENCES staff_user(id) ON DELETE SET NULL
+CONSTRAINT appeal.appeal_complaint_fk FOREIGN KEY (complaint_id) REFERENCES complaint(id) ON DELETE CASCADE
+CONSTRAINT appeal.appeal_decided_by_fk FOREIGN KEY (decided_by) REFERENCES staff_user(id) ON DELETE SET NULL
+CONSTRAINT appeal.appeal_decided_check CHECK (((decided_at IS NULL) = (outcome IS NULL)))
+CONSTRAINT appeal.appeal_outcome_check CHECK ((outcome = ANY (ARRAY['actioned'::text, 'rejected'::text, 'restored'::text])))
+CONSTRAINT appeal.appeal_party_check CHECK ((party = ANY (ARRAY['complainant'::text, 'content_owner'::text])))
+CONSTRAINT appeal.appeal_pkey PRIMARY KEY (id)
 CONSTRAINT article.article_owner_locale_check CHECK ((owner_locale = ANY (ARRAY['zh-CN'::text, 'en'::text])))
 CONSTRAINT article.article_pkey PRIMARY KEY (id)
 CONSTRAINT article.article_removed_by_fk FOREIGN KEY (removed_by) REFERENCES complaint(id) ON DELETE SET NULL
@@ -299,7 +322,7 @@ CONSTRAINT complaint_response.complaint_response_complaint_fk FOREIGN KEY (compl
 CONSTRAINT complaint_response.complaint_response_pkey PRIMARY KEY (id)
 CONSTRAINT evidence_file.evidence_file_complaint_fk FOREIGN KEY (complaint_id) REFERENCES complaint(id) ON DELETE CASCADE
 CONSTRAINT evidence_file.evidence_file_pkey PRIMARY KEY (id)
-CONSTRAINT evidence_file.evidence_file_purpose_check CHECK ((purpose = ANY (ARRAY['evidence'::text, 'authorisation'::text, 'response'::text, 'identity'::text])))
+CONSTRAINT evidence_file.evidence_file_purpose_check CHECK ((purpose = ANY (ARRAY['evidence'::text, 'authorisation'::text, 'response'::text, 'appeal'::text, 'identity'::text])))
 CONSTRAINT evidence_file.evidence_file_size_check CHECK ((size_bytes > 0))
 CONSTRAINT evidence_file.evidence_file_storage_key_key UNIQUE (storage_key)
 CONSTRAINT intake_replay.intake_replay_complaint_fk FOREIGN KEY (complaint_id) REFERENCES complaint(id) ON DELETE CASCADE
@@ -372,6 +395,9 @@ INDEX CREATE INDEX staff_session_expire_idx ON public.staff_session USING btree 
 INDEX CREATE INDEX staff_session_user_idx ON public.staff_session USING btree (user_id)
 INDEX CREATE INDEX webhook_job_due_idx ON public.webhook_job USING btree (next_attempt_at) WHERE (state = ANY (ARRAY['pending'::text, 'sending'::text]))
 INDEX CREATE UNIQUE INDEX access_link_pkey ON public.access_link USING btree (token_hash)
+INDEX CREATE UNIQUE INDEX appeal_open_uq ON public.appeal USING btree (complaint_id) WHERE (decided_at IS NULL)
+INDEX CREATE UNIQUE INDEX appeal_party_uq ON public.appeal USING btree (complaint_id, party, COALESCE(owner_email, ''::text))
+INDEX CREATE UNIQUE INDEX appeal_pkey ON public.appeal USING btree (id)
 INDEX CREATE UNIQUE INDEX article_correction_pkey ON public.article_correction USING btree (id)
 INDEX CREATE UNIQUE INDEX article_image_pkey ON public.article_image USING btree (id)
 INDEX CREATE UNIQUE INDEX article_image_position_key ON public.article_image USING btree (article_id, "position")

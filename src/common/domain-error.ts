@@ -15,6 +15,12 @@ export enum ErrorCode {
   WIDER_THAN_PROPOSED = 'WIDER_THAN_PROPOSED',
   /** not_processed needs a misuse warning to the complainant's address before the notice (DSA Art. 23). */
   NO_PRIOR_WARNING = 'NO_PRIOR_WARNING',
+  /** An appeal is decided by staff other than those who took the decision appealed (DSA Art. 20(6)). */
+  APPEAL_DECIDER_CONFLICT = 'APPEAL_DECIDER_CONFLICT',
+  /** The appeal window (APPEAL_MONTHS after the decision) has ended. */
+  APPEAL_WINDOW_CLOSED = 'APPEAL_WINDOW_CLOSED',
+  /** This party has nothing to appeal in this case, or has appealed it already. */
+  APPEAL_NOT_OPEN = 'APPEAL_NOT_OPEN',
   PAYLOAD_TOO_LARGE = 'PAYLOAD_TOO_LARGE',
   UNSUPPORTED_MEDIA_TYPE = 'UNSUPPORTED_MEDIA_TYPE',
   RATE_LIMITED = 'RATE_LIMITED',
@@ -98,6 +104,9 @@ export function statusForCode(code: ErrorCode): number {
     case ErrorCode.PROCEDURE_NOT_AVAILABLE:
     case ErrorCode.SECOND_PERSON_REQUIRED:
     case ErrorCode.NO_PRIOR_WARNING:
+    case ErrorCode.APPEAL_DECIDER_CONFLICT:
+    case ErrorCode.APPEAL_WINDOW_CLOSED:
+    case ErrorCode.APPEAL_NOT_OPEN:
       return 403;
     case ErrorCode.UNAUTHENTICATED:
       return 401;

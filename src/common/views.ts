@@ -22,7 +22,7 @@ export function configureViews(app: NestExpressApplication): void {
   app.set('view options', { layout: 'layout' });
 }
 
-/** The page helpers (also used by specs that render a partial): t, sitePath, eq, includes, formatDate. */
+/** The page helpers (also used by specs that render a partial): t, sitePath, eq, includes, formatDate, formatDay. */
 export function registerViewHelpers(hb: {
   registerHelper(name: string, fn: (...args: never[]) => unknown): void;
 }): void {
@@ -48,6 +48,15 @@ export function registerViewHelpers(hb: {
       timeZone: 'Asia/Shanghai',
       dateStyle: 'medium',
       timeStyle: 'short',
+    });
+  });
+  // A date alone (the last day to appeal), in Beijing time like the mails.
+  hb.registerHelper('formatDay', (d: unknown, options: { data: { root: { locale?: string } } }) => {
+    if (!d) return '';
+    const date = d instanceof Date ? d : new Date(d as string | number);
+    return date.toLocaleDateString(options.data.root.locale === 'en' ? 'en-GB' : 'zh-CN', {
+      timeZone: 'Asia/Shanghai',
+      dateStyle: 'long',
     });
   });
 }

@@ -6,11 +6,12 @@ import { randomUUID } from 'node:crypto';
 import { ArticlesService } from '../articles/articles.service';
 import { Public } from '../auth/auth.decorators';
 import { createCsrf } from '../common/csrf';
-import { FieldError, StorageUnavailableError, ValidationError } from '../common/domain-error';
+import { DomainError, ErrorCode, FieldError, StorageUnavailableError, ValidationError } from '../common/domain-error';
 import { translate } from '../common/i18n';
 import { APP_CONFIG } from '../config/config';
 import type { AppConfig } from '../config/config';
 import { AnswerService } from './answer.service';
+import { AppealService } from './appeal.service';
 import { ComplaintIntakeService } from './complaint-intake.service';
 import { MAX_EVIDENCE_FILES, MAX_FILE_BYTES } from './complaint-validation';
 import { partsOf } from './complaints-api.controller';
@@ -24,6 +25,14 @@ import { UPLOAD_FIELDS, UPLOAD_OPTIONS } from './upload-limits';
 const upload = multer(UPLOAD_OPTIONS).fields(UPLOAD_FIELDS);
 const answerUpload = multer(UPLOAD_OPTIONS).fields([{ name: 'evidence', maxCount: MAX_EVIDENCE_FILES }]);
 
+/** Refusals of an appeal or a withdrawal, as the page words them (i18n keys). */
+const PAGE_REFUSALS: Partial<Record<ErrorCode, string>> = {
+  [ErrorCode.APPEAL_WINDOW_CLOSED]: 'appeal.error.windowClosed',
+  [ErrorCode.APPEAL_NOT_OPEN]: 'appeal.error.notOpen',
+  [ErrorCode.ILLEGAL_TRANSITION]: 'withdraw.error.final',
+  [ErrorCode.CONFLICT]: 'appeal.error.conflict',
+};
+
 /** The public complaint form, its confirmation page and the complainant's tracking page. Open to anyone. */
 @ApiExcludeController()
 @Public()
@@ -36,6 +45,7 @@ export class ComplaintFormController {
     private readonly articles: ArticlesService,
     private readonly tracking: TrackingService,
     private readonly answers: AnswerService,
+    private readonly appeals: AppealService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.csrf = createCsrf(config.cookieSecret, config.publicBaseUrl.startsWith('https:'));
@@ -108,10 +118,91 @@ export class ComplaintFormController {
   async track(
     @Param('token') token: string,
     @Query('answered') answered: string | undefined,
+    @Query() query: Record<string, unknown>,
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
-    await this.renderTrack(token, req, res, 200, { done: answered === '1' });
+    await this.renderTrack(
+      token,
+      req,
+      res,
+      200,
+      { done: answered === '1' },
+      {
+        appeal: { done: query.appealed === '1' },
+        withdraw: { confirm: query.withdraw === 'confirm', done: query.withdrawn === '1' },
+      },
+    );
+  }
+
+  /** The complainant appeals the decision (DSA Art. 20): text and optional files, like an answer. */
+  @Post('track/:token/appeal')
+  @UseGuards(IntakeRateLimitGuard)
+  async appeal(@Param('token') token: string, @Req() req: Request, @Res() res: Response): Promise<void> {
+    const locale = res.locals.locale as Locale;
+    const uploadError = await new Promise<unknown>((resolve) => answerUpload(req, res, (err: unknown) => resolve(err)));
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const text = typeof body.appeal === 'string' ? body.appeal : '';
+    const fail = (status: number, error: string) =>
+      this.renderTrack(token, req, res, status, {}, { appeal: { text, error } });
+    if (uploadError) return fail(413, translate(locale, 'validation.fileSize', { max: MAX_FILE_BYTES / 1024 / 1024 }));
+    if (!this.csrf.valid(req)) return fail(403, translate(locale, 'validation.csrf'));
+    try {
+      await this.appeals.appealAsComplainant(
+        token,
+        text,
+        partsOf(req.files as Record<string, Express.Multer.File[]> | undefined),
+      );
+    } catch (err) {
+      const shown = this.pageError(err, locale, res);
+      if (shown) return fail(shown.status, shown.message);
+      throw err;
+    }
+    res.redirect(303, `/track/${token}?appealed=1#appeal`);
+  }
+
+  /** The complainant withdraws, after confirming on the page (it cannot be undone). */
+  @Post('track/:token/withdraw')
+  @UseGuards(IntakeRateLimitGuard)
+  async withdraw(@Param('token') token: string, @Req() req: Request, @Res() res: Response): Promise<void> {
+    const locale = res.locals.locale as Locale;
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const fail = (status: number, error: string) =>
+      this.renderTrack(token, req, res, status, {}, { withdraw: { confirm: true, error } });
+    if (!this.csrf.valid(req)) return fail(403, translate(locale, 'validation.csrf'));
+    if (body.confirm !== 'yes') return fail(422, translate(locale, 'withdraw.confirmRequired'));
+    try {
+      await this.appeals.withdraw(token);
+    } catch (err) {
+      const shown = this.pageError(err, locale, res);
+      if (shown) return fail(shown.status, shown.message);
+      throw err;
+    }
+    res.redirect(303, `/track/${token}?withdrawn=1#withdraw`);
+  }
+
+  /** A refusal the page explains next to the form (the JSON API answers the same with its code). */
+  private pageError(err: unknown, locale: Locale, res: Response): { status: number; message: string } | null {
+    if (err instanceof StorageUnavailableError) {
+      res.setHeader('Retry-After', String(err.retryAfterSeconds));
+      return { status: 503, message: translate(locale, 'validation.storageUnavailable') };
+    }
+    if (err instanceof ValidationError) {
+      const f = err.fields[0];
+      const rule = f.field === 'appeal' && f.rule === 'required' ? 'appeal.required' : `validation.${f.rule}`;
+      return {
+        status: 422,
+        message: translate(locale, rule, {
+          max: f.rule === 'fileCount' ? MAX_EVIDENCE_FILES : MAX_FILE_BYTES / 1024 / 1024,
+        }),
+      };
+    }
+    if (err instanceof DomainError && PAGE_REFUSALS[err.code])
+      return {
+        status: err.code === ErrorCode.ILLEGAL_TRANSITION ? 409 : 403,
+        message: translate(locale, PAGE_REFUSALS[err.code] as string),
+      };
+    return null;
   }
 
   @Post('track/:token/answer')
@@ -158,9 +249,15 @@ export class ComplaintFormController {
     res: Response,
     status: number,
     answer: { done?: boolean; text?: string; error?: string },
+    more: {
+      appeal?: { done?: boolean; text?: string; error?: string };
+      withdraw?: { confirm?: boolean; done?: boolean; error?: string };
+    } = {},
   ): Promise<void> {
     const locale = res.locals.locale as Locale;
     const view = await this.tracking.find(token, locale);
+    const status_ = await this.appeals.status('complainant', token);
+    const csrfToken = this.csrf.issue(req, res);
     res.setHeader('Referrer-Policy', 'no-referrer');
     res.setHeader('Cache-Control', 'no-store');
     const waiting = view.state === 'needs_info' && view.infoRequest;
@@ -174,13 +271,33 @@ export class ComplaintFormController {
         ? {
             ...view.infoRequest,
             action: `/track/${token}/answer`,
-            csrfToken: this.csrf.issue(req, res),
+            csrfToken,
             text: answer.text ?? '',
             error: answer.error ?? null,
           }
         : answer.done
           ? { done: true }
           : null,
+      appeal: {
+        ...status_,
+        action: `/track/${token}/appeal`,
+        csrfToken,
+        done: !!more.appeal?.done,
+        text: more.appeal?.text ?? '',
+        error: more.appeal?.error ?? null,
+        maxFiles: MAX_EVIDENCE_FILES,
+        maxFileMb: MAX_FILE_BYTES / 1024 / 1024,
+      },
+      withdraw: {
+        can: status_.canWithdraw,
+        confirm: !!more.withdraw?.confirm && (status_.canWithdraw || !!more.withdraw?.error),
+        done: !!more.withdraw?.done,
+        error: more.withdraw?.error ?? null,
+        askUrl: `/track/${token}?withdraw=confirm#withdraw`,
+        backUrl: `/track/${token}#withdraw`,
+        action: `/track/${token}/withdraw`,
+        csrfToken,
+      },
     });
   }
 

@@ -8,6 +8,8 @@ import type { Remedy } from './complaint-item.entity';
 import type { Locale } from './legal-basis';
 import type { StoredFile } from './evidence-storage';
 import { widerThanProposed } from './remedy-reach';
+import { mayAppeal } from './appeal-window';
+import type { AppealItem } from './appeal-window';
 
 export interface Actor {
   role: ActorRole;
@@ -33,6 +35,8 @@ export interface TransitionInput {
   date?: string;
   /** The complainant's answer to a request for information (needs_info -> in_review). */
   answer?: { text: string; files: StoredFile[] };
+  /** A party's appeal (decided state -> appeal_review): who, their words and their files. */
+  appeal?: { party: 'complainant' | 'content_owner'; ownerEmail: string | null; text: string; files: StoredFile[] };
   /** Set by TimerWorker only: the timer taking a system edge (checked by the timer_due guard). */
   timer?: { id: string; kind: CaseTimerKind; dueAt: Date };
 }
@@ -196,6 +200,82 @@ export const GUARDS: Record<EdgeGuard, (ctx: EdgeContext) => void | Promise<void
     }
     audit.warning = { id: w.id, at: new Date(w.created_at).toISOString() };
   },
+  appeal_standing: async (ctx) => {
+    const { tx, c, input, actor, now } = ctx;
+    const a = input.appeal;
+    if (!a || a.party !== actor.role)
+      throw new DomainError(ErrorCode.FORBIDDEN, 'A party appeals through their own private link');
+    // The window is the pending appeal_window_end timer: the one date the decision mail promised.
+    const [window] = await tx.query<Array<{ due_at: Date }>>(
+      `SELECT due_at FROM case_timer WHERE complaint_id = $1 AND kind = 'appeal_window_end' AND done_at IS NULL`,
+      [c.id],
+    );
+    if (!window || new Date(window.due_at).getTime() <= now.getTime())
+      throw new DomainError(
+        ErrorCode.APPEAL_WINDOW_CLOSED,
+        'The time to appeal this decision has ended; you may still take the matter to a court or a competent authority',
+      );
+    if (!mayAppeal(a.party, c.state, c.legal_basis, await appealItems(tx, c.id), a.ownerEmail))
+      throw new DomainError(ErrorCode.APPEAL_NOT_OPEN, 'There is no decision against you in this case to appeal');
+    const [earlier] = await tx.query<Array<{ id: string }>>(
+      `SELECT id FROM appeal WHERE complaint_id = $1 AND party = $2 AND coalesce(owner_email, '') = coalesce($3, '')`,
+      [c.id, a.party, a.ownerEmail],
+    );
+    if (earlier)
+      throw new DomainError(
+        ErrorCode.APPEAL_NOT_OPEN,
+        'You have appealed in this case already; its outcome ended our internal review. Courts and competent authorities remain open to you',
+      );
+    if (!a.text.trim() && !a.files.length)
+      throw new ValidationError([
+        fieldError('appeal', 'required', 'say in your own words why the decision is wrong, or attach a file'),
+      ]);
+    ctx.audit.appeal = { party: a.party };
+  },
+  other_decider: async ({ tx, c, actor, audit }) => {
+    if (actor.role !== 'moderator' && actor.role !== 'admin')
+      throw new DomainError(ErrorCode.FORBIDDEN, 'Appeals are decided by staff');
+    // The appealed decision's decider and the person who proposed it, as the appeal recorded them.
+    const [a] = await tx.query<Array<{ decided_by: string | null; escalated_by: string | null }>>(
+      `SELECT appealed_decided_by AS decided_by, appealed_escalated_by AS escalated_by FROM appeal
+        WHERE complaint_id = $1 AND decided_at IS NULL`,
+      [c.id],
+    );
+    const deciders = a ? [a.decided_by, a.escalated_by] : [c.decided_by, c.escalated_by];
+    if (!actor.id || deciders.includes(actor.id))
+      throw new DomainError(
+        ErrorCode.APPEAL_DECIDER_CONFLICT,
+        'An appeal is decided by someone who took no part in the decision appealed (neither its decider nor the person who proposed it)',
+      );
+    audit.appealedDeciders = deciders.filter(Boolean);
+  },
+  appeal_whole_article: async ({ tx, c, actor, remedies }) => {
+    // Two people removed a whole article the first time (escalation and approval); on appeal an
+    // admin who took no part decides a removal not already standing, never a moderator alone.
+    const chosen = (remedies ?? []).filter((r) => r.remedy === 'remove_article');
+    if (!chosen.length || actor.role === 'admin') return;
+    const standing = await tx.query<Array<{ position: number }>>(
+      `SELECT position FROM complaint_item WHERE complaint_id = $1 AND remedy = 'remove_article'
+          AND remedy_applied_at IS NOT NULL AND remedy_reversed_at IS NULL`,
+      [c.id],
+    );
+    if (chosen.some((r) => !standing.some((s) => s.position === r.item)))
+      throw new DomainError(
+        ErrorCode.SECOND_PERSON_REQUIRED,
+        'On appeal, removing a whole article is decided by an admin who took no part in the decision appealed',
+      );
+  },
+  restorable: async ({ tx, c }) => {
+    const [a] = await tx.query<Array<{ appealed_state: string }>>(
+      `SELECT appealed_state FROM appeal WHERE complaint_id = $1 AND decided_at IS NULL`,
+      [c.id],
+    );
+    if (a && a.appealed_state === 'rejected')
+      throw new DomainError(
+        ErrorCode.ILLEGAL_TRANSITION,
+        'The decision appealed was a rejection: nothing was removed or changed, so there is nothing to restore; uphold the appeal (actioned) or dismiss it (rejected)',
+      );
+  },
   timer_due: ({ input, now, audit }) => {
     const t = input.timer;
     if (!t || CASE_TIMERS[t.kind]?.fires !== input.to || t.dueAt.getTime() > now.getTime()) {
@@ -283,4 +363,14 @@ async function earlierCase(
   if (!UNDECIDED_STATES.includes(earlier.state))
     throw bad('decided', `${ref} is ${earlier.state}; a filing after a decision is a new case, not a duplicate`);
   return { id: earlier.id, reference: earlier.reference };
+}
+
+/** The case's items as the appeal rules read them (appeal-window.ts). */
+export async function appealItems(tx: Pick<EntityManager, 'query'>, complaintId: string): Promise<AppealItem[]> {
+  return tx.query<AppealItem[]>(
+    `SELECT i.kind, i.remedy, (i.remedy_applied_at IS NOT NULL AND i.remedy_reversed_at IS NULL) AS standing,
+            lower(a.owner_email) AS owner_email
+       FROM complaint_item i JOIN article a ON a.id = i.article_id WHERE i.complaint_id = $1 ORDER BY i.position`,
+    [complaintId],
+  );
 }

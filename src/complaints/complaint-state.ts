@@ -63,6 +63,10 @@ export const STAFF_ACTIONS = [
   'send_back',
   'mark_duplicate',
   'not_process',
+  // Deciding an appeal (appeal_review -> actioned | rejected | restored), never by the appealed decision's deciders.
+  'appeal_action',
+  'appeal_reject',
+  'appeal_restore',
 ] as const;
 export type StaffAction = (typeof STAFF_ACTIONS)[number];
 
@@ -81,6 +85,12 @@ export type StaffAction = (typeof STAFF_ACTIONS)[number];
  *   timer_due         a system edge taken by its case timer, never before the timer is due
  *   prior_warning     a misuse warning to the complainant's address, recorded before this notice
  *                     was filed and at most WARNING_VALID_DAYS old (DSA Art. 23)
+ *   appeal_standing   the appellant has something to appeal (complainant: rejected, restored or partly
+ *                     granted; owner: a remedy stands on their article), within APPEAL_MONTHS of the
+ *                     decision, once per party and case, with text or files
+ *   other_decider     staff other than those who took the appealed decision (its decider and proposer)
+ *   appeal_whole_article  on appeal, a whole-article removal not already standing is chosen by an admin
+ *   restorable        restoring is an outcome only where the decision appealed had acted (actioned, restored)
  */
 export type EdgeGuard =
   | 'assignee'
@@ -93,7 +103,11 @@ export type EdgeGuard =
   | 'earlier_case'
   | 'answer'
   | 'timer_due'
-  | 'prior_warning';
+  | 'prior_warning'
+  | 'appeal_standing'
+  | 'other_decider'
+  | 'appeal_whole_article'
+  | 'restorable';
 
 /**
  * What an edge writes on the case row besides state and version (columns in `complaint-guards.ts`).
@@ -122,13 +136,22 @@ export type EdgeRecord =
 export type EdgeDue = 'decision' | 'needs_info' | 'info_answer' | 'clear';
 
 /**
- * Durable timers (rows in case_timer, fired by TimerWorker): while a case is in `while`, the
- * timer moves it to `fires` as the system once due. `after` names the configuration that sets
- * the delay. An edge schedules or cancels a timer by declaring it in its effects.
+ * Durable timers (rows in case_timer, fired by TimerWorker): while a case is in one of `while`,
+ * the timer moves it to `fires` as the system once due. `after` names the configuration that
+ * sets the delay. An edge schedules or cancels a timer by declaring it in its effects: every edge
+ * INTO a `while` state schedules it (moving between two `while` states restarts it: a new
+ * decision opens a new window), every edge out of a `while` state to a state outside the list
+ * (other than `fires`) cancels it (edge-effects.spec.ts checks both).
  */
 export const CASE_TIMERS = {
-  needs_info_expiry: { while: 'needs_info', fires: 'closed', after: 'NEEDS_INFO_WORKING_DAYS' },
-} as const satisfies Record<string, { while: ComplaintState; fires: ComplaintState; after: string }>;
+  needs_info_expiry: { while: ['needs_info'], fires: 'closed', after: 'NEEDS_INFO_WORKING_DAYS' },
+  // Decided cases close when nobody appealed within APPEAL_MONTHS; withdrawn ones after WITHDRAWN_CLOSE_DAYS.
+  appeal_window_end: {
+    while: ['actioned', 'rejected', 'restored', 'withdrawn'],
+    fires: 'closed',
+    after: 'APPEAL_MONTHS / WITHDRAWN_CLOSE_DAYS',
+  },
+} as const satisfies Record<string, { while: readonly ComplaintState[]; fires: ComplaintState; after: string }>;
 export type CaseTimerKind = keyof typeof CASE_TIMERS;
 export const CASE_TIMER_KINDS = Object.keys(CASE_TIMERS) as CaseTimerKind[];
 
@@ -145,13 +168,15 @@ export type MailRecipient = 'complainant' | 'content_owners' | 'assignee';
  *              (article.hidden, image.hidden, article.corrected; article.restored, image.restored,
  *              article.correction_withdrawn)
  *   timer      schedule or cancel the case's timer of that kind
- *   record     store the complainant's answer (text, files) with its audit event
+ *   record     answer: store the complainant's answer (text, files) with its audit event;
+ *              appeal: store the appeal (party, text, files, the appealed decision and its deciders);
+ *              appeal_decision: record who decided the open appeal, when, the outcome and reasons
  */
 export type EdgeEffect =
   | { kind: 'mail'; template: EdgeMailTemplate; to: MailRecipient }
   | { kind: 'remedies'; op: 'apply' | 'reverse'; webhooks: true }
   | { kind: 'timer'; op: 'schedule' | 'cancel'; timer: CaseTimerKind }
-  | { kind: 'record'; what: 'answer' };
+  | { kind: 'record'; what: 'answer' | 'appeal' | 'appeal_decision' };
 
 /** Kept as a literal list here (the state table imports nothing); the mail module's map must hold each. */
 export type EdgeMailTemplate =
@@ -162,7 +187,11 @@ export type EdgeMailTemplate =
   | 'owner-notice'
   | 'complaint-info-answered'
   | 'complaint-closed-no-answer'
-  | 'complaint-not-processed';
+  | 'complaint-not-processed'
+  | 'appeal-received'
+  | 'appeal-decided'
+  | 'complaint-withdrawn'
+  | 'owner-withdrawn';
 
 export interface Edge {
   to: ComplaintState;
@@ -192,16 +221,60 @@ export interface Edge {
 }
 
 const STAFF = ['moderator', 'admin'] as const;
-const OPEN_WITHDRAW: Edge = { to: 'withdrawn', roles: ['complainant'] };
 const mail = (template: EdgeMailTemplate, to: MailRecipient = 'complainant'): EdgeEffect => ({
   kind: 'mail',
   template,
   to,
 });
+/** Entering a decided (or withdrawn) state opens its window; a case nobody appeals closes at its end. */
+const WINDOW_OPENS: EdgeEffect = { kind: 'timer', op: 'schedule', timer: 'appeal_window_end' };
+const WINDOW_STOPS: EdgeEffect = { kind: 'timer', op: 'cancel', timer: 'appeal_window_end' };
 const DECISION_MAILS: readonly EdgeEffect[] = [
   { kind: 'remedies', op: 'apply', webhooks: true },
   mail('complaint-actioned'),
   mail('owner-notice', 'content_owners'),
+  WINDOW_OPENS,
+];
+/**
+ * The complainant withdraws before a final outcome: what rested only on this case is reversed
+ * (remedies another standing case holds stay), the owners whose articles had been touched are
+ * told, the complainant gets a confirmation, and the case closes after WITHDRAWN_CLOSE_DAYS.
+ */
+const OPEN_WITHDRAW: Edge = {
+  to: 'withdrawn',
+  roles: ['complainant'],
+  due: 'clear',
+  effects: [
+    { kind: 'remedies', op: 'reverse', webhooks: true },
+    mail('complaint-withdrawn'),
+    mail('owner-withdrawn', 'content_owners'),
+    WINDOW_OPENS,
+  ],
+};
+/**
+ * A party appeals a decision (DSA Art. 20): free, in plain words with optional files, within
+ * APPEAL_MONTHS; the appeal is stored with the decision appealed and its deciders, the window
+ * stops, the queue shows it unassigned, and both parties get a receipt.
+ */
+const appeal = (roles: readonly ActorRole[]): Edge => ({
+  to: 'appeal_review',
+  roles,
+  guards: ['appeal_standing'],
+  records: ['unassign'],
+  due: 'decision',
+  effects: [
+    { kind: 'record', what: 'appeal' },
+    WINDOW_STOPS,
+    mail('appeal-received'),
+    mail('appeal-received', 'content_owners'),
+  ],
+});
+/** What every appeal decision does after its remedies: record it, tell both parties, open a new window. */
+const APPEAL_DECIDED: readonly EdgeEffect[] = [
+  { kind: 'record', what: 'appeal_decision' },
+  mail('appeal-decided'),
+  mail('appeal-decided', 'content_owners'),
+  WINDOW_OPENS,
 ];
 
 /**
@@ -285,7 +358,7 @@ export const COMPLAINT_TRANSITIONS: Record<ComplaintState, readonly Edge[]> = {
       guards: ['assignee', 'reason'],
       records: ['decision'],
       due: 'clear',
-      effects: [mail('complaint-rejected')],
+      effects: [mail('complaint-rejected'), WINDOW_OPENS],
     },
     OPEN_WITHDRAW,
   ],
@@ -310,7 +383,10 @@ export const COMPLAINT_TRANSITIONS: Record<ComplaintState, readonly Edge[]> = {
       due: 'clear',
       effects: [mail('complaint-closed-no-answer')],
     },
-    { ...OPEN_WITHDRAW, effects: [{ kind: 'timer', op: 'cancel', timer: 'needs_info_expiry' }] },
+    {
+      ...OPEN_WITHDRAW,
+      effects: [{ kind: 'timer', op: 'cancel', timer: 'needs_info_expiry' }, ...(OPEN_WITHDRAW.effects ?? [])],
+    },
   ],
   escalated: [
     // As proposed or narrower (remedy-reach.ts); the proposer's reasons unless the approver writes new ones.
@@ -332,7 +408,7 @@ export const COMPLAINT_TRANSITIONS: Record<ComplaintState, readonly Edge[]> = {
       guards: ['second_person', 'reason'],
       records: ['decision'],
       due: 'clear',
-      effects: [mail('complaint-rejected')],
+      effects: [mail('complaint-rejected'), WINDOW_OPENS],
     },
     {
       to: 'in_review',
@@ -345,39 +421,65 @@ export const COMPLAINT_TRANSITIONS: Record<ComplaintState, readonly Edge[]> = {
     OPEN_WITHDRAW,
   ],
   actioned: [
-    { to: 'counter_notice_review', roles: ['content_owner'] },
-    { to: 'appeal_review', roles: ['complainant', 'content_owner'] },
+    { to: 'counter_notice_review', roles: ['content_owner'], effects: [WINDOW_STOPS] },
+    appeal(['complainant', 'content_owner']),
     OPEN_WITHDRAW,
-    { to: 'closed', roles: ['system'] },
+    // Taken only by the appeal_window_end timer (nobody appealed within APPEAL_MONTHS).
+    { to: 'closed', roles: ['system'], guards: ['timer_due'], due: 'clear' },
   ],
-  rejected: [
-    { to: 'appeal_review', roles: ['complainant'] },
-    { to: 'closed', roles: ['system'] },
-  ],
+  rejected: [appeal(['complainant']), { to: 'closed', roles: ['system'], guards: ['timer_due'], due: 'clear' }],
   duplicate: [],
   not_processed: [],
   counter_notice_review: [
     { to: 'restoration_pending', roles: STAFF },
-    { to: 'actioned', roles: STAFF }, // counter-notice found invalid
+    { to: 'actioned', roles: STAFF, effects: [WINDOW_OPENS] }, // counter-notice found invalid
   ],
   restoration_pending: [
     { to: 'litigation_hold', roles: STAFF },
-    { to: 'restored', roles: ['system', ...STAFF] },
+    { to: 'restored', roles: ['system', ...STAFF], effects: [WINDOW_OPENS] },
   ],
   litigation_hold: [
-    { to: 'restored', roles: STAFF },
+    { to: 'restored', roles: STAFF, effects: [WINDOW_OPENS] },
     { to: 'closed', roles: STAFF },
   ],
-  restored: [
-    { to: 'appeal_review', roles: ['complainant'] },
-    { to: 'closed', roles: ['system'] },
-  ],
+  restored: [appeal(['complainant']), { to: 'closed', roles: ['system'], guards: ['timer_due'], due: 'clear' }],
+  // Decided by staff other than the appealed decision's decider and proposer (other_decider first:
+  // 403 APPEAL_DECIDER_CONFLICT), with reasons to both parties and the compensating public effect.
   appeal_review: [
-    { to: 'actioned', roles: STAFF },
-    { to: 'rejected', roles: STAFF },
-    { to: 'restored', roles: STAFF },
+    // Upheld on appeal: the decided remedies, touching only what changes (what stands stays, once).
+    {
+      to: 'actioned',
+      roles: STAFF,
+      action: 'appeal_action',
+      needs: ['reason', 'remedies'],
+      guards: ['other_decider', 'reason', 'remedy_per_item', 'appeal_whole_article'],
+      records: ['decision', 'clear_proposal'],
+      due: 'clear',
+      effects: [{ kind: 'remedies', op: 'apply', webhooks: true }, ...APPEAL_DECIDED],
+    },
+    // Not upheld, or restored: whatever this case still holds on the site is reversed.
+    {
+      to: 'rejected',
+      roles: STAFF,
+      action: 'appeal_reject',
+      needs: ['reason'],
+      guards: ['other_decider', 'reason'],
+      records: ['decision'],
+      due: 'clear',
+      effects: [{ kind: 'remedies', op: 'reverse', webhooks: true }, ...APPEAL_DECIDED],
+    },
+    {
+      to: 'restored',
+      roles: STAFF,
+      action: 'appeal_restore',
+      needs: ['reason'],
+      guards: ['other_decider', 'restorable', 'reason'],
+      records: ['decision'],
+      due: 'clear',
+      effects: [{ kind: 'remedies', op: 'reverse', webhooks: true }, ...APPEAL_DECIDED],
+    },
   ],
-  withdrawn: [{ to: 'closed', roles: ['system'] }],
+  withdrawn: [{ to: 'closed', roles: ['system'], guards: ['timer_due'], due: 'clear' }],
   closed: [],
 };
 

@@ -27,8 +27,10 @@ import {
 import type { Request, Response } from 'express';
 import multer from 'multer';
 import { Public } from '../auth/auth.decorators';
-import { DomainError, ErrorCode } from '../common/domain-error';
+import { DomainError, ErrorCode, ValidationError } from '../common/domain-error';
 import { AnswerService } from './answer.service';
+import { AppealService } from './appeal.service';
+import type { AppealStatus } from './appeal.service';
 import { ComplaintIntakeService } from './complaint-intake.service';
 import { ComplaintCreatedDto, CreateComplaintDto } from './dto/create-complaint.dto';
 import { TrackingService, TrackingView } from './tracking.service';
@@ -54,6 +56,7 @@ export class ComplaintsApiController {
     private readonly intake: ComplaintIntakeService,
     private readonly tracking: TrackingService,
     private readonly answers: AnswerService,
+    private readonly appeals: AppealService,
   ) {}
 
   @Public()
@@ -125,9 +128,77 @@ export class ComplaintsApiController {
   @Public()
   @Get('track/:token')
   @ApiOperation({ summary: "The complainant's view of a case, by the private tracking token" })
-  @ApiOkResponse({ description: '{ reference, state, legalBasis, receivedAt, items, timeline }' })
-  async track(@Param('token') token: string): Promise<TrackingView> {
-    return this.tracking.find(token, 'en');
+  @ApiOkResponse({
+    description:
+      '{ reference, state, legalBasis, receivedAt, items, timeline, appeals: { canAppeal, appealUntil, windowClosed, appeal, canWithdraw } }',
+  })
+  async track(@Param('token') token: string): Promise<TrackingView & { appeals: AppealStatus }> {
+    const view = await this.tracking.find(token, 'en');
+    return { ...view, appeals: await this.appeals.status('complainant', token) };
+  }
+
+  @Public()
+  @Post('track/:token/appeal')
+  @HttpCode(200)
+  @UseGuards(IntakeRateLimitGuard)
+  @UseInterceptors(FileFieldsInterceptor([{ name: 'evidence', maxCount: 5 }], UPLOAD_OPTIONS))
+  @ApiOperation({
+    summary:
+      'The complainant appeals a rejection, a restoration or a partly granted decision (DSA Art. 20) within APPEAL_MONTHS: `appeal` text (JSON or multipart) and optional `evidence` files. Free of charge.',
+  })
+  @ApiConsumes('application/json', 'multipart/form-data')
+  @ApiResponse({
+    status: 403,
+    description: 'APPEAL_WINDOW_CLOSED (the window ended), APPEAL_NOT_OPEN (nothing to appeal, or appealed already)',
+  })
+  async appeal(
+    @Param('token') token: string,
+    @Body() body: { appeal?: unknown } | undefined,
+    @UploadedFiles() files: Uploads,
+  ): Promise<{ reference: string; state: string }> {
+    const text = typeof body?.appeal === 'string' ? body.appeal : '';
+    const result = await this.appeals.appealAsComplainant(token, text, partsOf(files));
+    return { reference: result.reference, state: result.state };
+  }
+
+  @Public()
+  @Post('track/:token/withdraw')
+  @HttpCode(200)
+  @UseGuards(IntakeRateLimitGuard)
+  @ApiOperation({
+    summary:
+      'The complainant withdraws the complaint before a final outcome; it cannot be undone, so the body must be { "confirm": true }. What rested only on this case is reversed and the owner told.',
+  })
+  async withdraw(
+    @Param('token') token: string,
+    @Body() body: { confirm?: unknown } | undefined,
+  ): Promise<{ reference: string; state: string }> {
+    if (body?.confirm !== true)
+      throw new ValidationError([
+        { field: 'confirm', rule: 'required', message: 'a withdrawal cannot be undone: send { "confirm": true }' },
+      ]);
+    const result = await this.appeals.withdraw(token);
+    return { reference: result.reference, state: result.state };
+  }
+
+  @Public()
+  @Post('respond/:token/appeal')
+  @HttpCode(200)
+  @UseGuards(IntakeRateLimitGuard)
+  @UseInterceptors(FileFieldsInterceptor([{ name: 'evidence', maxCount: 5 }], UPLOAD_OPTIONS))
+  @ApiOperation({
+    summary:
+      'A content owner appeals a decision that acted on their article (DSA Art. 20), by their private response link: `appeal` text and optional `evidence` files',
+  })
+  @ApiConsumes('application/json', 'multipart/form-data')
+  async ownerAppeal(
+    @Param('token') token: string,
+    @Body() body: { appeal?: unknown } | undefined,
+    @UploadedFiles() files: Uploads,
+  ): Promise<{ reference: string; state: string }> {
+    const text = typeof body?.appeal === 'string' ? body.appeal : '';
+    const result = await this.appeals.appealAsOwner(token, text, partsOf(files));
+    return { reference: result.reference, state: result.state };
   }
 
   /** multipart carries the JSON in a `complaint` field; malformed JSON there is a 400 like a JSON body. */

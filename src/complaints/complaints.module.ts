@@ -1,3 +1,4 @@
+import { AppealService } from './appeal.service';
 import { Module } from '@nestjs/common';
 import { ArticlesModule } from '../articles/articles.module';
 import { CalendarModule } from '../calendar/calendar.module';
@@ -38,6 +39,7 @@ import { UploadSweeper } from './upload-sweeper';
     TimerWorker,
     SlaBreachRepository,
     SlaDigestWorker,
+    AppealService,
   ],
   exports: [
     ComplaintIntakeService,

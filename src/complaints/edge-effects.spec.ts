@@ -56,6 +56,8 @@ function recorder() {
   const audit = {
     append: (_tx: unknown, e: { action: string }) => {
       if (e.action === 'complaint.answered') done.push('record:answer');
+      else if (e.action === 'complaint.appealed') done.push('record:appeal');
+      else if (e.action === 'complaint.appeal_decided') done.push('record:appeal_decision');
       else if (e.action === 'complaint.remedies_reversed' && done.at(-1) === 'remedies:reverse')
         return Promise.resolve();
       else unknown.push(`audit ${e.action}`);
@@ -73,6 +75,19 @@ function recorder() {
         return Promise.resolve([]);
       }
       if (/^INSERT INTO (evidence_file|complaint_response)/.test(s)) return Promise.resolve([{ id: 'f1' }]);
+      // Appeals: the appeal row (record:appeal, record:appeal_decision) and what the mails read.
+      if (/^INSERT INTO appeal /.test(s)) return Promise.resolve([]);
+      if (/^UPDATE appeal SET decided_by/.test(s)) return Promise.resolve([{ id: 'ap1', party: 'complainant' }]);
+      if (/^SELECT (party|id) FROM appeal WHERE complaint_id/.test(s)) return Promise.resolve([]);
+      // The remedies standing before an apply: none, so an apply applies everything decided.
+      if (/^SELECT position, remedy FROM complaint_item/.test(s)) return Promise.resolve([]);
+      // Each item's remedy after the edge (mails): both items touched, so every owner is told.
+      if (/^SELECT i\.position, i\.remedy, i\.remedy_applied_at/.test(s))
+        return Promise.resolve([
+          { position: 0, remedy: 'remove_image', applied: true, standing: true },
+          { position: 1, remedy: 'add_correction', applied: true, standing: true },
+        ]);
+      if (/^SELECT i\.kind, i\.remedy/.test(s)) return Promise.resolve([]);
       unknown.push(s);
       return Promise.resolve([]);
     },
@@ -80,6 +95,7 @@ function recorder() {
   const config = {
     publicBaseUrl: 'https://desk.example',
     sla: { needsInfo: { amount: 10, unit: 'working_days' } },
+    appeals: { months: 6, withdrawnCloseDays: 14 },
   } as AppConfig;
   return { effects: new EdgeEffects(mail, remedies, timers, audit, config), tx, done, unknown };
 }
@@ -134,12 +150,13 @@ function fixture(tx: EntityManager, from: ComplaintState, edge: Edge): EdgeConte
       missing: ['proof of ownership'],
       remedies: c.proposed_remedies ?? [],
       duplicateOf: 'ND-2026-000000',
+      appeal: { party: 'complainant', ownerEmail: null, text: 'The decision is wrong.', files: [] },
       answer: {
         text: 'Here it is',
         files: [{ originalName: 'a.pdf', contentType: 'application/pdf', sizeBytes: 3, sha256: 'x', storageKey: 'k' }],
       },
     },
-  } as EdgeContext;
+  } as unknown as EdgeContext;
 }
 
 const describeEffect = (e: EdgeEffect): string =>
@@ -179,18 +196,34 @@ describe('every edge does exactly what it declares', () => {
     }
   });
 
-  it('a timer is scheduled on entering its state, cancelled by every other way out, and fires its own system edge', () => {
+  /**
+   * The timer rule, for every CASE_TIMERS entry (`while` is a list of states):
+   *   - every edge INTO one of its states schedules it, from another of them too (a new decision
+   *     or a withdrawal restarts the window: the schedule moves the pending timer);
+   *   - every edge OUT of its states to a state outside the list cancels it, except the edge to
+   *     `fires` (the timer's own edge, which the timer ends itself);
+   *   - from each of its states, the edge to `fires` is the system's alone, guarded by timer_due.
+   * So an edge added entering or leaving actioned / rejected / restored / withdrawn (counter-notice,
+   * restoration, litigation hold) declares `timer:schedule:appeal_window_end` or `...cancel...`.
+   */
+  it('a timer is scheduled on every edge into its states, cancelled on every way out of them, and fires its own system edge', () => {
     for (const kind of CASE_TIMER_KINDS) {
       const spec = CASE_TIMERS[kind];
+      const during = spec.while as readonly ComplaintState[];
       const has = (edge: Edge, op: string) =>
         (edge.effects ?? []).some((e) => e.kind === 'timer' && e.op === op && e.timer === kind);
       for (const [from, edge] of EDGES) {
-        if (edge.to === spec.while && from !== spec.while) expect(has(edge, 'schedule')).toBe(true);
-        if (from === spec.while && edge.to !== spec.fires) expect(has(edge, 'cancel')).toBe(true);
+        const name = `${from} -> ${edge.to}`;
+        if (during.includes(edge.to) && from !== edge.to)
+          expect({ edge: name, schedules: has(edge, 'schedule') }).toEqual({ edge: name, schedules: true });
+        if (during.includes(from) && !during.includes(edge.to) && edge.to !== spec.fires)
+          expect({ edge: name, cancels: has(edge, 'cancel') }).toEqual({ edge: name, cancels: true });
       }
-      const fired = COMPLAINT_TRANSITIONS[spec.while].find((e) => e.to === spec.fires);
-      expect(fired?.roles).toEqual(['system']);
-      expect(fired?.guards).toContain('timer_due');
+      for (const state of during) {
+        const fired = COMPLAINT_TRANSITIONS[state].find((e) => e.to === spec.fires);
+        expect({ state, roles: fired?.roles }).toEqual({ state, roles: ['system'] });
+        expect(fired?.guards).toContain('timer_due');
+      }
     }
   });
 
@@ -200,11 +233,13 @@ describe('every edge does exactly what it declares', () => {
         expect(edge.guards?.some((g) => g === 'reason' || g === 'within_proposal')).toBe(true);
       // not_process is admin-only and needs a prior warning (the misuse procedure) instead.
       if (edge.action && !['claim', 'mark_duplicate', 'not_process'].includes(edge.action))
-        expect(edge.guards?.some((g) => g === 'assignee' || g === 'second_person')).toBe(true);
+        expect(edge.guards?.some((g) => g === 'assignee' || g === 'second_person' || g === 'other_decider')).toBe(true);
       if (edge.action === 'not_process') {
         expect(edge.roles).toEqual(['admin']);
         expect(edge.guards).toEqual(['reason', 'prior_warning']);
       }
+      // An appeal decision checks first that its taker took no part in the decision appealed.
+      if (from === 'appeal_review') expect(edge.guards?.[0]).toBe('other_decider');
       if (from === 'escalated' && edge.action) expect(edge.guards?.[0]).toBe('second_person');
     }
   });

@@ -7,8 +7,8 @@ import { MailOutbox } from '../mail/mail-outbox';
 import { CaseTimerRepository } from './case-timer.repository';
 import type { CaseRow, EdgeContext } from './complaint-guards';
 import type { CaseTimerKind, Edge, EdgeEffect, EdgeMailTemplate, MailRecipient } from './complaint-state';
-
-const APPEAL_MONTHS = 6;
+import { AppealEffects } from './appeal-effects';
+import { appealWindowEnd } from './appeal-window';
 
 type Item = CaseRow['items'][number];
 
@@ -27,6 +27,11 @@ export class EdgeEffects {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
+  /** Appeals and withdrawal (appeal-effects.ts). */
+  private get appealEffects(): AppealEffects {
+    return new AppealEffects(this.mail, this.audit, this.config);
+  }
+
   async run(edge: Edge, ctx: EdgeContext): Promise<void> {
     for (const effect of edge.effects ?? []) await this.perform(effect, ctx);
   }
@@ -43,8 +48,15 @@ export class EdgeEffects {
         await this.timers.cancel(ctx.tx, ctx.c.id, effect.timer, ctx.now);
         return;
       case 'record':
+        if (effect.what === 'appeal') return this.appealEffects.record(ctx);
+        if (effect.what === 'appeal_decision') return this.appealEffects.decide(ctx);
         return this.recordAnswer(ctx);
     }
+  }
+
+  /** The end of the appeal window of a decision taken now (APPEAL_MONTHS calendar months). */
+  private appealUntil(ctx: EdgeContext): Date {
+    return appealWindowEnd(ctx.now, this.config.appeals.months);
   }
 
   /** When a timer an edge schedules falls due. */
@@ -55,12 +67,35 @@ export class EdgeEffects {
         // of the case's calendar, or NEEDS_INFO_DAYS), set by ComplaintsService before effects run.
         if (!ctx.dueAt) throw new Error('needs_info_expiry is scheduled only by an edge that sets its due time');
         return ctx.dueAt;
+      case 'appeal_window_end':
+        // A withdrawal cannot be appealed: the case only stays on record WITHDRAWN_CLOSE_DAYS.
+        if (ctx.input.to === 'withdrawn')
+          return new Date(ctx.now.getTime() + this.config.appeals.withdrawnCloseDays * 86_400_000);
+        return this.appealUntil(ctx);
     }
   }
 
+  /**
+   * Brings the case's remedies to the decided ones, touching only what changes: a remedy that
+   * already stands on an item stays as it is (no second correction note, no webhook again), one
+   * that stands but was not decided now is reversed first (an appeal narrowing a decision).
+   */
   private async applyRemedies(ctx: EdgeContext): Promise<void> {
     const { tx, c, input } = ctx;
-    const remedies = input.remedies ?? [];
+    const standing = await tx.query<Array<{ position: number; remedy: string }>>(
+      `SELECT position, remedy FROM complaint_item
+        WHERE complaint_id = $1 AND remedy_applied_at IS NOT NULL AND remedy_reversed_at IS NULL`,
+      [c.id],
+    );
+    const stands = (r: { item: number; remedy: string }) =>
+      standing.some((s) => s.position === r.item && s.remedy === r.remedy);
+    const decided = input.remedies ?? [];
+    const changed = standing
+      .filter((s) => !decided.some((r) => r.item === s.position && r.remedy === s.remedy))
+      .map((s) => s.position);
+    if (changed.length) await this.reverseRemedies(ctx, changed);
+    const remedies = decided.filter((r) => !stands(r));
+    if (!remedies.length) return;
     await this.remedies.apply(
       tx,
       c.id,
@@ -85,9 +120,11 @@ export class EdgeEffects {
   }
 
   /** Undoes what the case applied (RemediesService.reverse) and records per item what happened. */
-  private async reverseRemedies(ctx: EdgeContext): Promise<void> {
+  private async reverseRemedies(ctx: EdgeContext, positions?: number[]): Promise<void> {
     const { tx, c, actor } = ctx;
-    const items = await this.remedies.reverse(tx, c.id, c.reference);
+    const items = await this.remedies.reverse(tx, c.id, c.reference, positions);
+    // Nothing stood (a withdrawal before any decision): nothing to record.
+    if (!items.length) return;
     await this.audit.append(tx, {
       actorType: actor.role,
       actorId: actor.id,
@@ -101,7 +138,7 @@ export class EdgeEffects {
   private async sendMail(template: EdgeMailTemplate, to: MailRecipient, ctx: EdgeContext): Promise<void> {
     const { tx, c, input } = ctx;
     const base = { reference: c.reference, complainantName: c.complainant.name, legalBasis: c.legal_basis };
-    const appealUntil = new Date(ctx.now.getTime() + APPEAL_MONTHS * 30.5 * 24 * 3600 * 1000).toISOString();
+    const appealUntil = this.appealUntil(ctx).toISOString();
     const reason = input.reason?.trim() ?? '';
     const send = this.mail.send.bind(this.mail);
     const complainant = (): [string, 'zh-CN' | 'en'] => [c.complainant.email, c.locale];
@@ -241,6 +278,13 @@ export class EdgeEffects {
           c.id,
         );
         return;
+      case 'appeal-received>complainant':
+      case 'appeal-received>content_owners':
+      case 'appeal-decided>complainant':
+      case 'appeal-decided>content_owners':
+      case 'complaint-withdrawn>complainant':
+      case 'owner-withdrawn>content_owners':
+        return this.appealEffects.send(template, to, ctx);
       default:
         throw new Error(`no payload is defined for mail ${template} to ${to}`);
     }

@@ -80,7 +80,7 @@ export class TimerWorker implements OnApplicationBootstrap, OnModuleDestroy {
         if (!t) return null;
         claimed = t;
         const spec = CASE_TIMERS[t.kind];
-        if (t.state !== spec.while) {
+        if (!(spec.while as readonly string[]).includes(t.state)) {
           // The case moved on by a path that did not cancel the timer: nothing to do.
           await this.timers.finish(tx, t.id, 'skipped', now);
           return 'skipped';

@@ -18,7 +18,13 @@ export interface TrackingView {
 }
 
 /** Audit actions a complainant may see on the tracking page; internal ones stay internal. */
-const PUBLIC_ACTIONS = new Set(['complaint.received', 'complaint.transition', 'complaint.answered', 'mail.sent']);
+const PUBLIC_ACTIONS = new Set([
+  'complaint.received',
+  'complaint.transition',
+  'complaint.answered',
+  'complaint.appealed',
+  'mail.sent',
+]);
 /** Mail addressed to the complainant (the audit trail keeps no addresses, only templates). */
 const COMPLAINANT_TEMPLATES = new Set([
   'complaint-receipt',

@@ -183,6 +183,20 @@ export class EnvSchema {
   @Min(1)
   TIMER_MAX_ATTEMPTS: number = 5;
 
+  /** DSA Art. 20: a decision may be appealed for at least six months (calendar months). */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'APPEAL_MONTHS must be a whole number of months' })
+  @Min(6, { message: 'APPEAL_MONTHS must be at least 6 (DSA Art. 20(1))' })
+  APPEAL_MONTHS: number = 6;
+
+  /** A withdrawn case closes after this many days: a withdrawal cannot be appealed, so only a short record period remains. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'WITHDRAWN_CLOSE_DAYS must be a whole number of days' })
+  @Min(1)
+  WITHDRAWN_CLOSE_DAYS: number = 14;
+
   @IsOptional()
   @Transform(toInt)
   @IsInt({ message: 'IDEMPOTENCY_REPLAY_HOURS must be a whole number of hours' })
@@ -274,6 +288,8 @@ export interface AppConfig {
   sla: { firstReviewHours: number; decision: SlaPeriod; needsInfo: SlaPeriod; infoAnswer: SlaPeriod };
   /** How often overdue cases are looked for and mailed to admins, once per case per breach (0: never). */
   slaDigestMs: number;
+  /** Appeals (DSA Art. 20) and the windows after which decided or withdrawn cases close. */
+  appeals: { months: number; withdrawnCloseDays: number };
   cmsWebhookUrl?: string;
   cmsWebhookSecret?: string;
   /** How long a repeat with the same Idempotency-Key still answers the tracking link. */
@@ -416,6 +432,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     timerMaxAttempts: parsed.TIMER_MAX_ATTEMPTS,
     sla,
     slaDigestMs: parsed.SLA_DIGEST_MS,
+    appeals: { months: parsed.APPEAL_MONTHS, withdrawnCloseDays: parsed.WITHDRAWN_CLOSE_DAYS },
     cmsWebhookUrl: parsed.CMS_WEBHOOK_URL,
     cmsWebhookSecret: parsed.CMS_WEBHOOK_SECRET,
     idempotencyReplayHours: parsed.IDEMPOTENCY_REPLAY_HOURS,

@@ -2,6 +2,7 @@ import { ArticleImage } from '../articles/article-image.entity';
 import { Article } from '../articles/article.entity';
 import { AuditEvent } from '../audit/audit-event.entity';
 import { AuditSeal } from '../audit/audit-seal.entity';
+import { Appeal } from '../complaints/appeal.entity';
 import { CaseTimer } from '../complaints/case-timer.entity';
 import { ComplainantWarning } from '../complaints/complainant-warning.entity';
 import { ComplaintItem } from '../complaints/complaint-item.entity';
@@ -48,4 +49,5 @@ export const ENTITIES = [
   ComplaintLink,
   CaseTimer,
   SlaBreach,
+  Appeal,
 ];

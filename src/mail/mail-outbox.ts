@@ -10,7 +10,12 @@ import { mailDomain, newMessageId } from './message-id';
 export { mailDomain, newMessageId } from './message-id';
 
 /** Templates that tell a party a decision; each must carry its reasons (DSA Art. 17, DESIGN.md). */
-export const DECISION_TEMPLATES: readonly string[] = ['complaint-actioned', 'complaint-rejected', 'owner-notice'];
+export const DECISION_TEMPLATES: readonly string[] = [
+  'complaint-actioned',
+  'complaint-rejected',
+  'owner-notice',
+  'appeal-decided',
+];
 
 /**
  * Thrown inside the caller's transaction, so the decision that wanted to send it does not commit

@@ -254,6 +254,39 @@ describe('MailRenderer', () => {
       ],
       queueUrl: 'https://desk.example/staff/queue',
     };
+    const appealReceived = {
+      ...ref,
+      recipientName: `Newsroom "Desk" ${EVIL}`,
+      legalBasis: 'eu-dsa',
+      appellant: 'complainant',
+      recipient: 'content_owner',
+      articleTitle: `Budget "explained" ${EVIL}`,
+      responseUrl: 'https://desk.example/respond/tok_owner',
+      responseUntil: '2027-05-23T15:59:59.999Z',
+    };
+    const appealLines = [
+      { itemLabel: `论坛年会报道 ${EVIL}`, remedy: 'no_action', standing: false },
+      { itemLabel: 'Harbour at dawn (image)', remedy: 'remove_image', standing: true },
+    ];
+    const appealDecided = {
+      ...ref,
+      recipientName: `Zhang "San" ${EVIL}`,
+      legalBasis: 'eu-dsa',
+      appellant: 'complainant',
+      recipient: 'complainant',
+      outcome: 'actioned',
+      reason: `The licence covered print only. ${EVIL}`,
+      items: appealLines,
+      appealUntil: null,
+      trackingUrl: 'https://desk.example/track/tok_abc',
+    };
+    const withdrawn = {
+      ...ref,
+      complainantName: `Zhang "San" ${EVIL}`,
+      legalBasis: 'cn-copyright',
+      undone: [{ itemLabel: `论坛年会报道 ${EVIL}`, remedy: 'add_correction', standing: false }],
+      trackingUrl: 'https://desk.example/track/tok_abc',
+    };
     // [template, payload, the evil value as typed, a link that must be in both bodies]
     const all: Array<[string, Record<string, unknown>, string, string]> = [
       ['complaint-needs-info', needsInfo, `Proof of ownership ${EVIL}`, needsInfo.answerUrl],
@@ -262,6 +295,10 @@ describe('MailRenderer', () => {
       ['complaint-actioned', actioned, `论坛年会报道 ${EVIL}`, actioned.trackingUrl],
       ['owner-notice', owner, `Budget "explained" ${EVIL}`, owner.responseUrl],
       ['deadline-breached', breached, `ND-2026-000001 ${EVIL}`, breached.queueUrl],
+      // Appeals and withdrawal: an owner's receipt, the complainant's outcome, the withdrawal confirmation.
+      ['appeal-received', appealReceived, `Newsroom "Desk" ${EVIL}`, appealReceived.responseUrl],
+      ['appeal-decided', appealDecided, `The licence covered print only. ${EVIL}`, appealDecided.trackingUrl],
+      ['complaint-withdrawn', withdrawn, `论坛年会报道 ${EVIL}`, withdrawn.trackingUrl],
     ];
     for (const [template, payload, typed, link] of all) {
       for (const locale of ['zh-CN', 'en'] as const) {
@@ -284,6 +321,51 @@ describe('MailRenderer', () => {
         });
       }
     }
+
+    it('appeal-decided gives the outcome, what stands per item, the reasons, and whether the reader may appeal again', () => {
+      const en = renderer.render('appeal-decided', 'en', appealDecided);
+      expect(en.text).toContain('The complaint is upheld');
+      expect(en.text).toContain('The image was taken down (in force)');
+      expect(en.text).toContain('No measure in force');
+      expect(en.text).toContain('concludes our internal review');
+      expect(en.text).toContain('out-of-court dispute settlement body (Digital Services Act, Art. 21)');
+      const owner = renderer.render('appeal-decided', 'zh-CN', {
+        ...appealReceived,
+        outcome: 'restored',
+        reason: '报道依据公开的法院记录。',
+        items: [{ itemLabel: 'Budget', remedy: 'remove_article', standing: false }],
+        appealUntil: null,
+      });
+      expect(owner.text).toContain('投诉人就案件');
+      expect(owner.text).toContain('内容予以恢复');
+      expect(owner.text).toContain('无生效措施');
+      const again = renderer.render('appeal-decided', 'zh-CN', {
+        ...appealDecided,
+        appealUntil: '2027-05-23T15:59:59.999Z',
+      });
+      expect(again.text).toContain('如不同意本次复核决定，您可在2027年5月23日（北京时间）前通过专属链接提出申诉');
+    });
+
+    it('owner-withdrawn tells the owner what was undone and what another case still holds, in both languages', () => {
+      const payload = {
+        ...ref,
+        ownerName: `Newsroom "Desk" ${EVIL}`,
+        articleTitle: 'Harbour at dawn',
+        legalBasis: 'eu-dsa',
+        items: [
+          { itemLabel: 'Harbour at dawn (image)', remedy: 'remove_image', standing: true },
+          { itemLabel: 'Harbour at dawn', remedy: 'add_correction', standing: false },
+        ],
+      };
+      const en = renderer.render('owner-withdrawn', 'en', payload);
+      expect(en.subject).toBe('[ND-2026-000123] The complaint about "Harbour at dawn" was withdrawn');
+      expect(en.text).toContain('still in force through another case');
+      expect(en.text).toContain('undone');
+      expect(en.html).not.toContain('<script>');
+      const zh = renderer.render('owner-withdrawn', 'zh-CN', payload);
+      expect(zh.text).toContain('因另一案件仍然有效');
+      expect(zh.text).toContain('已撤销');
+    });
 
     it('needs-info lists exactly what is missing, the link and the date after which the case may close', () => {
       const zh = renderer.render('complaint-needs-info', 'zh-CN', needsInfo);

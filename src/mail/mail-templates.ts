@@ -9,6 +9,18 @@ interface DecisionItem {
   remedy: string;
 }
 
+/** An item after an appeal or a withdrawal: the remedy decided and whether it stands on the site now. */
+export interface AppealLine {
+  itemLabel: string;
+  remedy: string;
+  standing: boolean;
+}
+
+/** Each party's copy: the complainant's carries their tracking link, an owner's their response link. */
+type PartyLink =
+  | { recipient: 'complainant'; trackingUrl: null }
+  | { recipient: 'content_owner'; articleTitle: string; responseUrl: null; responseUntil: string };
+
 export interface MailPayloads {
   'complaint-needs-info': {
     reference: string;
@@ -112,6 +124,41 @@ export interface MailPayloads {
     receivedAt: string;
     items: Array<{ kind: string; articleTitle: string; articleUrl: string; detail: string | null }>;
   };
+  /** A party appealed (DSA Art. 20): a receipt to the appellant, word to the other party. */
+  'appeal-received': {
+    reference: string;
+    recipientName: string;
+    legalBasis: string;
+    appellant: 'complainant' | 'content_owner';
+  } & PartyLink;
+  /** appeal_review -> actioned | rejected | restored: the outcome, its reasons, what changes. */
+  'appeal-decided': {
+    reference: string;
+    recipientName: string;
+    legalBasis: string;
+    appellant: 'complainant' | 'content_owner';
+    outcome: 'actioned' | 'rejected' | 'restored';
+    reason: string;
+    items: AppealLine[];
+    /** When the recipient may still appeal the new decision (once per party and case); null if not. */
+    appealUntil: string | null;
+  } & PartyLink;
+  /** The complainant withdrew: a confirmation, and what rested on the case and was undone. */
+  'complaint-withdrawn': {
+    reference: string;
+    complainantName: string;
+    legalBasis: string;
+    undone: AppealLine[];
+    trackingUrl: null;
+  };
+  /** To an owner whose article had been touched: the complaint was withdrawn. */
+  'owner-withdrawn': {
+    reference: string;
+    ownerName: string;
+    articleTitle: string;
+    legalBasis: string;
+    items: AppealLine[];
+  };
   'staff-invitation': {
     invitationUrl: null;
     invitation: string;
@@ -135,6 +182,10 @@ export const MAIL_TEMPLATES: readonly MailTemplate[] = [
   'complaint-info-answered',
   'complaint-closed-no-answer',
   'complaint-renotice-barred',
+  'appeal-received',
+  'appeal-decided',
+  'complaint-withdrawn',
+  'owner-withdrawn',
   'staff-invitation',
   'complaint-not-processed',
   'complainant-warning',

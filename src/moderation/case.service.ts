@@ -117,6 +117,23 @@ export interface CaseView {
   responses: Array<{ author: string; body: string; fileIds: string[]; createdAt: Date }>;
   notes: Array<{ id: string; author: string; body: string; createdAt: Date }>;
   actions: CaseAction[];
+  /** Appeals (DSA Art. 20), oldest first: who, their words and files, the decision appealed, the outcome. */
+  appeals: CaseAppeal[];
+}
+
+export interface CaseAppeal {
+  party: 'complainant' | 'content_owner';
+  ownerEmail: string | null;
+  body: string;
+  files: Array<{ originalName: string; downloadUrl: string }>;
+  appealedState: string;
+  /** Who took the decision appealed (they may not decide the appeal). */
+  appealedDeciders: string[];
+  filedAt: Date;
+  decidedBy: string | null;
+  decidedAt: Date | null;
+  outcome: string | null;
+  reasons: string | null;
 }
 
 @Injectable()
@@ -314,7 +331,40 @@ export class CaseService {
         createdAt: n.created_at as Date,
       })),
       actions: this.actionsFor(state, c, viewer, needContext),
+      appeals: await this.appealsOf(id, c.reference as string),
     };
+  }
+
+  /** The case's appeals with the names of the people involved and their files' download links. */
+  private async appealsOf(complaintId: string, reference: string): Promise<CaseAppeal[]> {
+    const rows = await this.db.query<Array<Record<string, unknown>>>(
+      `SELECT a.party, a.owner_email, a.body, a.appealed_state, a.filed_at, a.decided_at, a.outcome, a.reasons,
+              array_remove(ARRAY[ad.display_name, ae.display_name], NULL) AS deciders, d.display_name AS decided_by,
+              (SELECT coalesce(json_agg(json_build_object('id', f.id, 'name', f.original_name) ORDER BY f.created_at), '[]')
+                 FROM evidence_file f WHERE f.id = ANY(a.file_ids)) AS files
+         FROM appeal a
+         LEFT JOIN staff_user ad ON ad.id = a.appealed_decided_by
+         LEFT JOIN staff_user ae ON ae.id = a.appealed_escalated_by AND ae.id IS DISTINCT FROM a.appealed_decided_by
+         LEFT JOIN staff_user d ON d.id = a.decided_by
+        WHERE a.complaint_id = $1 ORDER BY a.filed_at`,
+      [complaintId],
+    );
+    return rows.map((r) => ({
+      party: r.party as CaseAppeal['party'],
+      ownerEmail: (r.owner_email as string | null) ?? null,
+      body: r.body as string,
+      files: (r.files as Array<{ id: string; name: string }>).map((f) => ({
+        originalName: f.name,
+        downloadUrl: `/staff/complaints/${reference}/files/${f.id}`,
+      })),
+      appealedState: r.appealed_state as string,
+      appealedDeciders: r.deciders as string[],
+      filedAt: r.filed_at as Date,
+      decidedBy: (r.decided_by as string | null) ?? null,
+      decidedAt: (r.decided_at as Date | null) ?? null,
+      outcome: (r.outcome as string | null) ?? null,
+      reasons: (r.reasons as string | null) ?? null,
+    }));
   }
 
   /**
@@ -372,7 +422,7 @@ export class CaseService {
  */
 export function offeredActions(
   edges: readonly Edge[],
-  c: { assignee_id?: unknown; escalated_by?: unknown; prior_warning?: unknown },
+  c: { assignee_id?: unknown; escalated_by?: unknown; decided_by?: unknown; prior_warning?: unknown },
   viewer: Pick<StaffPrincipal, 'id' | 'role'>,
   ctx: NeedContext,
 ): CaseAction[] {
@@ -383,7 +433,10 @@ export function offeredActions(
         ? viewer.role === 'admin' && !!c.escalated_by && c.escalated_by !== viewer.id
         : g === 'prior_warning'
           ? c.prior_warning === true
-          : true;
+          : g === 'other_decider'
+            ? // Appeals: not the appealed decision's decider or proposer (unchanged on the case until decided).
+              c.decided_by !== viewer.id && c.escalated_by !== viewer.id
+            : true;
   return edges
     .filter((e) => !!e.action && !e.unavailable && e.roles.includes(viewer.role))
     .filter((e) => (e.guards ?? []).every(passes))
