@@ -14,6 +14,7 @@ import { AnswerService } from './answer.service';
 import { ComplaintIntakeService } from './complaint-intake.service';
 import { MAX_EVIDENCE_FILES, MAX_FILE_BYTES } from './complaint-validation';
 import { partsOf } from './complaints-api.controller';
+import { CounterNoticeService } from './counter-notice.service';
 import { formToComplaint } from './form-body';
 import { IntakeRateLimitGuard } from './intake-rate-limit.guard';
 import { LEGAL_BASES } from './legal-basis';
@@ -36,6 +37,7 @@ export class ComplaintFormController {
     private readonly articles: ArticlesService,
     private readonly tracking: TrackingService,
     private readonly answers: AnswerService,
+    private readonly counterNotices: CounterNoticeService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.csrf = createCsrf(config.cookieSecret, config.publicBaseUrl.startsWith('https:'));
@@ -108,10 +110,49 @@ export class ComplaintFormController {
   async track(
     @Param('token') token: string,
     @Query('answered') answered: string | undefined,
+    @Query('proof') proof: string | undefined,
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
-    await this.renderTrack(token, req, res, 200, { done: answered === '1' });
+    await this.renderTrack(token, req, res, 200, { done: answered === '1' }, { sent: proof === '1' });
+  }
+
+  /** The complainant's proof of a suit or a complaint to an authority, while restoration is pending. */
+  @Post('track/:token/litigation-proof')
+  @UseGuards(IntakeRateLimitGuard)
+  async litigationProof(@Param('token') token: string, @Req() req: Request, @Res() res: Response): Promise<void> {
+    const locale = res.locals.locale as Locale;
+    const uploadError = await new Promise<unknown>((resolve) => answerUpload(req, res, (err: unknown) => resolve(err)));
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const note = typeof body.note === 'string' ? body.note : '';
+    const fail = (status: number, error: string) => this.renderTrack(token, req, res, status, {}, { note, error });
+    if (uploadError) return fail(413, translate(locale, 'validation.fileSize', { max: MAX_FILE_BYTES / 1024 / 1024 }));
+    if (!this.csrf.valid(req)) return fail(403, translate(locale, 'validation.csrf'));
+    try {
+      await this.counterNotices.litigationProof(
+        token,
+        note,
+        partsOf(req.files as Record<string, Express.Multer.File[]> | undefined),
+      );
+    } catch (err) {
+      if (err instanceof StorageUnavailableError) {
+        res.setHeader('Retry-After', String(err.retryAfterSeconds));
+        return fail(503, translate(locale, 'validation.storageUnavailable'));
+      }
+      if (err instanceof ValidationError) {
+        const f = err.fields[0];
+        return fail(
+          422,
+          f.rule === 'required'
+            ? translate(locale, 'track.litigation.error.files')
+            : translate(locale, `validation.${f.rule}`, {
+                max: f.rule === 'fileCount' ? MAX_EVIDENCE_FILES : MAX_FILE_BYTES / 1024 / 1024,
+              }),
+        );
+      }
+      throw err;
+    }
+    res.redirect(303, `/track/${token}?proof=1#litigation`);
   }
 
   @Post('track/:token/answer')
@@ -158,6 +199,7 @@ export class ComplaintFormController {
     res: Response,
     status: number,
     answer: { done?: boolean; text?: string; error?: string },
+    litigation: { sent?: boolean; note?: string; error?: string } = {},
   ): Promise<void> {
     const locale = res.locals.locale as Locale;
     const view = await this.tracking.find(token, locale);
@@ -181,6 +223,18 @@ export class ComplaintFormController {
         : answer.done
           ? { done: true }
           : null,
+      litigation: view.restoration
+        ? {
+            ...view.restoration,
+            open: view.state === 'restoration_pending' && view.restoration.proof?.status !== 'pending',
+            hold: view.state === 'litigation_hold',
+            action: `/track/${token}/litigation-proof`,
+            csrfToken: this.csrf.issue(req, res),
+            sent: litigation.sent ?? false,
+            note: litigation.note ?? '',
+            error: litigation.error ?? null,
+          }
+        : null,
     });
   }
 

@@ -53,6 +53,13 @@ export const STAFF_ACTIONS = [
   'approve',
   'send_back',
   'mark_duplicate',
+  // Counter-notices and restoration (issue 7 §1).
+  'counter_notice_incomplete',
+  'counter_notice_invalid',
+  'counter_notice_valid',
+  'accept_litigation_proof',
+  'end_hold_restore',
+  'end_hold_close',
 ] as const;
 export type StaffAction = (typeof STAFF_ACTIONS)[number];
 
@@ -69,6 +76,9 @@ export type StaffAction = (typeof STAFF_ACTIONS)[number];
  *   earlier_case      duplicateOf: the same complainant's earlier, still undecided case
  *   answer            the complainant's answer carries text or files
  *   timer_due         a system edge taken by its case timer, never before the timer is due
+ *   counter_notice_filed     the owner's counter-notice, its fields checked for the basis (counter-notice.ts)
+ *   pending_counter_notice   the case's counter-notice awaiting review (loaded for records and mails)
+ *   pending_litigation_proof the complainant's proof of a suit or complaint awaiting review
  */
 export type EdgeGuard =
   | 'assignee'
@@ -80,7 +90,10 @@ export type EdgeGuard =
   | 'within_proposal'
   | 'earlier_case'
   | 'answer'
-  | 'timer_due';
+  | 'timer_due'
+  | 'counter_notice_filed'
+  | 'pending_counter_notice'
+  | 'pending_litigation_proof';
 
 /**
  * What an edge writes on the case row besides state and version (columns in `complaint-guards.ts`).
@@ -111,12 +124,18 @@ export type EdgeDue = 'decision' | 'needs_info' | 'info_answer' | 'clear';
  */
 export const CASE_TIMERS = {
   needs_info_expiry: { while: 'needs_info', fires: 'closed', after: 'NEEDS_INFO_DAYS' },
+  // After a valid counter-notice: restore on the date computed per basis (restoration-date.ts).
+  restoration_due: {
+    while: 'restoration_pending',
+    fires: 'restored',
+    after: 'RESTORE_CN_COPYRIGHT_WORKING_DAYS / RESTORE_PERSONAL_RIGHTS_DAYS / RESTORE_DMCA_BUSINESS_DAYS',
+  },
 } as const satisfies Record<string, { while: ComplaintState; fires: ComplaintState; after: string }>;
 export type CaseTimerKind = keyof typeof CASE_TIMERS;
 export const CASE_TIMER_KINDS = Object.keys(CASE_TIMERS) as CaseTimerKind[];
 
 /** Who a declared mail goes to: the complainant, each content owner (own link, own items), the assignee. */
-export type MailRecipient = 'complainant' | 'content_owners' | 'assignee';
+export type MailRecipient = 'complainant' | 'content_owners' | 'assignee' | 'counter_notifier';
 
 /**
  * The side effects of an edge, performed by `EdgeEffects` in the transition's transaction in
@@ -128,13 +147,20 @@ export type MailRecipient = 'complainant' | 'content_owners' | 'assignee';
  *              (article.hidden, image.hidden, article.corrected; article.restored, image.restored,
  *              article.correction_withdrawn)
  *   timer      schedule or cancel the case's timer of that kind
- *   record     store the complainant's answer (text, files) with its audit event
+ *   record     store the complainant's answer (text, files) with its audit event;
+ *              counter_notice: the owner's counter-notice (fields, files); counter_notice_decision:
+ *              its outcome (incomplete, invalid, valid) from the edge; restoration_date: the date
+ *              per basis on the case (restoration-date.ts); litigation_decision: the proof accepted
+ * `counter_notifier` is the owner whose counter-notice the case is about (their own link).
  */
 export type EdgeEffect =
   | { kind: 'mail'; template: EdgeMailTemplate; to: MailRecipient }
   | { kind: 'remedies'; op: 'apply' | 'reverse'; webhooks: true }
   | { kind: 'timer'; op: 'schedule' | 'cancel'; timer: CaseTimerKind }
-  | { kind: 'record'; what: 'answer' };
+  | { kind: 'record'; what: 'answer' | CounterNoticeRecord };
+
+export type CounterNoticeRecord =
+  'counter_notice' | 'counter_notice_decision' | 'restoration_date' | 'litigation_decision';
 
 /** Kept as a literal list here (the state table imports nothing); the mail module's map must hold each. */
 export type EdgeMailTemplate =
@@ -144,7 +170,15 @@ export type EdgeMailTemplate =
   | 'complaint-actioned'
   | 'owner-notice'
   | 'complaint-info-answered'
-  | 'complaint-closed-no-answer';
+  | 'complaint-closed-no-answer'
+  | 'owner-response-received'
+  | 'counter-notice-incomplete'
+  | 'counter-notice-invalid'
+  | 'counter-notice-accepted'
+  | 'restoration-scheduled'
+  | 'litigation-hold'
+  | 'litigation-ended'
+  | 'case-restored';
 
 export interface Edge {
   to: ComplaintState;
@@ -318,7 +352,14 @@ export const COMPLAINT_TRANSITIONS: Record<ComplaintState, readonly Edge[]> = {
     OPEN_WITHDRAW,
   ],
   actioned: [
-    { to: 'counter_notice_review', roles: ['content_owner'] },
+    // The owner files a counter-notice from their private link (条例 Art. 16, 民法典 Art. 1196, 512(g)(3)).
+    {
+      to: 'counter_notice_review',
+      roles: ['content_owner'],
+      guards: ['counter_notice_filed'],
+      due: 'decision',
+      effects: [{ kind: 'record', what: 'counter_notice' }, mail('owner-response-received', 'assignee')],
+    },
     { to: 'appeal_review', roles: ['complainant', 'content_owner'] },
     OPEN_WITHDRAW,
     { to: 'closed', roles: ['system'] },
@@ -329,17 +370,98 @@ export const COMPLAINT_TRANSITIONS: Record<ComplaintState, readonly Edge[]> = {
   ],
   duplicate: [],
   not_processed: [],
+  // Two edges lead back to actioned: the transition names its `action` to choose one.
   counter_notice_review: [
-    { to: 'restoration_pending', roles: STAFF },
-    { to: 'actioned', roles: STAFF }, // counter-notice found invalid
+    {
+      to: 'actioned',
+      roles: STAFF,
+      action: 'counter_notice_incomplete',
+      needs: ['missing'],
+      guards: ['assignee', 'pending_counter_notice', 'missing'],
+      due: 'clear',
+      effects: [
+        { kind: 'record', what: 'counter_notice_decision' },
+        mail('counter-notice-incomplete', 'counter_notifier'),
+      ],
+    },
+    {
+      to: 'actioned',
+      roles: STAFF,
+      action: 'counter_notice_invalid',
+      needs: ['reason'],
+      guards: ['assignee', 'pending_counter_notice', 'reason'],
+      due: 'clear',
+      effects: [
+        { kind: 'record', what: 'counter_notice_decision' },
+        mail('counter-notice-invalid', 'counter_notifier'),
+      ],
+    },
+    {
+      to: 'restoration_pending',
+      roles: STAFF,
+      action: 'counter_notice_valid',
+      guards: ['assignee', 'pending_counter_notice'],
+      due: 'clear',
+      effects: [
+        { kind: 'record', what: 'counter_notice_decision' },
+        { kind: 'record', what: 'restoration_date' },
+        { kind: 'timer', op: 'schedule', timer: 'restoration_due' },
+        mail('counter-notice-accepted'),
+        mail('restoration-scheduled', 'counter_notifier'),
+      ],
+    },
   ],
   restoration_pending: [
-    { to: 'litigation_hold', roles: STAFF },
-    { to: 'restored', roles: ['system', ...STAFF] },
+    // The complainant's proof of a suit or a complaint to an authority, accepted by staff.
+    {
+      to: 'litigation_hold',
+      roles: STAFF,
+      action: 'accept_litigation_proof',
+      guards: ['assignee', 'pending_litigation_proof'],
+      effects: [
+        { kind: 'timer', op: 'cancel', timer: 'restoration_due' },
+        { kind: 'record', what: 'litigation_decision' },
+        mail('litigation-hold'),
+        mail('litigation-hold', 'counter_notifier'),
+      ],
+    },
+    // Only the timer restores, on the date the law sets: staff cannot restore early (条例 Art. 17 and
+    // 民法典 Art. 1196 give the complainant the period; 512(g)(2)(C) forbids less than 10 business days).
+    {
+      to: 'restored',
+      roles: ['system'],
+      guards: ['timer_due'],
+      effects: [
+        { kind: 'remedies', op: 'reverse', webhooks: true },
+        mail('case-restored'),
+        mail('case-restored', 'counter_notifier'),
+      ],
+    },
   ],
+  // Only an admin ends a hold, once the suit or complaint has an outcome, with reasons.
   litigation_hold: [
-    { to: 'restored', roles: STAFF },
-    { to: 'closed', roles: STAFF },
+    {
+      to: 'restored',
+      roles: ['admin'],
+      action: 'end_hold_restore',
+      needs: ['reason'],
+      guards: ['assignee', 'reason'],
+      records: ['decision'],
+      effects: [
+        { kind: 'remedies', op: 'reverse', webhooks: true },
+        mail('litigation-ended'),
+        mail('litigation-ended', 'counter_notifier'),
+      ],
+    },
+    {
+      to: 'closed',
+      roles: ['admin'],
+      action: 'end_hold_close',
+      needs: ['reason'],
+      guards: ['assignee', 'reason'],
+      records: ['decision'],
+      effects: [mail('litigation-ended'), mail('litigation-ended', 'counter_notifier')],
+    },
   ],
   restored: [
     { to: 'appeal_review', roles: ['complainant'] },

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ArticlesModule } from '../articles/articles.module';
+import { CalendarModule } from '../calendar/calendar.module';
 import { RateLimitService } from '../common/rate-limit.service';
 import { MailModule } from '../mail/mail.module';
 import { AnswerService } from './answer.service';
@@ -8,6 +9,8 @@ import { ComplaintFormController } from './complaint-form.controller';
 import { ComplaintIntakeService } from './complaint-intake.service';
 import { ComplaintsService } from './complaints.service';
 import { ComplaintsApiController } from './complaints-api.controller';
+import { CounterNoticeApiController } from './counter-notice-api.controller';
+import { CounterNoticeService } from './counter-notice.service';
 import { EdgeEffects } from './edge-effects';
 import { OwnerResponseController } from './owner-response.controller';
 import { EvidenceStorage } from './evidence-storage';
@@ -18,8 +21,8 @@ import { TrackingService } from './tracking.service';
 import { UploadSweeper } from './upload-sweeper';
 
 @Module({
-  imports: [ArticlesModule, MailModule],
-  controllers: [ComplaintsApiController, ComplaintFormController, OwnerResponseController],
+  imports: [ArticlesModule, MailModule, CalendarModule],
+  controllers: [ComplaintsApiController, ComplaintFormController, OwnerResponseController, CounterNoticeApiController],
   providers: [
     ComplaintIntakeService,
     ComplaintsService,
@@ -33,6 +36,7 @@ import { UploadSweeper } from './upload-sweeper';
     EdgeEffects,
     CaseTimerRepository,
     TimerWorker,
+    CounterNoticeService,
   ],
   exports: [ComplaintIntakeService, ComplaintsService, TrackingService, EvidenceStorage, UploadSweeper, TimerWorker],
 })

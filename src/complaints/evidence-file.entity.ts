@@ -1,10 +1,13 @@
 import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import { Complaint } from './complaint.entity';
 
-export type FilePurpose = 'evidence' | 'authorisation' | 'response';
+export type FilePurpose = 'evidence' | 'authorisation' | 'response' | 'counter_notice' | 'litigation';
 
 @Entity('evidence_file')
-@Check('evidence_file_purpose_check', `purpose IN ('evidence', 'authorisation', 'response')`)
+@Check(
+  'evidence_file_purpose_check',
+  `purpose IN ('evidence', 'authorisation', 'response', 'counter_notice', 'litigation')`,
+)
 @Check('evidence_file_size_check', `size_bytes > 0`)
 @Index('evidence_file_complaint_idx', ['complaintId'])
 export class EvidenceFile {

@@ -3,6 +3,7 @@ import { Article } from '../articles/article.entity';
 import { AuditEvent } from '../audit/audit-event.entity';
 import { AuditSeal } from '../audit/audit-seal.entity';
 import { CaseTimer } from '../complaints/case-timer.entity';
+import { CounterNotice, LitigationProof } from '../complaints/counter-notice.entities';
 import { ComplaintItem } from '../complaints/complaint-item.entity';
 import { Complaint } from '../complaints/complaint.entity';
 import { EvidenceFile } from '../complaints/evidence-file.entity';
@@ -44,4 +45,6 @@ export const ENTITIES = [
   IntakeReplay,
   ComplaintLink,
   CaseTimer,
+  CounterNotice,
+  LitigationProof,
 ];

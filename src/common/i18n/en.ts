@@ -330,7 +330,7 @@ export const EN: Messages = {
   'respond.counterNotice':
     'If you believe the content does not infringe, you may file a counter-notice with supporting evidence; if something needs correcting, you may also edit the article.',
   'respond.byMail':
-    'Online filing is coming soon. Until then, email {email} with the case reference {ref} in the subject. Handling is free of charge.',
+    'Questions? Email {email} with the case reference {ref} in the subject. Handling is free of charge.',
   'path.remedy': 'remedy.{r}',
   'remedy.remove_article': 'Article removed',
   'remedy.remove_image': 'Image removed',
@@ -606,4 +606,145 @@ export const EN: Messages = {
   'gone.ownerContact': 'If the notice did not reach you, write to us quoting the case reference:',
   'gone.home': 'Back to the home page',
   'gone.report': 'Report a problem',
+  // Counter-notices and restoration (issue 7 §1)
+  'respond.notice': 'The notice we received',
+  'respond.notifier': 'Sent by',
+  'respond.work': 'The work claimed',
+  'respond.explanation': 'What the notice says',
+  'respond.reversed': 'restored',
+  'path.respondPrivacy': 'respond.privacy.{b}',
+  'respond.privacy.cn-copyright':
+    'Forwarded as Art. 15 of the Regulations on the Protection of the Right to Network Dissemination of Information requires. The sender’s contact details stay with us; a court or authority may obtain them.',
+  'respond.privacy.cn-personal-rights':
+    'Forwarded as Art. 1195 of the Civil Code requires. The sender’s contact details and identity documents stay with us; a court or authority may obtain them.',
+  'respond.privacy.us-dmca':
+    'A DMCA notice names the rights holder (17 U.S.C. 512). Their contact details stay with us; a court may obtain them.',
+  'respond.privacy.eu-dsa':
+    'Under the Digital Services Act the sender of a notice is not named to you unless strictly necessary (Art. 17); the reasons above say what was found.',
+  'respond.privacy.accuracy': 'A request for correction: the person who asked is not named.',
+  'respond.sent.fix': 'Thank you. Your fix has reached the moderator, who will check it and tell you the outcome.',
+  'respond.sent.counterNotice':
+    'Your counter-notice has been filed. A moderator will review it and tell you by email whether it is complete.',
+  'respond.cnStatus.title': 'Your counter-notice',
+  'respond.cnStatus.filed': 'Filed on',
+  'respond.restoreAt': 'Restoration date:',
+  'path.cnStatus': 'counterNotice.status.{s}',
+  'path.cnStatusHelp': 'counterNotice.statusHelp.{s}',
+  'counterNotice.status.pending': 'Under review',
+  'counterNotice.status.incomplete': 'Incomplete',
+  'counterNotice.status.invalid': 'Not accepted',
+  'counterNotice.status.valid': 'Accepted',
+  'counterNotice.statusHelp.pending': 'A moderator is reviewing your counter-notice. You will hear from us by email.',
+  'counterNotice.statusHelp.incomplete':
+    'Something the law requires was missing (below). You can file the counter-notice again, complete.',
+  'counterNotice.statusHelp.invalid':
+    'We could not accept your counter-notice, for the reasons below. You may file a new one that addresses them.',
+  'counterNotice.statusHelp.valid':
+    'Your counter-notice meets the legal requirements and was forwarded to the complainant. The content will be restored on the date below unless the complainant shows us a suit or a complaint to an authority.',
+  'respond.cn.title': 'Contest the removal: counter-notice',
+  'path.cnIntro': 'respond.cn.intro.{b}',
+  'respond.cn.intro.cn-copyright':
+    'If you believe the content does not infringe, file a written statement (不侵权声明) under Art. 16 of the Regulations on the Protection of the Right to Network Dissemination of Information. Once a moderator finds it complete, we forward it to the complainant and restore the content promptly (Art. 17).',
+  'respond.cn.intro.cn-personal-rights':
+    'If you believe the content does not infringe anyone’s reputation, image or privacy, file a declaration of no infringement under Art. 1196 of the Civil Code, with preliminary evidence and your real identity. We forward it to the complainant and restore the content after a reasonable period (15 days) unless they show us a complaint to an authority or a suit.',
+  'respond.cn.intro.us-dmca':
+    'If you believe the material was removed by mistake or misidentification, send a counter-notification under 17 U.S.C. 512(g)(3). We forward it to the complainant and restore the material 10 to 14 business days after we receive it, unless they tell us they have filed a court action.',
+  'respond.cn.errors': 'Please complete the counter-notice:',
+  'respond.cn.truth': 'You are responsible for the truth of your statements. Filing is free of charge.',
+  'respond.cn.submit': 'File the counter-notice',
+  'respond.cn.closed': 'A counter-notice can be filed while the decision stands and no other is under review.',
+  'respond.cn.appealInstead':
+    'This decision has no counter-notice procedure. If you disagree, appeal it: an appeal is free and decided by someone other than the person who took the decision (Digital Services Act Art. 20).',
+  'respond.fix.title': 'Fix the article',
+  'respond.fix.intro':
+    'If you have corrected the content, or propose a correction, tell us here. A moderator checks it; the decision stays as it is until then.',
+  'respond.fix.label': 'What you changed or propose',
+  'respond.fix.files': 'Files (optional)',
+  'respond.fix.submit': 'Send the fix',
+  'counterNotice.field.items': 'Which of your items to restore',
+  'counterNotice.field.name': 'Your name',
+  'counterNotice.field.contact': 'Contact (phone or email)',
+  'counterNotice.field.address': 'Postal address',
+  'counterNotice.field.phone': 'Telephone number',
+  'counterNotice.field.workTitle': 'Title of the work to restore',
+  'counterNotice.field.statement': 'Why the content does not infringe',
+  'counterNotice.field.material': 'The material removed and where it appeared',
+  'counterNotice.field.truthful': 'Truth of the statement',
+  'counterNotice.field.perjury': 'Statement under penalty of perjury',
+  'counterNotice.field.consent': 'Consent to jurisdiction and service',
+  'counterNotice.field.signature': 'Signature (type your full name)',
+  'counterNotice.field.files': 'Preliminary proof',
+  'counterNotice.field.fix': 'Your fix',
+  'counterNotice.confirmed': 'confirmed',
+  'counterNotice.hint.items': 'Only your own items that were acted on are listed; each has its web address.',
+  'counterNotice.hint.name': 'Your real name, or your organisation’s name.',
+  'counterNotice.hint.contact': 'Where we can reach you. Not shown to the complainant.',
+  'counterNotice.hint.address': 'Forwarded to the complainant with your statement.',
+  'counterNotice.hint.phone': 'Not shown to the complainant.',
+  'counterNotice.hint.workTitle': 'The name of the work, performance or recording to restore.',
+  'counterNotice.hint.statement': 'Your declaration that the content does not infringe, and why.',
+  'counterNotice.hint.us-dmca.statement': 'Optional: why you believe the removal was a mistake or misidentification.',
+  'counterNotice.hint.material': 'Describe what was removed and its address before removal.',
+  'counterNotice.hint.signature': 'Typing your full name here is your electronic signature.',
+  'counterNotice.hint.truthful': 'You answer for the truth of the statement.',
+  'counterNotice.hint.perjury': 'Read it carefully: a false statement is perjury.',
+  'counterNotice.hint.consent': 'The complainant may then sue you in that court.',
+  'counterNotice.hint.files': 'E.g. a licence, a contract, proof of authorship or of the facts reported.',
+  'counterNotice.check.cn-copyright.truthful':
+    'I confirm that this statement is true and I am responsible for it (条例 Art. 16).',
+  'counterNotice.check.cn-personal-rights.truthful':
+    'I declare that the content does not infringe the complainant’s rights, and that the identity I give is my real identity (民法典 Art. 1196).',
+  'counterNotice.check.us-dmca.perjury':
+    'I swear, under penalty of perjury, that I have a good faith belief that the material was removed or disabled as a result of mistake or misidentification of the material to be removed or disabled.',
+  'counterNotice.check.us-dmca.consent':
+    'I consent to the jurisdiction of the Federal District Court for the judicial district in which my address is located (or, if my address is outside the United States, any judicial district in which the service provider may be found), and I will accept service of process from the person who provided the notification or their agent.',
+  'counterNotice.error.items': 'choose at least one of your items to restore',
+  'counterNotice.error.name': 'give your name',
+  'counterNotice.error.contact': 'give a phone number or email address where we can reach you',
+  'counterNotice.error.address': 'give your postal address',
+  'counterNotice.error.phone': 'give your telephone number',
+  'counterNotice.error.workTitle': 'name the work to restore',
+  'counterNotice.error.statement': 'write your declaration that the content does not infringe',
+  'counterNotice.error.material': 'identify the material removed and where it appeared',
+  'counterNotice.error.truthful': 'confirm that the statement is true',
+  'counterNotice.error.perjury': 'the statement under penalty of perjury is required by law',
+  'counterNotice.error.consent': 'consent to jurisdiction and service is required by law',
+  'counterNotice.error.signature': 'type your full name as your signature',
+  'counterNotice.error.files': 'attach preliminary proof that there is no infringement',
+  'counterNotice.error.fix': 'describe the fix you made or propose',
+  'counterNotice.error.state': 'This case does not take this answer now. Reload the page to see where it stands.',
+  'case.actions.counter_notice_incomplete': 'Counter-notice incomplete',
+  'case.actions.counter_notice_incompleteHint':
+    'List what the law requires and is missing; the owner is mailed and may file again. The case returns to “Action taken”.',
+  'case.actions.counter_notice_invalid': 'Counter-notice invalid',
+  'case.actions.counter_notice_invalidHint':
+    'Give the reasons; the owner is mailed. The case returns to “Action taken”.',
+  'case.actions.counter_notice_valid': 'Counter-notice valid: schedule restoration',
+  'case.actions.counter_notice_validHint':
+    'The restoration date is set by the legal basis; the complainant receives the counter-notice and may show a suit or complaint before it.',
+  'case.actions.accept_litigation_proof': 'Accept the proof of a suit or complaint',
+  'case.actions.accept_litigation_proofHint':
+    'Restoration is cancelled and the case is held until an admin ends the hold. Both parties are mailed.',
+  'case.actions.end_hold_restore': 'End the hold: restore',
+  'case.actions.end_hold_restoreHint':
+    'The suit or complaint ended for the owner: the remedies are reversed. Give reasons; both parties are mailed.',
+  'case.actions.end_hold_close': 'End the hold: close, content stays removed',
+  'case.actions.end_hold_closeHint':
+    'The suit or complaint ended for the complainant. Give reasons; both parties are mailed.',
+  'track.litigation.title': 'Restoration of the content',
+  'track.litigation.intro':
+    'The content owner filed a valid counter-notice. We will restore the content on the date below unless you show us, before then, that you have sued or complained to a competent authority.',
+  'track.litigation.date': 'Restoration date:',
+  'track.litigation.label': 'A note (optional): court or authority, case number',
+  'track.litigation.files': 'Proof (required): the court’s or authority’s acceptance of your filing',
+  'track.litigation.submit': 'Send the proof',
+  'track.litigation.pending': 'Your proof was received on {at}. A moderator is checking it.',
+  'track.litigation.refused': 'Your earlier proof was not accepted:',
+  'track.litigation.sent': 'Thank you. Your proof has reached the moderator.',
+  'track.litigation.hold':
+    'Your proof was accepted: restoration is on hold until the suit or complaint has an outcome.',
+  'track.litigation.error.files': 'Attach the court’s or the authority’s acceptance of your filing.',
+  'timeline.litigation_proof.filed': 'You sent proof of a suit or complaint',
+  'timeline.litigation_proof.refused': 'Your proof of a suit or complaint was not accepted',
+  'timeline.complaint.restoration_scheduled': 'Restoration scheduled',
 };
