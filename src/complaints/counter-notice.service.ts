@@ -149,7 +149,8 @@ export class CounterNoticeService {
         complainantName: forwards ? c.complainant.name : null,
         organisation: forwards ? (c.complainant.organisation ?? null) : null,
         actingFor: forwards ? (c.complainant.actingFor ?? null) : null,
-        work: forwards ? c.original_work : null,
+        // The work claimed: a copyright notice's subject (条例 Art. 14(二), 512(c)(3)(A)(ii)).
+        work: basis === 'cn-copyright' || basis === 'us-dmca' ? c.original_work : null,
         explanation: basis === 'eu-dsa' ? null : c.explanation,
         receivedAt: c.received_at,
       },

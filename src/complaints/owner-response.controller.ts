@@ -152,7 +152,7 @@ export class OwnerResponseController {
                 ? translate(locale, 'counterNotice.error.state')
                 : e.field === '_csrf'
                   ? translate(locale, 'validation.csrf')
-                  : `${translate(locale, `counterNotice.field.${e.field}`)}: ${errorOf(e.field) ?? ''}`,
+                  : `${translate(locale, `counterNotice.field.${e.field}`)}${locale === 'en' ? ': ' : '：'}${errorOf(e.field) ?? ''}`,
           }))
         : [];
     res.status(status).render('respond', {
@@ -178,6 +178,8 @@ export class OwnerResponseController {
           basis: view.legalBasis,
           hasProcedure: view.fields.length > 0,
           filesRequired: view.filesRequired,
+          filesLabel: labelOf(locale, view.legalBasis, 'files'),
+          filesHint: hintOf(locale, view.legalBasis, 'files'),
           errors: formErrors('counterNotice'),
           filesError: errorOf('files'),
           itemsError: errorOf('items'),
@@ -187,7 +189,7 @@ export class OwnerResponseController {
           fields: view.fields.map((f) => ({
             ...f,
             id: `cn-${f.key}`,
-            label: translate(locale, `counterNotice.field.${f.key}`),
+            label: labelOf(locale, view.legalBasis, f.key),
             hint: `${hintOf(locale, view.legalBasis, f.key)} (${f.law})`,
             text: f.kind === 'check' ? translate(locale, `counterNotice.check.${view.legalBasis}.${f.key}`) : undefined,
             value: typeof cnValues[f.key] === 'string' ? cnValues[f.key] : '',
@@ -207,4 +209,11 @@ function hintOf(locale: Locale, basis: string, key: string): string {
   const own = `counterNotice.hint.${basis}.${key}`;
   const text = translate(locale, own);
   return text === own ? translate(locale, `counterNotice.hint.${key}`) : text;
+}
+
+/** A field's label: the basis's own wording where it differs (512(g)(3) asks no proof of non-infringement). */
+function labelOf(locale: Locale, basis: string, key: string): string {
+  const own = `counterNotice.field.${basis}.${key}`;
+  const text = translate(locale, own);
+  return text === own ? translate(locale, `counterNotice.field.${key}`) : text;
 }

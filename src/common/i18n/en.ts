@@ -740,11 +740,14 @@ export const EN: Messages = {
   'track.litigation.submit': 'Send the proof',
   'track.litigation.pending': 'Your proof was received on {at}. A moderator is checking it.',
   'track.litigation.refused': 'Your earlier proof was not accepted:',
-  'track.litigation.sent': 'Thank you. Your proof has reached the moderator.',
   'track.litigation.hold':
     'Your proof was accepted: restoration is on hold until the suit or complaint has an outcome.',
   'track.litigation.error.files': 'Attach the court’s or the authority’s acceptance of your filing.',
   'timeline.litigation_proof.filed': 'You sent proof of a suit or complaint',
   'timeline.litigation_proof.refused': 'Your proof of a suit or complaint was not accepted',
   'timeline.complaint.restoration_scheduled': 'Restoration scheduled',
+  'counterNotice.field.us-dmca.statement': 'Why you believe it was removed by mistake',
+  'counterNotice.field.us-dmca.files': 'Supporting files',
+  'counterNotice.hint.us-dmca.files': 'Optional: anything that shows the removal was a mistake, e.g. a licence.',
+  'track.litigation.tz': '(Beijing time, UTC+8)',
 };
