@@ -486,4 +486,31 @@ describe('counter-notices and restoration (HTTP, PostgreSQL, SMTP)', () => {
     expect(await mails(c.email, '相关内容已恢复')).toHaveLength(1);
     expect(await mails(owner, '相关内容已恢复')).toHaveLength(1);
   });
+
+  it('restoration reverses only the items the counter-notice names; another owner’s stay as decided', async () => {
+    const [x, y] = withImage().slice(8, 10);
+    expect(y).toBeDefined();
+    const ownerX = await own([x.slug], 'Desk X');
+    await own([y.slug], 'Desk Y');
+    const c = await actioned('cn-copyright', 'en', [
+      { slug: x.slug, image: true },
+      { slug: y.slug, image: true },
+    ]);
+    const token = linkIn(await one(ownerX, c.reference), 'respond');
+    expect((await multipart(`/api/v1/respond/${token}/counter-notice`, cnCopyrightNotice(['0']))).status).toBe(201);
+    const decided = new Date();
+    setNow(decided);
+    expect((await move(mod, c.reference, { to: 'restoration_pending' })).status).toBe(200);
+    setNow(new Date(decided.getTime() + 1000));
+    await worker.drain();
+    expect((await caseRow(c.reference)).state).toBe('restored');
+    const status = async (a: Article) =>
+      (await db.query<Array<{ status: string }>>(`SELECT status FROM article_image WHERE id = $1`, [a.images[0].id]))[0]
+        .status;
+    expect(await status(x)).toBe('visible');
+    expect(await status(y)).toBe('removed');
+    const restored = await one(ownerX, '相关内容已恢复');
+    expect(restored.text).toContain(x.title);
+    expect(restored.text).not.toContain(y.title);
+  });
 });

@@ -108,14 +108,21 @@ export class RemediesService {
    * withdrawn (they were the remedy); its open newsroom tasks are cancelled. Each item records
    * when it was reversed; each visible change queues its signed `*.restored` webhook.
    */
-  async reverse(tx: EntityManager, complaintId: string, reference: string): Promise<ReversedItem[]> {
+  async reverse(
+    tx: EntityManager,
+    complaintId: string,
+    reference: string,
+    /** Only these item positions (a counter-notice restores the items it names); all when absent. */
+    positions?: readonly number[],
+  ): Promise<ReversedItem[]> {
     const items = await tx.query<
       Array<{ position: number; remedy: string; article_id: string; image_id: string | null }>
     >(
       `SELECT position, remedy, article_id, image_id FROM complaint_item
         WHERE complaint_id = $1 AND remedy IS NOT NULL AND remedy_applied_at IS NOT NULL AND remedy_reversed_at IS NULL
+          AND ($2::int[] IS NULL OR position = ANY($2::int[]))
         ORDER BY position FOR UPDATE`,
-      [complaintId],
+      [complaintId, positions ? [...positions] : null],
     );
     const events: RemedyEvent[] = [];
     const done: ReversedItem[] = [];
@@ -186,8 +193,9 @@ export class RemediesService {
     }
     await tx.query(
       `UPDATE complaint_item SET remedy_reversed_at = now()
-        WHERE complaint_id = $1 AND remedy_applied_at IS NOT NULL AND remedy_reversed_at IS NULL`,
-      [complaintId],
+        WHERE complaint_id = $1 AND remedy_applied_at IS NOT NULL AND remedy_reversed_at IS NULL
+          AND ($2::int[] IS NULL OR position = ANY($2::int[]))`,
+      [complaintId, positions ? [...positions] : null],
     );
     await this.notify(tx, reference, events);
     return done;

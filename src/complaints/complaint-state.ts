@@ -145,7 +145,8 @@ export type MailRecipient = 'complainant' | 'content_owners' | 'assignee' | 'cou
  *              and still stands (RemediesService.reverse; kept where another standing case holds
  *              the same remedy). Each public change also queues its signed CMS webhook
  *              (article.hidden, image.hidden, article.corrected; article.restored, image.restored,
- *              article.correction_withdrawn)
+ *              article.correction_withdrawn). `only: 'counter_notice_items'`: reverse only the items
+ *              the case's valid counter-notice names (another owner's items stay as decided)
  *   timer      schedule or cancel the case's timer of that kind
  *   record     store the complainant's answer (text, files) with its audit event;
  *              counter_notice: the owner's counter-notice (fields, files); counter_notice_decision:
@@ -155,7 +156,7 @@ export type MailRecipient = 'complainant' | 'content_owners' | 'assignee' | 'cou
  */
 export type EdgeEffect =
   | { kind: 'mail'; template: EdgeMailTemplate; to: MailRecipient }
-  | { kind: 'remedies'; op: 'apply' | 'reverse'; webhooks: true }
+  | { kind: 'remedies'; op: 'apply' | 'reverse'; webhooks: true; only?: 'counter_notice_items' }
   | { kind: 'timer'; op: 'schedule' | 'cancel'; timer: CaseTimerKind }
   | { kind: 'record'; what: 'answer' | CounterNoticeRecord };
 
@@ -432,7 +433,7 @@ export const COMPLAINT_TRANSITIONS: Record<ComplaintState, readonly Edge[]> = {
       roles: ['system'],
       guards: ['timer_due'],
       effects: [
-        { kind: 'remedies', op: 'reverse', webhooks: true },
+        { kind: 'remedies', op: 'reverse', webhooks: true, only: 'counter_notice_items' },
         mail('case-restored'),
         mail('case-restored', 'counter_notifier'),
       ],
@@ -448,7 +449,7 @@ export const COMPLAINT_TRANSITIONS: Record<ComplaintState, readonly Edge[]> = {
       guards: ['assignee', 'reason'],
       records: ['decision'],
       effects: [
-        { kind: 'remedies', op: 'reverse', webhooks: true },
+        { kind: 'remedies', op: 'reverse', webhooks: true, only: 'counter_notice_items' },
         mail('litigation-ended'),
         mail('litigation-ended', 'counter_notifier'),
       ],

@@ -50,7 +50,7 @@ export class EdgeEffects {
       case 'mail':
         return this.sendMail(effect.template, effect.to, ctx);
       case 'remedies':
-        return effect.op === 'reverse' ? this.reverseRemedies(ctx) : this.applyRemedies(ctx);
+        return effect.op === 'reverse' ? this.reverseRemedies(ctx, effect.only) : this.applyRemedies(ctx);
       case 'timer':
         if (effect.op === 'schedule')
           return this.timers.schedule(ctx.tx, ctx.c.id, effect.timer, this.timerDue(effect.timer, ctx));
@@ -102,9 +102,14 @@ export class EdgeEffects {
   }
 
   /** Undoes what the case applied (RemediesService.reverse) and records per item what happened. */
-  private async reverseRemedies(ctx: EdgeContext): Promise<void> {
+  private async reverseRemedies(ctx: EdgeContext, only?: 'counter_notice_items'): Promise<void> {
     const { tx, c, actor } = ctx;
-    const items = await this.remedies.reverse(tx, c.id, c.reference);
+    let positions: number[] | undefined;
+    if (only === 'counter_notice_items') {
+      const cn = await this.validCounterNotice(ctx);
+      positions = ((cn?.fields.items as number[] | undefined) ?? []).map(Number);
+    }
+    const items = await this.remedies.reverse(tx, c.id, c.reference, positions);
     await this.audit.append(tx, {
       actorType: actor.role,
       actorId: actor.id,
@@ -403,6 +408,19 @@ export class EdgeEffects {
     return { email, name: item?.owner_name ?? String(cn?.fields.name ?? ''), locale };
   }
 
+  /** The case's latest valid counter-notice (the one restoration and the hold are about), loaded once. */
+  private async validCounterNotice(ctx: EdgeContext): Promise<EdgeContext['counterNoticeRow']> {
+    if (!ctx.counterNoticeRow) {
+      const [row] = await ctx.tx.query<NonNullable<EdgeContext['counterNoticeRow']>[]>(
+        `SELECT id, owner_email, legal_basis, fields, file_ids, created_at FROM counter_notice
+          WHERE complaint_id = $1 AND status = 'valid' ORDER BY decided_at DESC LIMIT 1`,
+        [ctx.c.id],
+      );
+      ctx.counterNoticeRow = row;
+    }
+    return ctx.counterNoticeRow;
+  }
+
   /** One party of a two-party mail: the complainant, or the owner of the case's latest valid counter-notice. */
   private async party(
     to: MailRecipient,
@@ -416,15 +434,7 @@ export class EdgeEffects {
         locale: c.locale,
         mail: { ...common, name: c.complainant.name, audience: 'complainant', trackingUrl: null },
       };
-    if (!ctx.counterNoticeRow) {
-      const [row] = await ctx.tx.query<NonNullable<EdgeContext['counterNoticeRow']>[]>(
-        `SELECT id, owner_email, legal_basis, fields, file_ids, created_at FROM counter_notice
-          WHERE complaint_id = $1 AND status = 'valid' ORDER BY decided_at DESC LIMIT 1`,
-        [c.id],
-      );
-      ctx.counterNoticeRow = row;
-    }
-    if (!ctx.counterNoticeRow) return { email: '', locale: 'zh-CN', mail: null };
+    if (!(await this.validCounterNotice(ctx))) return { email: '', locale: 'zh-CN', mail: null };
     const o = this.notifier(ctx);
     return {
       email: o.email,
