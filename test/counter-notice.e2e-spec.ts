@@ -13,6 +13,13 @@ const png = (() => {
   return PNG.sync.write(img);
 })();
 
+interface OwnerViewJson {
+  items: Array<{ title: string }>;
+  notice: { complainantName: string | null };
+  can: { counterNotice: boolean; fix: boolean };
+  fields: unknown[];
+}
+
 interface Article {
   slug: string;
   url: string;
@@ -172,7 +179,7 @@ describe('counter-notices and restoration (HTTP, PostgreSQL, SMTP)', () => {
     const c = await actioned('cn-copyright', 'zh-CN', [{ slug: a.slug, image: true }, { slug: b.slug }]);
     const tokenA = linkIn(await one(ownerA, c.reference), 'respond');
     const tokenB = linkIn(await one(ownerB, c.reference), 'respond');
-    const viewA = (await (await api(null, 'GET', `/api/v1/respond/${tokenA}`)).json()) as Record<string, any>;
+    const viewA = (await (await api(null, 'GET', `/api/v1/respond/${tokenA}`)).json()) as OwnerViewJson;
     expect(viewA.items.map((i: { title: string }) => i.title)).toEqual([a.title]);
     // 条例 Art. 15 forwards the notice: the sender's name and the work, never their address or email.
     expect(viewA.notice).toMatchObject({ complainantName: c.name, work: { description: '本人拍摄的照片' } });
@@ -196,7 +203,7 @@ describe('counter-notices and restoration (HTTP, PostgreSQL, SMTP)', () => {
     const owner = await own([x.slug], 'Desk DSA');
     const c = await actioned('eu-dsa', 'en', [{ slug: x.slug, image: true }]);
     const token = linkIn(await one(owner, c.reference), 'respond');
-    const view = (await (await api(null, 'GET', `/api/v1/respond/${token}`)).json()) as Record<string, any>;
+    const view = (await (await api(null, 'GET', `/api/v1/respond/${token}`)).json()) as OwnerViewJson;
     expect(view.notice.complainantName).toBeNull();
     expect(view.can.counterNotice).toBe(false);
     expect(view.fields).toEqual([]);

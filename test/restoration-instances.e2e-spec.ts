@@ -113,9 +113,9 @@ describe('restoration across restarts and instances (one PostgreSQL)', () => {
     ]);
     // Whichever running instance delivered the notice, its mail is in that instance's sink.
     let link: ParsedMail | undefined;
-    await until(async () => {
+    await until(() => {
       link = apps.flatMap((x) => x.sink.to(owner)).find((m) => (m.text ?? '').includes(reference));
-      return !!link;
+      return Promise.resolve(!!link);
     });
     if (!link) throw new Error('no owner notice');
     const token = /\/respond\/([A-Za-z0-9_-]{43})/.exec(link.text ?? '')?.[1] as string;

@@ -208,7 +208,7 @@ function fixture(tx: EntityManager, from: ComplaintState, edge: Edge): EdgeConte
         ],
       },
     },
-  } as EdgeContext;
+  };
 }
 
 const describeEffect = (e: EdgeEffect): string =>

@@ -71,7 +71,7 @@ export class EdgeEffects {
         // Computed per basis by the record restoration_date declared before it.
         return ctx.restoreAt ?? ctx.now;
       default:
-        throw new Error(`no due time is defined for timer ${kind}`);
+        throw new Error(`no due time is defined for timer ${String(kind)}`);
     }
   }
 
@@ -258,7 +258,7 @@ export class EdgeEffects {
             reference: c.reference,
             kind: 'counter_notice',
             caseUrl: `${this.config.publicBaseUrl}/staff/complaints/${c.reference}`,
-            excerpt: String(filing?.fields.statement ?? cn?.fields.statement ?? '').slice(0, 500),
+            excerpt: textOf(filing?.fields.statement ?? cn?.fields.statement).slice(0, 500),
             fileCount: filing?.files.length ?? cn?.file_ids.length ?? 0,
           },
           c.id,
@@ -404,8 +404,8 @@ export class EdgeEffects {
     const cn = ctx.counterNoticeRow;
     const email = cn?.owner_email ?? ctx.input.counterNotice?.ownerEmail ?? ctx.c.items[0]?.owner_email;
     const item = ctx.c.items.find((i) => i.owner_email.toLowerCase() === email.toLowerCase());
-    const locale = (cn?.fields.locale === 'en' ? 'en' : 'zh-CN') as Locale;
-    return { email, name: item?.owner_name ?? String(cn?.fields.name ?? ''), locale };
+    const locale: Locale = cn?.fields.locale === 'en' ? 'en' : 'zh-CN';
+    return { email, name: item?.owner_name ?? textOf(cn?.fields.name), locale };
   }
 
   /** The case's latest valid counter-notice (the one restoration and the hold are about), loaded once. */
@@ -635,4 +635,9 @@ export function counterNoticeLines(
       label: translate(locale, `counterNotice.field.${f.key}`),
       value: f.kind === 'check' ? translate(locale, 'counterNotice.confirmed') : String(fields[f.key]),
     }));
+}
+
+/** A counter-notice field as text (fields are strings or confirmations). */
+function textOf(v: unknown): string {
+  return typeof v === 'string' ? v : '';
 }

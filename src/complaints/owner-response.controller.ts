@@ -4,7 +4,7 @@ import type { Request, Response } from 'express';
 import multer from 'multer';
 import { Public } from '../auth/auth.decorators';
 import { createCsrf } from '../common/csrf';
-import { DomainError, FieldError, StorageUnavailableError, ValidationError } from '../common/domain-error';
+import { DomainError, ErrorCode, FieldError, StorageUnavailableError, ValidationError } from '../common/domain-error';
 import { translate } from '../common/i18n';
 import { APP_CONFIG } from '../config/config';
 import type { AppConfig } from '../config/config';
@@ -105,7 +105,7 @@ export class OwnerResponseController {
           errors: [{ field: 'files', rule: 'storageUnavailable', message: '' }],
         });
       }
-      if (err instanceof DomainError && err.code !== 'NOT_FOUND')
+      if (err instanceof DomainError && err.code !== ErrorCode.NOT_FOUND)
         return this.render(token, req, res, 409, {
           which,
           values: body,
