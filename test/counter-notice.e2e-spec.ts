@@ -5,7 +5,7 @@ import { Clock } from '../src/common/clock';
 import { TimerWorker } from '../src/complaints/timer-worker';
 import { MailWorker } from '../src/mail/mail-worker';
 import { startTestApp, TestApp } from './helpers/app';
-import { apiToken, createStaff } from './helpers/staff';
+import { apiToken, createStaff, signIn } from './helpers/staff';
 
 const png = (() => {
   const img = new PNG({ width: 8, height: 8 });
@@ -324,6 +324,26 @@ describe('counter-notices and restoration (HTTP, PostgreSQL, SMTP)', () => {
     // The tracking page shows the date.
     const tracked = await (await fetch(`${t.baseUrl}/track/${trackToken}?lang=zh-CN`)).text();
     expect(tracked).toContain('恢复日期');
+
+    // Staff see the counter-notice in full (the owner's contact too) and its files, on the API and the case page.
+    const view = (await (await api(mod, 'GET', `/api/v1/complaints/${c.reference}`)).json()) as {
+      counterNotice: {
+        counterNotices: Array<{ status: string; fields: Array<{ key: string; value: unknown }>; files: unknown[] }>;
+      };
+      actions: Array<{ kind: string }>;
+    };
+    expect(view.counterNotice.counterNotices.map((x) => x.status)).toEqual(['valid', 'invalid', 'incomplete']);
+    expect(view.counterNotice.counterNotices[0].fields).toContainEqual({
+      key: 'contact',
+      value: 'photo-desk-phone-555-0199',
+    });
+    expect(view.counterNotice.counterNotices[0].files).toHaveLength(1);
+    const session = await signIn(t.baseUrl, modEmail);
+    const casePage = await (
+      await fetch(`${t.baseUrl}/staff/complaints/${c.reference}?lang=en`, { headers: { cookie: session.cookie } })
+    ).text();
+    expect(casePage).toContain('Counter-notices and proofs of a suit');
+    expect(casePage).toContain('photo-desk-phone-555-0199');
 
     // Nobody restores by hand: staff have no such edge.
     expect((await move(admin, c.reference, { to: 'restored' })).status).toBe(403);

@@ -3,7 +3,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DataSource } from 'typeorm';
 import { startTestApp, TestApp } from '../helpers/app';
 import { launchBrowser, screenshot, writeTestPng } from '../helpers/browser';
-import { apiToken, createStaff } from '../helpers/staff';
+import { apiToken, createStaff, signIn } from '../helpers/staff';
 
 interface Article {
   slug: string;
@@ -23,6 +23,7 @@ describe('counter-notice and restoration date in the browser', () => {
   let browser: Browser;
   const contexts: BrowserContext[] = [];
   let mod: string;
+  let modEmail: string;
   let articles: Map<string, Article>;
   const proof = writeTestPng('许可合同.png');
 
@@ -102,7 +103,8 @@ describe('counter-notice and restoration date in the browser', () => {
     t = await startTestApp({ TIMER_WORKER: 'false' });
     db = t.app.get(DataSource);
     browser = await launchBrowser();
-    mod = await apiToken(db, (await createStaff(db, { role: 'moderator', displayName: '陈审核' })).email);
+    modEmail = (await createStaff(db, { role: 'moderator', displayName: '陈审核' })).email;
+    mod = await apiToken(db, modEmail);
     const list = await api<{ items: Article[] }>('/api/v1/articles?limit=200');
     articles = new Map(list.items.map((a) => [a.slug, a]));
   }, 60000);
@@ -151,6 +153,22 @@ describe('counter-notice and restoration date in the browser', () => {
     expect(date).toContain('恢复日期');
     expect(await track.locator('#litigation-files').count()).toBe(1);
     await screenshot(track, 'restoration-date-track-zh-CN');
+
+    // The moderator's case page shows the counter-notice in full, with the date.
+    const staffPage = await newPage();
+    const session = await signIn(t.baseUrl, modEmail);
+    await staffPage
+      .context()
+      .addCookies(
+        session.cookie
+          .split('; ')
+          .map((kv) => ({ name: kv.split('=')[0], value: kv.slice(kv.indexOf('=') + 1), url: t.baseUrl })),
+      );
+    await staffPage.goto(`${t.baseUrl}/staff/complaints/${c.reference}?lang=zh-CN`);
+    expect(await staffPage.textContent('#counter-notices')).toContain('021-6000 0000');
+    await staffPage
+      .locator('#counter-notices')
+      .screenshot({ path: await screenshot(staffPage, 'case-counter-notice-zh-CN') });
 
     // The owner's page now shows the date too.
     await page.goto(`${c.link}?lang=zh-CN`);

@@ -750,4 +750,8 @@ export const EN: Messages = {
   'counterNotice.field.us-dmca.files': 'Supporting files',
   'counterNotice.hint.us-dmca.files': 'Optional: anything that shows the removal was a mistake, e.g. a licence.',
   'track.litigation.tz': '(Beijing time, UTC+8)',
+  'path.cnField': 'counterNotice.field.{k}',
+  'case.sec.counterNotices': 'Counter-notices and proofs of a suit',
+  'case.counterNotice.items': 'items to restore:',
+  'case.counterNotice.proof': 'Proof of a suit or complaint',
 };

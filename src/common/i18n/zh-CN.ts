@@ -700,4 +700,8 @@ export const ZH_CN: Messages = {
   'counterNotice.field.us-dmca.files': '支持材料',
   'counterNotice.hint.us-dmca.files': '可选：能够说明删除有误的材料，例如授权书。',
   'track.litigation.tz': '（北京时间）',
+  'path.cnField': 'counterNotice.field.{k}',
+  'case.sec.counterNotices': '不侵权声明与起诉证明',
+  'case.counterNotice.items': '要求恢复：',
+  'case.counterNotice.proof': '起诉或投诉证明',
 };
