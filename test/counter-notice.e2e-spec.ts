@@ -540,4 +540,24 @@ describe('counter-notices and restoration (HTTP, PostgreSQL, SMTP)', () => {
     expect(restored.text).toContain(x.title);
     expect(restored.text).not.toContain(y.title);
   });
+
+  it('staff routes need staff; the pages’ forms need their CSRF token', async () => {
+    const anon = await api(null, 'POST', '/api/v1/complaints/ND-2026-000001/litigation-proof/refuse', { reason: 'x' });
+    expect(anon.status).toBe(401);
+    const [x] = withImage().slice(10, 11).length ? withImage().slice(10, 11) : withImage().slice(0, 1);
+    const owner = await own([x.slug], 'Desk CSRF');
+    const c = await actioned('us-dmca', 'en', [{ slug: x.slug }]);
+    const token = linkIn(await one(owner, c.reference), 'respond');
+    const form = new FormData();
+    form.set('fix', 'A fix');
+    const res = await fetch(`${t.baseUrl}/respond/${token}/fix`, { method: 'POST', body: form });
+    expect(res.status).toBe(403);
+    const cn = await fetch(`${t.baseUrl}/respond/${token}/counter-notice`, { method: 'POST', body: form });
+    expect(cn.status).toBe(403);
+    expect((await caseRow(c.reference)).state).toBe('actioned');
+    const track = await fetch(`${t.baseUrl}/track/${c.trackingToken}/litigation-proof`, { method: 'POST', body: form });
+    expect(track.status).toBe(403);
+    // A proof is only taken while restoration is pending.
+    expect((await multipart(`/api/v1/track/${c.trackingToken}/litigation-proof`, {})).status).toBe(409);
+  });
 });
