@@ -88,7 +88,7 @@ describe('counter-notice and restoration mails', () => {
   ];
   for (const [template, payload, typed, link] of cases) {
     for (const locale of ['zh-CN', 'en'] as const) {
-      it(`${template} (${String(payload.audience ?? '')}) renders in ${locale}, escaping what parties typed`, () => {
+      it(`${template} (${typeof payload.audience === 'string' ? payload.audience : 'one party'}) renders in ${locale}, escaping what parties typed`, () => {
         const m = renderer.render(template, locale, payload);
         expect(m.subject.startsWith('[ND-2026-000123] ')).toBe(true);
         expect(m.html).not.toContain('<script>');
