@@ -160,7 +160,12 @@ export class CounterNoticeService {
         : null,
       restorationDueAt: c.restoration_due_at,
       can: {
-        counterNotice: forwards && l.state === 'actioned' && !!l.owner_email && items.some((i) => i.remedy),
+        // Something to restore: a remedy that acted (not no_action) and still stands.
+        counterNotice:
+          forwards &&
+          l.state === 'actioned' &&
+          !!l.owner_email &&
+          items.some((i) => i.remedy && i.remedy !== 'no_action' && !i.reversed),
         fix: FIX_STATES.includes(l.state) && !!l.owner_email,
       },
       fields: forwards ? COUNTER_NOTICE_FIELDS[basis] : [],
@@ -241,7 +246,7 @@ export class CounterNoticeService {
       throw new DomainError(ErrorCode.ILLEGAL_TRANSITION, 'This case does not take a counter-notice now');
     const own = await this.db.query<Array<{ position: number }>>(
       `SELECT i.position FROM complaint_item i JOIN article a ON a.id = i.article_id
-        WHERE i.complaint_id = $1 AND lower(a.owner_email) = $2 AND i.remedy IS NOT NULL AND i.remedy_reversed_at IS NULL`,
+        WHERE i.complaint_id = $1 AND lower(a.owner_email) = $2 AND i.remedy IS NOT NULL AND i.remedy <> 'no_action' AND i.remedy_reversed_at IS NULL`,
       [l.id, l.owner_email],
     );
     const { files, errors: fileErrors } = checkFiles(parts.map((p) => ({ ...p, fieldname: 'evidence' })));

@@ -184,7 +184,7 @@ export class OwnerResponseController {
           filesError: errorOf('files'),
           itemsError: errorOf('items'),
           items: view.items
-            .filter((i) => i.remedy && !i.reversed)
+            .filter((i) => i.remedy && i.remedy !== 'no_action' && !i.reversed)
             .map((i) => ({ ...i, checked: chosen.has(String(i.position)) || (!form && true) })),
           fields: view.fields.map((f) => ({
             ...f,
