@@ -42,7 +42,7 @@ export class Appeals1765400000000 implements MigrationInterface {
     await q.query(`CREATE UNIQUE INDEX appeal_party_uq ON appeal (complaint_id, party, coalesce(owner_email, ''))`);
     await q.query(`ALTER TABLE evidence_file DROP CONSTRAINT evidence_file_purpose_check`);
     await q.query(`ALTER TABLE evidence_file ADD CONSTRAINT evidence_file_purpose_check
-      CHECK (purpose IN ('evidence', 'authorisation', 'response', 'appeal'))`);
+      CHECK (purpose IN ('evidence', 'authorisation', 'response', 'counter_notice', 'litigation', 'appeal'))`);
     await q.query(`
       INSERT INTO case_timer (kind, complaint_id, due_at)
       SELECT 'appeal_window_end', c.id,
@@ -60,7 +60,7 @@ export class Appeals1765400000000 implements MigrationInterface {
     await q.query(`DELETE FROM evidence_file WHERE purpose = 'appeal'`);
     await q.query(`ALTER TABLE evidence_file DROP CONSTRAINT evidence_file_purpose_check`);
     await q.query(`ALTER TABLE evidence_file ADD CONSTRAINT evidence_file_purpose_check
-      CHECK (purpose IN ('evidence', 'authorisation', 'response'))`);
+      CHECK (purpose IN ('evidence', 'authorisation', 'response', 'counter_notice', 'litigation'))`);
     await q.query(`DROP TABLE appeal`);
   }
 }

@@ -16,7 +16,7 @@ export class IdentityRenoticeOwnerLocale1765600000000 implements MigrationInterf
   public async up(q: QueryRunner): Promise<void> {
     await q.query(`ALTER TABLE evidence_file DROP CONSTRAINT evidence_file_purpose_check`);
     await q.query(`ALTER TABLE evidence_file ADD CONSTRAINT evidence_file_purpose_check
-      CHECK (purpose IN ('evidence', 'authorisation', 'response', 'appeal', 'identity'))`);
+      CHECK (purpose IN ('evidence', 'authorisation', 'response', 'counter_notice', 'litigation', 'appeal', 'identity'))`);
 
     await q.query(`ALTER TABLE complaint ADD COLUMN requester_category text NOT NULL DEFAULT 'rights_holder'`);
     await q.query(`ALTER TABLE complaint ADD CONSTRAINT complaint_requester_category_check
@@ -48,6 +48,6 @@ export class IdentityRenoticeOwnerLocale1765600000000 implements MigrationInterf
     await q.query(`DELETE FROM evidence_file WHERE purpose = 'identity'`);
     await q.query(`ALTER TABLE evidence_file DROP CONSTRAINT evidence_file_purpose_check`);
     await q.query(`ALTER TABLE evidence_file ADD CONSTRAINT evidence_file_purpose_check
-      CHECK (purpose IN ('evidence', 'authorisation', 'response', 'appeal'))`);
+      CHECK (purpose IN ('evidence', 'authorisation', 'response', 'counter_notice', 'litigation', 'appeal'))`);
   }
 }

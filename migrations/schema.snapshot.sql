@@ -122,6 +122,7 @@ COLUMN complaint.reference text NOT NULL
 COLUMN complaint.renotice_barred_by uuid
 COLUMN complaint.request_hash text
 COLUMN complaint.requester_category text NOT NULL DEFAULT 'rights_holder'::text
+COLUMN complaint.restoration_due_at timestamp with time zone
 COLUMN complaint.state text NOT NULL DEFAULT 'received'::text
 COLUMN complaint.tracking_token_hash text NOT NULL
 COLUMN complaint.updated_at timestamp with time zone NOT NULL DEFAULT now()
@@ -151,6 +152,18 @@ COLUMN complaint_response.complaint_id uuid NOT NULL
 COLUMN complaint_response.created_at timestamp with time zone NOT NULL DEFAULT now()
 COLUMN complaint_response.file_ids uuid[] NOT NULL DEFAULT '{}'::uuid[]
 COLUMN complaint_response.id uuid NOT NULL DEFAULT gen_random_uuid()
+COLUMN counter_notice.complaint_id uuid NOT NULL
+COLUMN counter_notice.created_at timestamp with time zone NOT NULL DEFAULT now()
+COLUMN counter_notice.decided_at timestamp with time zone
+COLUMN counter_notice.decided_by uuid
+COLUMN counter_notice.fields jsonb NOT NULL
+COLUMN counter_notice.file_ids uuid[] NOT NULL DEFAULT '{}'::uuid[]
+COLUMN counter_notice.id uuid NOT NULL DEFAULT gen_random_uuid()
+COLUMN counter_notice.legal_basis text NOT NULL
+COLUMN counter_notice.owner_email text NOT NULL
+COLUMN counter_notice.reason text
+COLUMN counter_notice.restore_at timestamp with time zone
+COLUMN counter_notice.status text NOT NULL DEFAULT 'pending'::text
 COLUMN evidence_file.complaint_id uuid NOT NULL
 COLUMN evidence_file.content_type text NOT NULL
 COLUMN evidence_file.created_at timestamp with time zone NOT NULL DEFAULT now()
@@ -163,6 +176,15 @@ COLUMN evidence_file.storage_key text NOT NULL
 COLUMN intake_replay.complaint_id uuid NOT NULL
 COLUMN intake_replay.expires_at timestamp with time zone NOT NULL
 COLUMN intake_replay.tracking_token text NOT NULL
+COLUMN litigation_proof.body text NOT NULL
+COLUMN litigation_proof.complaint_id uuid NOT NULL
+COLUMN litigation_proof.created_at timestamp with time zone NOT NULL DEFAULT now()
+COLUMN litigation_proof.decided_at timestamp with time zone
+COLUMN litigation_proof.decided_by uuid
+COLUMN litigation_proof.file_ids uuid[] NOT NULL DEFAULT '{}'::uuid[]
+COLUMN litigation_proof.id uuid NOT NULL DEFAULT gen_random_uuid()
+COLUMN litigation_proof.reason text
+COLUMN litigation_proof.status text NOT NULL DEFAULT 'pending'::text
 COLUMN mail_job.attempts integer NOT NULL DEFAULT 0
 COLUMN mail_job.complaint_id uuid
 COLUMN mail_job.created_at timestamp with time zone NOT NULL DEFAULT now()
@@ -320,13 +342,23 @@ CONSTRAINT complaint_note.complaint_note_pkey PRIMARY KEY (id)
 CONSTRAINT complaint_response.complaint_response_author_check CHECK ((author = ANY (ARRAY['complainant'::text, 'content_owner'::text])))
 CONSTRAINT complaint_response.complaint_response_complaint_fk FOREIGN KEY (complaint_id) REFERENCES complaint(id) ON DELETE CASCADE
 CONSTRAINT complaint_response.complaint_response_pkey PRIMARY KEY (id)
+CONSTRAINT counter_notice.counter_notice_complaint_fk FOREIGN KEY (complaint_id) REFERENCES complaint(id) ON DELETE CASCADE
+CONSTRAINT counter_notice.counter_notice_decided_by_fk FOREIGN KEY (decided_by) REFERENCES staff_user(id) ON DELETE SET NULL
+CONSTRAINT counter_notice.counter_notice_decided_check CHECK (((status = 'pending'::text) = (decided_at IS NULL)))
+CONSTRAINT counter_notice.counter_notice_pkey PRIMARY KEY (id)
+CONSTRAINT counter_notice.counter_notice_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'incomplete'::text, 'invalid'::text, 'valid'::text])))
 CONSTRAINT evidence_file.evidence_file_complaint_fk FOREIGN KEY (complaint_id) REFERENCES complaint(id) ON DELETE CASCADE
 CONSTRAINT evidence_file.evidence_file_pkey PRIMARY KEY (id)
-CONSTRAINT evidence_file.evidence_file_purpose_check CHECK ((purpose = ANY (ARRAY['evidence'::text, 'authorisation'::text, 'response'::text, 'appeal'::text, 'identity'::text])))
+CONSTRAINT evidence_file.evidence_file_purpose_check CHECK ((purpose = ANY (ARRAY['evidence'::text, 'authorisation'::text, 'response'::text, 'counter_notice'::text, 'litigation'::text, 'appeal'::text, 'identity'::text])))
 CONSTRAINT evidence_file.evidence_file_size_check CHECK ((size_bytes > 0))
 CONSTRAINT evidence_file.evidence_file_storage_key_key UNIQUE (storage_key)
 CONSTRAINT intake_replay.intake_replay_complaint_fk FOREIGN KEY (complaint_id) REFERENCES complaint(id) ON DELETE CASCADE
 CONSTRAINT intake_replay.intake_replay_pkey PRIMARY KEY (complaint_id)
+CONSTRAINT litigation_proof.litigation_proof_complaint_fk FOREIGN KEY (complaint_id) REFERENCES complaint(id) ON DELETE CASCADE
+CONSTRAINT litigation_proof.litigation_proof_decided_by_fk FOREIGN KEY (decided_by) REFERENCES staff_user(id) ON DELETE SET NULL
+CONSTRAINT litigation_proof.litigation_proof_decided_check CHECK (((status = 'pending'::text) = (decided_at IS NULL)))
+CONSTRAINT litigation_proof.litigation_proof_pkey PRIMARY KEY (id)
+CONSTRAINT litigation_proof.litigation_proof_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'accepted'::text, 'refused'::text])))
 CONSTRAINT mail_job.mail_job_complaint_fk FOREIGN KEY (complaint_id) REFERENCES complaint(id) ON DELETE CASCADE
 CONSTRAINT mail_job.mail_job_locale_check CHECK ((locale = ANY (ARRAY['zh-CN'::text, 'en'::text])))
 CONSTRAINT mail_job.mail_job_message_id_key UNIQUE (message_id)
@@ -385,6 +417,7 @@ INDEX CREATE INDEX complaint_renotice_barred_by_idx ON public.complaint USING bt
 INDEX CREATE INDEX complaint_response_complaint_idx ON public.complaint_response USING btree (complaint_id, created_at)
 INDEX CREATE INDEX complaint_search_idx ON public.complaint USING gin ((((((((reference || ' '::text) || (complainant ->> 'name'::text)) || ' '::text) || complainant_email) || ' '::text) || article_title)) gin_trgm_ops) WHERE (state = ANY (ARRAY['received'::text, 'in_review'::text, 'needs_info'::text, 'escalated'::text, 'counter_notice_review'::text, 'appeal_review'::text]))
 INDEX CREATE INDEX complaint_state_idx ON public.complaint USING btree (state)
+INDEX CREATE INDEX counter_notice_complaint_idx ON public.counter_notice USING btree (complaint_id, created_at)
 INDEX CREATE INDEX evidence_file_complaint_idx ON public.evidence_file USING btree (complaint_id)
 INDEX CREATE INDEX intake_replay_expires_idx ON public.intake_replay USING btree (expires_at)
 INDEX CREATE INDEX mail_job_complaint_idx ON public.mail_job USING btree (complaint_id)
@@ -424,9 +457,13 @@ INDEX CREATE UNIQUE INDEX complaint_pkey ON public.complaint USING btree (id)
 INDEX CREATE UNIQUE INDEX complaint_reference_key ON public.complaint USING btree (reference)
 INDEX CREATE UNIQUE INDEX complaint_response_pkey ON public.complaint_response USING btree (id)
 INDEX CREATE UNIQUE INDEX complaint_tracking_token_hash_key ON public.complaint USING btree (tracking_token_hash)
+INDEX CREATE UNIQUE INDEX counter_notice_one_pending_idx ON public.counter_notice USING btree (complaint_id) WHERE (status = 'pending'::text)
+INDEX CREATE UNIQUE INDEX counter_notice_pkey ON public.counter_notice USING btree (id)
 INDEX CREATE UNIQUE INDEX evidence_file_pkey ON public.evidence_file USING btree (id)
 INDEX CREATE UNIQUE INDEX evidence_file_storage_key_key ON public.evidence_file USING btree (storage_key)
 INDEX CREATE UNIQUE INDEX intake_replay_pkey ON public.intake_replay USING btree (complaint_id)
+INDEX CREATE UNIQUE INDEX litigation_proof_one_pending_idx ON public.litigation_proof USING btree (complaint_id) WHERE (status = 'pending'::text)
+INDEX CREATE UNIQUE INDEX litigation_proof_pkey ON public.litigation_proof USING btree (id)
 INDEX CREATE UNIQUE INDEX mail_job_message_id_key ON public.mail_job USING btree (message_id)
 INDEX CREATE UNIQUE INDEX mail_job_pkey ON public.mail_job USING btree (id)
 INDEX CREATE UNIQUE INDEX mailbox_message_pkey ON public.mailbox_message USING btree (id)

@@ -114,9 +114,9 @@ export class RemediesService {
     complaintId: string,
     reference: string,
     /** Only these items (an appeal changing some remedies); all of the case's when absent. */
-    positions?: number[],
+    positions?: readonly number[],
   ): Promise<ReversedItem[]> {
-    const only = positions ?? null;
+    const only = positions ? [...positions] : null;
     const items = await tx.query<
       Array<{ position: number; remedy: string; article_id: string; image_id: string | null }>
     >(

@@ -15,6 +15,7 @@ import { AppealService } from './appeal.service';
 import { ComplaintIntakeService } from './complaint-intake.service';
 import { MAX_EVIDENCE_FILES, MAX_FILE_BYTES } from './complaint-validation';
 import { partsOf } from './complaints-api.controller';
+import { CounterNoticeService } from './counter-notice.service';
 import { formToComplaint } from './form-body';
 import { IntakeRateLimitGuard } from './intake-rate-limit.guard';
 import { LEGAL_BASES } from './legal-basis';
@@ -46,6 +47,7 @@ export class ComplaintFormController {
     private readonly tracking: TrackingService,
     private readonly answers: AnswerService,
     private readonly appeals: AppealService,
+    private readonly counterNotices: CounterNoticeService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.csrf = createCsrf(config.cookieSecret, config.publicBaseUrl.startsWith('https:'));
@@ -131,6 +133,7 @@ export class ComplaintFormController {
       {
         appeal: { done: query.appealed === '1' },
         withdraw: { confirm: query.withdraw === 'confirm', done: query.withdrawn === '1' },
+        litigation: { sent: query.proof === '1' },
       },
     );
   }
@@ -205,6 +208,45 @@ export class ComplaintFormController {
     return null;
   }
 
+  /** The complainant's proof of a suit or a complaint to an authority, while restoration is pending. */
+  @Post('track/:token/litigation-proof')
+  @UseGuards(IntakeRateLimitGuard)
+  async litigationProof(@Param('token') token: string, @Req() req: Request, @Res() res: Response): Promise<void> {
+    const locale = res.locals.locale as Locale;
+    const uploadError = await new Promise<unknown>((resolve) => answerUpload(req, res, (err: unknown) => resolve(err)));
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const note = typeof body.note === 'string' ? body.note : '';
+    const fail = (status: number, error: string) =>
+      this.renderTrack(token, req, res, status, {}, { litigation: { note, error } });
+    if (uploadError) return fail(413, translate(locale, 'validation.fileSize', { max: MAX_FILE_BYTES / 1024 / 1024 }));
+    if (!this.csrf.valid(req)) return fail(403, translate(locale, 'validation.csrf'));
+    try {
+      await this.counterNotices.litigationProof(
+        token,
+        note,
+        partsOf(req.files as Record<string, Express.Multer.File[]> | undefined),
+      );
+    } catch (err) {
+      if (err instanceof StorageUnavailableError) {
+        res.setHeader('Retry-After', String(err.retryAfterSeconds));
+        return fail(503, translate(locale, 'validation.storageUnavailable'));
+      }
+      if (err instanceof ValidationError) {
+        const f = err.fields[0];
+        return fail(
+          422,
+          f.rule === 'required'
+            ? translate(locale, 'track.litigation.error.files')
+            : translate(locale, `validation.${f.rule}`, {
+                max: f.rule === 'fileCount' ? MAX_EVIDENCE_FILES : MAX_FILE_BYTES / 1024 / 1024,
+              }),
+        );
+      }
+      throw err;
+    }
+    res.redirect(303, `/track/${token}?proof=1#litigation`);
+  }
+
   @Post('track/:token/answer')
   @UseGuards(IntakeRateLimitGuard)
   async answer(@Param('token') token: string, @Req() req: Request, @Res() res: Response): Promise<void> {
@@ -252,6 +294,7 @@ export class ComplaintFormController {
     more: {
       appeal?: { done?: boolean; text?: string; error?: string };
       withdraw?: { confirm?: boolean; done?: boolean; error?: string };
+      litigation?: { sent?: boolean; note?: string; error?: string };
     } = {},
   ): Promise<void> {
     const locale = res.locals.locale as Locale;
@@ -298,6 +341,18 @@ export class ComplaintFormController {
         action: `/track/${token}/withdraw`,
         csrfToken,
       },
+      litigation: view.restoration
+        ? {
+            ...view.restoration,
+            open: view.state === 'restoration_pending' && view.restoration.proof?.status !== 'pending',
+            hold: view.state === 'litigation_hold',
+            action: `/track/${token}/litigation-proof`,
+            csrfToken,
+            sent: more.litigation?.sent ?? false,
+            note: more.litigation?.note ?? '',
+            error: more.litigation?.error ?? null,
+          }
+        : null,
     });
   }
 

@@ -2,7 +2,8 @@ import type { EntityManager } from 'typeorm';
 import { ConflictError, DomainError, ErrorCode, ValidationError } from '../common/domain-error';
 import { fieldError } from './complaint-validation';
 import { CASE_TIMERS, UNDECIDED_STATES } from './complaint-state';
-import type { ActorRole, CaseTimerKind, ComplaintState, EdgeGuard, EdgeRecord } from './complaint-state';
+import type { ActorRole, CaseTimerKind, ComplaintState, EdgeGuard, EdgeRecord, StaffAction } from './complaint-state';
+import type { CounterNoticeFiling } from './counter-notice';
 import { REMEDIES } from './complaint-item.entity';
 import type { Remedy } from './complaint-item.entity';
 import type { Locale } from './legal-basis';
@@ -37,6 +38,10 @@ export interface TransitionInput {
   answer?: { text: string; files: StoredFile[] };
   /** A party's appeal (decided state -> appeal_review): who, their words and their files. */
   appeal?: { party: 'complainant' | 'content_owner'; ownerEmail: string | null; text: string; files: StoredFile[] };
+  /** Which staff action, where two edges lead to the same state (counter_notice_incomplete / _invalid). */
+  action?: StaffAction;
+  /** The owner's counter-notice, its fields checked for the basis (actioned -> counter_notice_review). */
+  counterNotice?: CounterNoticeFiling;
   /** Set by TimerWorker only: the timer taking a system edge (checked by the timer_due guard). */
   timer?: { id: string; kind: CaseTimerKind; dueAt: Date };
 }
@@ -89,6 +94,22 @@ export interface EdgeContext {
   earlier?: { id: string; reference: string };
   /** The due time the edge set (after records). */
   dueAt?: Date | null;
+  /** The case's counter-notice under review (pending_counter_notice). */
+  counterNoticeRow?: CounterNoticeRow;
+  /** The complainant's proof awaiting review (pending_litigation_proof). */
+  litigationProof?: { id: string; body: string; file_ids: string[] };
+  /** When the remedies are reversed (record restoration_date). */
+  restoreAt?: Date;
+}
+
+/** A counter_notice row as effects read it. */
+export interface CounterNoticeRow {
+  id: string;
+  owner_email: string;
+  legal_basis: string;
+  fields: Record<string, unknown>;
+  file_ids: string[];
+  created_at: Date;
 }
 
 /** How long a misuse warning counts as the prior warning for `not_processed` (DSA Art. 23: a reasonable period). */
@@ -275,6 +296,36 @@ export const GUARDS: Record<EdgeGuard, (ctx: EdgeContext) => void | Promise<void
         ErrorCode.ILLEGAL_TRANSITION,
         'The decision appealed was a rejection: nothing was removed or changed, so there is nothing to restore; uphold the appeal (actioned) or dismiss it (rejected)',
       );
+  },
+  counter_notice_filed: ({ c, input, audit }) => {
+    const cn = input.counterNotice;
+    if (!cn) throw new ValidationError([fieldError('counterNotice', 'required', 'file the counter-notice')]);
+    const own = c.items.filter((i) => i.owner_email.toLowerCase() === cn.ownerEmail.toLowerCase());
+    if (!own.length)
+      throw new DomainError(ErrorCode.FORBIDDEN, 'Only the owner of an item of this case may contest it');
+    audit.counterNotice = { owner: cn.ownerEmail, items: cn.items, files: cn.files.length };
+  },
+  pending_counter_notice: async (ctx) => {
+    const [row] = await ctx.tx.query<CounterNoticeRow[]>(
+      `SELECT id, owner_email, legal_basis, fields, file_ids, created_at FROM counter_notice
+        WHERE complaint_id = $1 AND status = 'pending' FOR UPDATE`,
+      [ctx.c.id],
+    );
+    if (!row) throw new ConflictError('There is no counter-notice awaiting review on this case');
+    ctx.counterNoticeRow = row;
+    ctx.audit.counterNotice = row.id;
+  },
+  pending_litigation_proof: async (ctx) => {
+    const [row] = await ctx.tx.query<Array<{ id: string; body: string; file_ids: string[] }>>(
+      `SELECT id, body, file_ids FROM litigation_proof WHERE complaint_id = $1 AND status = 'pending' FOR UPDATE`,
+      [ctx.c.id],
+    );
+    if (!row)
+      throw new ConflictError(
+        'The complainant has not sent proof of a suit or a complaint to an authority to decide on',
+      );
+    ctx.litigationProof = row;
+    ctx.audit.litigationProof = row.id;
   },
   timer_due: ({ input, now, audit }) => {
     const t = input.timer;

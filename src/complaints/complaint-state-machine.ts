@@ -1,18 +1,22 @@
-import { ActorRole, COMPLAINT_TRANSITIONS, ComplaintState, Edge } from './complaint-state';
+import { ActorRole, COMPLAINT_TRANSITIONS, ComplaintState, Edge, StaffAction } from './complaint-state';
 
 export type TransitionCheck =
   | { ok: true; edge: Edge }
   | { ok: false; reason: 'ILLEGAL_TRANSITION' | 'FORBIDDEN' }
   | { ok: false; reason: 'PROCEDURE_NOT_AVAILABLE'; edge: Edge };
 
-/** Pure: may `role` move a complaint from `from` to `to`? No I/O, no clock. */
+/**
+ * Pure: may `role` move a complaint from `from` to `to`? No I/O, no clock. Where two edges lead
+ * to the same state (a counter-notice incomplete or invalid), `action` names the one taken.
+ */
 export function checkTransition(
   from: ComplaintState,
   to: ComplaintState,
   role: ActorRole,
   table: Record<ComplaintState, readonly Edge[]> = COMPLAINT_TRANSITIONS,
+  action?: StaffAction,
 ): TransitionCheck {
-  const edge = table[from].find((e) => e.to === to);
+  const edge = table[from].find((e) => e.to === to && (!action || e.action === action));
   if (!edge) return { ok: false, reason: 'ILLEGAL_TRANSITION' };
   if (edge.unavailable) return { ok: false, reason: 'PROCEDURE_NOT_AVAILABLE', edge };
   if (!edge.roles.includes(role)) return { ok: false, reason: 'FORBIDDEN' };

@@ -67,6 +67,13 @@ export const STAFF_ACTIONS = [
   'appeal_action',
   'appeal_reject',
   'appeal_restore',
+  // Counter-notices and restoration (issue 7 §1).
+  'counter_notice_incomplete',
+  'counter_notice_invalid',
+  'counter_notice_valid',
+  'accept_litigation_proof',
+  'end_hold_restore',
+  'end_hold_close',
 ] as const;
 export type StaffAction = (typeof STAFF_ACTIONS)[number];
 
@@ -91,6 +98,9 @@ export type StaffAction = (typeof STAFF_ACTIONS)[number];
  *   other_decider     staff other than those who took the appealed decision (its decider and proposer)
  *   appeal_whole_article  on appeal, a whole-article removal not already standing is chosen by an admin
  *   restorable        restoring is an outcome only where the decision appealed had acted (actioned, restored)
+ *   counter_notice_filed     the owner's counter-notice, its fields checked for the basis (counter-notice.ts)
+ *   pending_counter_notice   the case's counter-notice awaiting review (loaded for records and mails)
+ *   pending_litigation_proof the complainant's proof of a suit or complaint awaiting review
  */
 export type EdgeGuard =
   | 'assignee'
@@ -107,7 +117,10 @@ export type EdgeGuard =
   | 'appeal_standing'
   | 'other_decider'
   | 'appeal_whole_article'
-  | 'restorable';
+  | 'restorable'
+  | 'counter_notice_filed'
+  | 'pending_counter_notice'
+  | 'pending_litigation_proof';
 
 /**
  * What an edge writes on the case row besides state and version (columns in `complaint-guards.ts`).
@@ -151,12 +164,18 @@ export const CASE_TIMERS = {
     fires: 'closed',
     after: 'APPEAL_MONTHS / WITHDRAWN_CLOSE_DAYS',
   },
+  // After a valid counter-notice: restore on the date computed per basis (restoration-date.ts).
+  restoration_due: {
+    while: ['restoration_pending'],
+    fires: 'restored',
+    after: 'RESTORE_CN_COPYRIGHT_WORKING_DAYS / RESTORE_PERSONAL_RIGHTS_DAYS / RESTORE_DMCA_BUSINESS_DAYS',
+  },
 } as const satisfies Record<string, { while: readonly ComplaintState[]; fires: ComplaintState; after: string }>;
 export type CaseTimerKind = keyof typeof CASE_TIMERS;
 export const CASE_TIMER_KINDS = Object.keys(CASE_TIMERS) as CaseTimerKind[];
 
 /** Who a declared mail goes to: the complainant, each content owner (own link, own items), the assignee. */
-export type MailRecipient = 'complainant' | 'content_owners' | 'assignee';
+export type MailRecipient = 'complainant' | 'content_owners' | 'assignee' | 'counter_notifier';
 
 /**
  * The side effects of an edge, performed by `EdgeEffects` in the transition's transaction in
@@ -166,17 +185,25 @@ export type MailRecipient = 'complainant' | 'content_owners' | 'assignee';
  *              and still stands (RemediesService.reverse; kept where another standing case holds
  *              the same remedy). Each public change also queues its signed CMS webhook
  *              (article.hidden, image.hidden, article.corrected; article.restored, image.restored,
- *              article.correction_withdrawn)
+ *              article.correction_withdrawn). `only: 'counter_notice_items'`: reverse only the items
+ *              the case's valid counter-notice names (another owner's items stay as decided)
  *   timer      schedule or cancel the case's timer of that kind
  *   record     answer: store the complainant's answer (text, files) with its audit event;
  *              appeal: store the appeal (party, text, files, the appealed decision and its deciders);
- *              appeal_decision: record who decided the open appeal, when, the outcome and reasons
+ *              appeal_decision: record who decided the open appeal, when, the outcome and reasons;
+ *              counter_notice: the owner's counter-notice (fields, files); counter_notice_decision:
+ *              its outcome (incomplete, invalid, valid) from the edge; restoration_date: the date
+ *              per basis on the case (restoration-date.ts); litigation_decision: the proof accepted
+ * `counter_notifier` is the owner whose counter-notice the case is about (their own link).
  */
 export type EdgeEffect =
   | { kind: 'mail'; template: EdgeMailTemplate; to: MailRecipient }
-  | { kind: 'remedies'; op: 'apply' | 'reverse'; webhooks: true }
+  | { kind: 'remedies'; op: 'apply' | 'reverse'; webhooks: true; only?: 'counter_notice_items' }
   | { kind: 'timer'; op: 'schedule' | 'cancel'; timer: CaseTimerKind }
-  | { kind: 'record'; what: 'answer' | 'appeal' | 'appeal_decision' };
+  | { kind: 'record'; what: 'answer' | 'appeal' | 'appeal_decision' | CounterNoticeRecord };
+
+export type CounterNoticeRecord =
+  'counter_notice' | 'counter_notice_decision' | 'restoration_date' | 'litigation_decision';
 
 /** Kept as a literal list here (the state table imports nothing); the mail module's map must hold each. */
 export type EdgeMailTemplate =
@@ -191,7 +218,15 @@ export type EdgeMailTemplate =
   | 'appeal-received'
   | 'appeal-decided'
   | 'complaint-withdrawn'
-  | 'owner-withdrawn';
+  | 'owner-withdrawn'
+  | 'owner-response-received'
+  | 'counter-notice-incomplete'
+  | 'counter-notice-invalid'
+  | 'counter-notice-accepted'
+  | 'restoration-scheduled'
+  | 'litigation-hold'
+  | 'litigation-ended'
+  | 'case-restored';
 
 export interface Edge {
   to: ComplaintState;
@@ -421,7 +456,14 @@ export const COMPLAINT_TRANSITIONS: Record<ComplaintState, readonly Edge[]> = {
     OPEN_WITHDRAW,
   ],
   actioned: [
-    { to: 'counter_notice_review', roles: ['content_owner'], effects: [WINDOW_STOPS] },
+    // The owner files a counter-notice from their private link (条例 Art. 16, 民法典 Art. 1196, 512(g)(3)).
+    {
+      to: 'counter_notice_review',
+      roles: ['content_owner'],
+      guards: ['counter_notice_filed'],
+      due: 'decision',
+      effects: [{ kind: 'record', what: 'counter_notice' }, WINDOW_STOPS, mail('owner-response-received', 'assignee')],
+    },
     appeal(['complainant', 'content_owner']),
     OPEN_WITHDRAW,
     // Taken only by the appeal_window_end timer (nobody appealed within APPEAL_MONTHS).
@@ -430,17 +472,102 @@ export const COMPLAINT_TRANSITIONS: Record<ComplaintState, readonly Edge[]> = {
   rejected: [appeal(['complainant']), { to: 'closed', roles: ['system'], guards: ['timer_due'], due: 'clear' }],
   duplicate: [],
   not_processed: [],
+  // Two edges lead back to actioned: the transition names its `action` to choose one.
   counter_notice_review: [
-    { to: 'restoration_pending', roles: STAFF },
-    { to: 'actioned', roles: STAFF, effects: [WINDOW_OPENS] }, // counter-notice found invalid
+    {
+      to: 'actioned',
+      roles: STAFF,
+      action: 'counter_notice_incomplete',
+      needs: ['missing'],
+      guards: ['assignee', 'pending_counter_notice', 'missing'],
+      due: 'clear',
+      effects: [
+        { kind: 'record', what: 'counter_notice_decision' },
+        mail('counter-notice-incomplete', 'counter_notifier'),
+        WINDOW_OPENS,
+      ],
+    },
+    {
+      to: 'actioned',
+      roles: STAFF,
+      action: 'counter_notice_invalid',
+      needs: ['reason'],
+      guards: ['assignee', 'pending_counter_notice', 'reason'],
+      due: 'clear',
+      effects: [
+        { kind: 'record', what: 'counter_notice_decision' },
+        mail('counter-notice-invalid', 'counter_notifier'),
+        WINDOW_OPENS,
+      ],
+    },
+    {
+      to: 'restoration_pending',
+      roles: STAFF,
+      action: 'counter_notice_valid',
+      guards: ['assignee', 'pending_counter_notice'],
+      due: 'clear',
+      effects: [
+        { kind: 'record', what: 'counter_notice_decision' },
+        { kind: 'record', what: 'restoration_date' },
+        { kind: 'timer', op: 'schedule', timer: 'restoration_due' },
+        mail('counter-notice-accepted'),
+        mail('restoration-scheduled', 'counter_notifier'),
+      ],
+    },
   ],
   restoration_pending: [
-    { to: 'litigation_hold', roles: STAFF },
-    { to: 'restored', roles: ['system', ...STAFF], effects: [WINDOW_OPENS] },
+    // The complainant's proof of a suit or a complaint to an authority, accepted by staff.
+    {
+      to: 'litigation_hold',
+      roles: STAFF,
+      action: 'accept_litigation_proof',
+      guards: ['assignee', 'pending_litigation_proof'],
+      effects: [
+        { kind: 'timer', op: 'cancel', timer: 'restoration_due' },
+        { kind: 'record', what: 'litigation_decision' },
+        mail('litigation-hold'),
+        mail('litigation-hold', 'counter_notifier'),
+      ],
+    },
+    // Only the timer restores, on the date the law sets: staff cannot restore early (条例 Art. 17 and
+    // 民法典 Art. 1196 give the complainant the period; 512(g)(2)(C) forbids less than 10 business days).
+    {
+      to: 'restored',
+      roles: ['system'],
+      guards: ['timer_due'],
+      effects: [
+        { kind: 'remedies', op: 'reverse', webhooks: true, only: 'counter_notice_items' },
+        mail('case-restored'),
+        mail('case-restored', 'counter_notifier'),
+        WINDOW_OPENS,
+      ],
+    },
   ],
+  // Only an admin ends a hold, once the suit or complaint has an outcome, with reasons.
   litigation_hold: [
-    { to: 'restored', roles: STAFF, effects: [WINDOW_OPENS] },
-    { to: 'closed', roles: STAFF },
+    {
+      to: 'restored',
+      roles: ['admin'],
+      action: 'end_hold_restore',
+      needs: ['reason'],
+      guards: ['assignee', 'reason'],
+      records: ['decision'],
+      effects: [
+        { kind: 'remedies', op: 'reverse', webhooks: true, only: 'counter_notice_items' },
+        mail('litigation-ended'),
+        mail('litigation-ended', 'counter_notifier'),
+        WINDOW_OPENS,
+      ],
+    },
+    {
+      to: 'closed',
+      roles: ['admin'],
+      action: 'end_hold_close',
+      needs: ['reason'],
+      guards: ['assignee', 'reason'],
+      records: ['decision'],
+      effects: [mail('litigation-ended'), mail('litigation-ended', 'counter_notifier')],
+    },
   ],
   restored: [appeal(['complainant']), { to: 'closed', roles: ['system'], guards: ['timer_due'], due: 'clear' }],
   // Decided by staff other than the appealed decision's decider and proposer (other_decider first:

@@ -98,6 +98,10 @@ export class Complaint {
   @Column({ name: 'due_at', type: 'timestamptz', nullable: true })
   dueAt: Date | null;
 
+  /** restoration_pending: when the remedies are reversed unless proof of a suit or complaint is accepted. */
+  @Column({ name: 'restoration_due_at', type: 'timestamptz', nullable: true })
+  restorationDueAt: Date | null;
+
   /** The first item's article title, kept on the case for the queue's search. */
   @Column({ name: 'article_title', type: 'text', default: '' })
   articleTitle: string;

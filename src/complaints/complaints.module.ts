@@ -10,6 +10,8 @@ import { ComplaintFormController } from './complaint-form.controller';
 import { ComplaintIntakeService } from './complaint-intake.service';
 import { ComplaintsService } from './complaints.service';
 import { ComplaintsApiController } from './complaints-api.controller';
+import { CounterNoticeApiController } from './counter-notice-api.controller';
+import { CounterNoticeService } from './counter-notice.service';
 import { EdgeEffects } from './edge-effects';
 import { OwnerResponseController } from './owner-response.controller';
 import { EvidenceStorage } from './evidence-storage';
@@ -23,7 +25,7 @@ import { UploadSweeper } from './upload-sweeper';
 
 @Module({
   imports: [ArticlesModule, MailModule, CalendarModule],
-  controllers: [ComplaintsApiController, ComplaintFormController, OwnerResponseController],
+  controllers: [ComplaintsApiController, ComplaintFormController, OwnerResponseController, CounterNoticeApiController],
   providers: [
     ComplaintIntakeService,
     ComplaintsService,
@@ -40,6 +42,7 @@ import { UploadSweeper } from './upload-sweeper';
     SlaBreachRepository,
     SlaDigestWorker,
     AppealService,
+    CounterNoticeService,
   ],
   exports: [
     ComplaintIntakeService,

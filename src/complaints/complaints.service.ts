@@ -64,7 +64,7 @@ export class ComplaintsService {
         version: c.version,
       });
     }
-    const check = checkTransition(c.state, input.to, actor.role);
+    const check = checkTransition(c.state, input.to, actor.role, undefined, input.action);
     if (!check.ok) {
       if (check.reason === 'FORBIDDEN')
         throw new DomainError(

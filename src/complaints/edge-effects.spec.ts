@@ -2,6 +2,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EntityManager } from 'typeorm';
 import type { AuditService } from '../audit/audit.service';
+import { WorkingDayCalendar } from '../calendar/working-day-calendar';
+import type { WorkingDays } from '../calendar/working-days.service';
 import type { RemediesService } from '../articles/remedies.service';
 import type { AppConfig } from '../config/config';
 import type { MailOutbox } from '../mail/mail-outbox';
@@ -17,6 +19,15 @@ import { EdgeEffects } from './edge-effects';
 const COMPLAINANT = 'pat@example.test';
 const OWNERS = ['desk-a@news.example', 'desk-b@news.example'];
 const STAFF_EMAIL = 'mod@desk.example';
+/** The counter-notice of owner A, as pending_counter_notice loads it. */
+const COUNTER_NOTICE = {
+  id: 'cn1',
+  owner_email: 'desk-a@news.example',
+  legal_basis: 'cn-copyright',
+  fields: { name: 'Desk A', statement: 'Ours.', items: [0], locale: 'en' },
+  file_ids: ['f1'],
+  created_at: new Date('2026-11-19T00:00:00Z'),
+};
 
 /** Everything EdgeEffects did, each as the declaration it should match ("mail:owner-notice>content_owners"). */
 function recorder() {
@@ -24,12 +35,22 @@ function recorder() {
   const unknown: string[] = [];
   const recipient = (to: string) =>
     to === COMPLAINANT ? 'complainant' : OWNERS.includes(to) ? 'content_owners' : to === STAFF_EMAIL ? 'assignee' : to;
+  // A mail to one owner only (the one who filed the counter-notice) is declared to `counter_notifier`.
+  const single = new Set([
+    'counter-notice-incomplete',
+    'counter-notice-invalid',
+    'restoration-scheduled',
+    'litigation-hold',
+    'litigation-ended',
+    'case-restored',
+  ]);
   const mail = {
     send: (_tx: unknown, template: string, to: string, _locale: string, payload: Record<string, unknown>) => {
       // The mail module's rule, checked here too: a decision mail states its reasons.
       if (['complaint-actioned', 'complaint-rejected', 'owner-notice'].includes(template))
         expect(payload.reason).toBeTruthy();
-      done.push(`mail:${template}>${recipient(to)}`);
+      const who = recipient(to);
+      done.push(`mail:${template}>${single.has(template) && who === 'content_owners' ? 'counter_notifier' : who}`);
       return Promise.resolve({ id: 'm', messageId: '<m@x>' });
     },
   } as unknown as MailOutbox;
@@ -55,9 +76,16 @@ function recorder() {
   } as unknown as CaseTimerRepository;
   const audit = {
     append: (_tx: unknown, e: { action: string }) => {
-      if (e.action === 'complaint.answered') done.push('record:answer');
-      else if (e.action === 'complaint.appealed') done.push('record:appeal');
-      else if (e.action === 'complaint.appeal_decided') done.push('record:appeal_decision');
+      const records: Record<string, string> = {
+        'complaint.answered': 'record:answer',
+        'complaint.appealed': 'record:appeal',
+        'complaint.appeal_decided': 'record:appeal_decision',
+        'counter_notice.filed': 'record:counter_notice',
+        'counter_notice.decided': 'record:counter_notice_decision',
+        'complaint.restoration_scheduled': 'record:restoration_date',
+        'litigation_proof.accepted': 'record:litigation_decision',
+      };
+      if (records[e.action]) done.push(records[e.action]);
       else if (e.action === 'complaint.remedies_reversed' && done.at(-1) === 'remedies:reverse')
         return Promise.resolve();
       else unknown.push(`audit ${e.action}`);
@@ -74,7 +102,6 @@ function recorder() {
         if (!done.includes('remedies:apply')) unknown.push('complaint_item update without remedies');
         return Promise.resolve([]);
       }
-      if (/^INSERT INTO (evidence_file|complaint_response)/.test(s)) return Promise.resolve([{ id: 'f1' }]);
       // Appeals: the appeal row (record:appeal, record:appeal_decision) and what the mails read.
       if (/^INSERT INTO appeal /.test(s)) return Promise.resolve([]);
       if (/^UPDATE appeal SET decided_by/.test(s)) return Promise.resolve([{ id: 'ap1', party: 'complainant' }]);
@@ -88,16 +115,31 @@ function recorder() {
           { position: 1, remedy: 'add_correction', applied: true, standing: true },
         ]);
       if (/^SELECT i\.kind, i\.remedy/.test(s)) return Promise.resolve([]);
+      if (/^INSERT INTO (evidence_file|complaint_response|counter_notice)/.test(s))
+        return Promise.resolve([{ id: 'f1' }]);
+      // The counter-notice records' own writes (each also appends the audit event counted above).
+      if (/^UPDATE (counter_notice|litigation_proof) SET/.test(s)) return Promise.resolve([]);
+      if (/^UPDATE complaint SET restoration_due_at/.test(s)) return Promise.resolve([]);
+      // Two-party mails read the owner of the case's valid counter-notice, and restoration the items it reversed.
+      if (/^SELECT id, owner_email, legal_basis, fields, file_ids, created_at FROM counter_notice/.test(s))
+        return Promise.resolve([COUNTER_NOTICE]);
+      if (/^SELECT array_agg\(position ORDER BY position\) AS positions FROM complaint_item/.test(s))
+        return Promise.resolve([{ positions: [0] }]);
       unknown.push(s);
       return Promise.resolve([]);
     },
   } as unknown as EntityManager;
   const config = {
     publicBaseUrl: 'https://desk.example',
+    contactEmail: STAFF_EMAIL,
     sla: { needsInfo: { amount: 10, unit: 'working_days' } },
     appeals: { months: 6, withdrawnCloseDays: 14 },
+    restoration: { cnCopyrightWorkingDays: 0, personalRightsDays: 15, dmcaBusinessDays: 10 },
   } as AppConfig;
-  return { effects: new EdgeEffects(mail, remedies, timers, audit, config), tx, done, unknown };
+  const workingDays = {
+    calendar: (region: 'cn' | 'us') => Promise.resolve(new WorkingDayCalendar(region)),
+  } as unknown as WorkingDays;
+  return { effects: new EdgeEffects(mail, remedies, timers, audit, config, workingDays), tx, done, unknown };
 }
 
 function fixture(tx: EntityManager, from: ComplaintState, edge: Edge): EdgeContext {
@@ -142,7 +184,26 @@ function fixture(tx: EntityManager, from: ComplaintState, edge: Edge): EdgeConte
     dueAt: new Date('2026-12-04T00:00:00Z'),
     missing: ['proof of ownership'],
     remedies: c.proposed_remedies ?? [],
+    counterNoticeRow: COUNTER_NOTICE,
+    litigationProof: { id: 'lp1', body: 'Filed.', file_ids: ['f2'] },
     input: {
+      action: edge.action,
+      counterNotice: {
+        ownerEmail: OWNERS[0],
+        locale: 'en',
+        items: [0],
+        fields: { name: 'Desk A', statement: 'Ours.' },
+        files: [
+          {
+            purpose: 'evidence' as const,
+            originalName: 'p.pdf',
+            contentType: 'application/pdf',
+            sizeBytes: 3,
+            sha256: 'y',
+            storageKey: 'k2',
+          },
+        ],
+      },
       reference: c.reference,
       to: edge.to,
       version: 3,
@@ -153,7 +214,16 @@ function fixture(tx: EntityManager, from: ComplaintState, edge: Edge): EdgeConte
       appeal: { party: 'complainant', ownerEmail: null, text: 'The decision is wrong.', files: [] },
       answer: {
         text: 'Here it is',
-        files: [{ originalName: 'a.pdf', contentType: 'application/pdf', sizeBytes: 3, sha256: 'x', storageKey: 'k' }],
+        files: [
+          {
+            purpose: 'evidence' as const,
+            originalName: 'a.pdf',
+            contentType: 'application/pdf',
+            sizeBytes: 3,
+            sha256: 'x',
+            storageKey: 'k',
+          },
+        ],
       },
     },
   } as unknown as EdgeContext;

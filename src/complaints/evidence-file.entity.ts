@@ -2,10 +2,14 @@ import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, 
 import { Complaint } from './complaint.entity';
 
 /** identity: the notifier's proof of identity (民法典 Art. 1195), for staff only: never on the tracking page, never forwarded. */
-export type FilePurpose = 'evidence' | 'authorisation' | 'response' | 'identity' | 'appeal';
+export type FilePurpose =
+  'evidence' | 'authorisation' | 'response' | 'identity' | 'appeal' | 'counter_notice' | 'litigation';
 
 @Entity('evidence_file')
-@Check('evidence_file_purpose_check', `purpose IN ('evidence', 'authorisation', 'response', 'appeal', 'identity')`)
+@Check(
+  'evidence_file_purpose_check',
+  `purpose IN ('evidence', 'authorisation', 'response', 'counter_notice', 'litigation', 'appeal', 'identity')`,
+)
 @Check('evidence_file_size_check', `size_bytes > 0`)
 @Index('evidence_file_complaint_idx', ['complaintId'])
 export class EvidenceFile {

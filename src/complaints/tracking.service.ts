@@ -15,6 +15,11 @@ export interface TrackingView {
   timeline: Array<{ at: Date; action: string; text: string }>;
   /** What the reviewer asked for, while the case waits on the complainant. */
   infoRequest: { missing: string[]; message?: string; answerBy: Date | null } | null;
+  /** After a valid counter-notice: the restoration date and the complainant's latest proof of a suit or complaint. */
+  restoration: {
+    at: Date | null;
+    proof: { status: string; reason: string | null; createdAt: Date } | null;
+  } | null;
 }
 
 /** Audit actions a complainant may see on the tracking page; internal ones stay internal. */
@@ -24,6 +29,8 @@ const PUBLIC_ACTIONS = new Set([
   'complaint.answered',
   'complaint.appealed',
   'mail.sent',
+  'litigation_proof.filed',
+  'litigation_proof.refused',
 ]);
 /** Mail addressed to the complainant (the audit trail keeps no addresses, only templates). */
 const COMPLAINANT_TEMPLATES = new Set([
@@ -33,6 +40,8 @@ const COMPLAINANT_TEMPLATES = new Set([
   'complaint-needs-info',
   'complaint-rejected',
   'complaint-actioned',
+  'counter-notice-accepted',
+  'litigation-proof-refused',
   // Not 'complaint-duplicate' (staff marked it): that mail names the earlier case, and whoever holds
   // this link may not own the address; the address's mailbox has it.
 ]);
@@ -64,10 +73,11 @@ export class TrackingService {
         received_at: Date;
         info_request: { missing: string[]; message?: string } | null;
         due_at: Date | null;
+        restoration_due_at: Date | null;
         items: TrackingView['items'];
       }>
     >(
-      `SELECT c.id, c.reference, c.state, c.legal_basis, c.locale, c.received_at, c.info_request, c.due_at,
+      `SELECT c.id, c.reference, c.state, c.legal_basis, c.locale, c.received_at, c.info_request, c.due_at, c.restoration_due_at,
               (SELECT json_agg(json_build_object('kind', i.kind, 'articleTitle', a.title, 'articleUrl', a.url, 'detail', i.detail) ORDER BY i.position)
                  FROM complaint_item i JOIN article a ON a.id = i.article_id WHERE i.complaint_id = c.id) AS items
          FROM complaint c WHERE ${COMPLAINANT_TOKEN_MATCH}`,
@@ -75,6 +85,10 @@ export class TrackingService {
     );
     const c = rows[0];
     if (!c) throw new NotFoundError('No case for this tracking link');
+    const [proof] = await this.db.query<Array<{ status: string; reason: string | null; created_at: Date }>>(
+      `SELECT status, reason, created_at FROM litigation_proof WHERE complaint_id = $1 ORDER BY created_at DESC LIMIT 1`,
+      [c.id],
+    );
     const events = await this.db.query<Array<{ occurred_at: Date; action: string; payload: Record<string, unknown> }>>(
       `SELECT occurred_at, action, payload FROM audit_event
         WHERE subject_type = 'complaint' AND subject_id = $1 ORDER BY id`,
@@ -112,6 +126,12 @@ export class TrackingService {
       timeline,
       infoRequest: c.info_request
         ? { missing: c.info_request.missing, message: c.info_request.message, answerBy: c.due_at }
+        : null,
+      restoration: ['restoration_pending', 'litigation_hold'].includes(c.state)
+        ? {
+            at: c.state === 'restoration_pending' ? c.restoration_due_at : null,
+            proof: proof ? { status: proof.status, reason: proof.reason, createdAt: proof.created_at } : null,
+          }
         : null,
     };
   }

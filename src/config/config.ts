@@ -167,6 +167,30 @@ export class EnvSchema {
   @Min(0)
   SLA_DIGEST_MS: number = 3_600_000;
 
+  /** cn-copyright: working days (China) after a valid counter-notice before restoring; 0 = at the next timer run (条例 Art. 17). */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'RESTORE_CN_COPYRIGHT_WORKING_DAYS must be a whole number of working days' })
+  @Min(0, { message: 'RESTORE_CN_COPYRIGHT_WORKING_DAYS must be at least 0' })
+  @Max(10, { message: 'RESTORE_CN_COPYRIGHT_WORKING_DAYS must be at most 10: 条例 Art. 17 asks to restore promptly' })
+  RESTORE_CN_COPYRIGHT_WORKING_DAYS: number = 0;
+
+  /** cn-personal-rights: the reasonable period (民法典 Art. 1196), calendar days counted as 民法典 Art. 201–203. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'RESTORE_PERSONAL_RIGHTS_DAYS must be a whole number of days' })
+  @Min(1, { message: 'RESTORE_PERSONAL_RIGHTS_DAYS must be at least 1' })
+  @Max(90, { message: 'RESTORE_PERSONAL_RIGHTS_DAYS must be at most 90' })
+  RESTORE_PERSONAL_RIGHTS_DAYS: number = 15;
+
+  /** us-dmca: business days after receipt of the counter-notice; 17 U.S.C. 512(g)(2)(C) allows 10 to 14. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'RESTORE_DMCA_BUSINESS_DAYS must be a whole number of business days' })
+  @Min(10, { message: 'RESTORE_DMCA_BUSINESS_DAYS must be 10 to 14 (17 U.S.C. 512(g)(2)(C))' })
+  @Max(14, { message: 'RESTORE_DMCA_BUSINESS_DAYS must be 10 to 14 (17 U.S.C. 512(g)(2)(C))' })
+  RESTORE_DMCA_BUSINESS_DAYS: number = 10;
+
   @IsOptional()
   @IsIn(['true', 'false'], { message: 'TIMER_WORKER must be true or false' })
   TIMER_WORKER: string = 'true';
@@ -290,6 +314,8 @@ export interface AppConfig {
   slaDigestMs: number;
   /** Appeals (DSA Art. 20) and the windows after which decided or withdrawn cases close. */
   appeals: { months: number; withdrawnCloseDays: number };
+  /** Restoration after a valid counter-notice, per legal basis (README "Counter-notices and restoration"). */
+  restoration: { cnCopyrightWorkingDays: number; personalRightsDays: number; dmcaBusinessDays: number };
   cmsWebhookUrl?: string;
   cmsWebhookSecret?: string;
   /** How long a repeat with the same Idempotency-Key still answers the tracking link. */
@@ -433,6 +459,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     sla,
     slaDigestMs: parsed.SLA_DIGEST_MS,
     appeals: { months: parsed.APPEAL_MONTHS, withdrawnCloseDays: parsed.WITHDRAWN_CLOSE_DAYS },
+    restoration: {
+      cnCopyrightWorkingDays: parsed.RESTORE_CN_COPYRIGHT_WORKING_DAYS,
+      personalRightsDays: parsed.RESTORE_PERSONAL_RIGHTS_DAYS,
+      dmcaBusinessDays: parsed.RESTORE_DMCA_BUSINESS_DAYS,
+    },
     cmsWebhookUrl: parsed.CMS_WEBHOOK_URL,
     cmsWebhookSecret: parsed.CMS_WEBHOOK_SECRET,
     idempotencyReplayHours: parsed.IDEMPOTENCY_REPLAY_HOURS,

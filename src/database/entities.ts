@@ -5,6 +5,7 @@ import { AuditSeal } from '../audit/audit-seal.entity';
 import { Appeal } from '../complaints/appeal.entity';
 import { CaseTimer } from '../complaints/case-timer.entity';
 import { ComplainantWarning } from '../complaints/complainant-warning.entity';
+import { CounterNotice, LitigationProof } from '../complaints/counter-notice.entities';
 import { ComplaintItem } from '../complaints/complaint-item.entity';
 import { Complaint } from '../complaints/complaint.entity';
 import { EvidenceFile } from '../complaints/evidence-file.entity';
@@ -50,4 +51,6 @@ export const ENTITIES = [
   CaseTimer,
   SlaBreach,
   Appeal,
+  CounterNotice,
+  LitigationProof,
 ];

@@ -4,6 +4,13 @@
  * this shape, so no caller builds payload JSON by hand. A private link is typed `null`: the
  * worker mints it at send time (mail-links.ts), and the outbox refuses anything else.
  */
+/** A mail both parties receive in their own words: each gets only their own private link. */
+export type PartyMail = {
+  reference: string;
+  name: string;
+  legalBasis: string;
+} & ({ audience: 'complainant'; trackingUrl: null } | { audience: 'owner'; responseUrl: null; responseUntil: string });
+
 interface DecisionItem {
   itemLabel: string;
   remedy: string;
@@ -159,6 +166,67 @@ export interface MailPayloads {
     legalBasis: string;
     items: AppealLine[];
   };
+  /** Staff: a content owner sent a fix or a counter-notice, or the complainant proof of a suit (to the assignee, else the contact address). */
+  'owner-response-received': {
+    reference: string;
+    kind: 'fix' | 'counter_notice' | 'litigation_proof';
+    caseUrl: string;
+    excerpt: string;
+    fileCount: number;
+  };
+  /** counter_notice_review -> actioned: the owner is told what is missing and may file again. */
+  'counter-notice-incomplete': {
+    reference: string;
+    ownerName: string;
+    legalBasis: string;
+    missing: string[];
+    responseUrl: null;
+    responseUntil: string;
+  };
+  /** counter_notice_review -> actioned: the counter-notice is invalid, with reasons. */
+  'counter-notice-invalid': {
+    reference: string;
+    ownerName: string;
+    legalBasis: string;
+    reason: string;
+    responseUrl: null;
+    responseUntil: string;
+  };
+  /** counter_notice_review -> restoration_pending, to the complainant: the counter-notice as the law lets them see it, the date, their options. */
+  'counter-notice-accepted': {
+    reference: string;
+    complainantName: string;
+    legalBasis: string;
+    lines: Array<{ label: string; value: string }>;
+    items: string[];
+    fileCount: number;
+    restoreAt: string;
+    trackingUrl: null;
+  };
+  /** counter_notice_review -> restoration_pending, to the owner who filed: the restoration date. */
+  'restoration-scheduled': {
+    reference: string;
+    ownerName: string;
+    legalBasis: string;
+    restoreAt: string;
+    responseUrl: null;
+    responseUntil: string;
+  };
+  /** restoration_pending -> litigation_hold, to both parties. */
+  'litigation-hold': PartyMail;
+  /** The complainant's proof was refused by staff (no state change): restoration stays on its date. */
+  'litigation-proof-refused': {
+    reference: string;
+    complainantName: string;
+    legalBasis: string;
+    reason: string;
+    restoreAt: string;
+    trackingUrl: null;
+  };
+  /** litigation_hold -> restored | closed (an admin), to both parties, with reasons. */
+  'litigation-ended': PartyMail & { outcome: 'restored' | 'closed'; reason: string };
+  /** restoration_pending -> restored by the timer, to both parties. */
+  'case-restored': PartyMail & { items: string[] };
   'staff-invitation': {
     invitationUrl: null;
     invitation: string;
@@ -190,4 +258,13 @@ export const MAIL_TEMPLATES: readonly MailTemplate[] = [
   'complaint-not-processed',
   'complainant-warning',
   'deadline-breached',
+  'owner-response-received',
+  'counter-notice-incomplete',
+  'counter-notice-invalid',
+  'counter-notice-accepted',
+  'restoration-scheduled',
+  'litigation-hold',
+  'litigation-proof-refused',
+  'litigation-ended',
+  'case-restored',
 ];

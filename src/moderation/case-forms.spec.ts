@@ -220,6 +220,7 @@ describe('the case page’s action forms, generated from COMPLAINT_TRANSITIONS',
     expect(raw).toEqual({
       to: 'needs_info',
       version: '2',
+      action: 'request_info',
       missing: ['Original file', 'First publication'],
       message: 'Please',
       remedies: [{ item: 1, remedy: 'add_correction', text: 'Fixed' }],

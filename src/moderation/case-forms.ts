@@ -67,6 +67,8 @@ export function mapTransitionForm(body: unknown): { raw: Record<string, unknown>
   }
   const note = firstString(b.note);
   if (note.trim()) raw.note = note.trim();
+  // The posted form's action picks the edge where two lead to the same state (counter-notice incomplete / invalid).
+  if (isStaffAction(kindRaw)) raw.action = kindRaw;
   return { raw, form: { kind: isStaffAction(kindRaw) ? kindRaw : null, values, note: '' } };
 }
 

@@ -1,3 +1,5 @@
+import { COUNTER_NOTICE_FIELDS, hasCounterNotice } from '../complaints/counter-notice';
+import type { CounterNoticeBasis } from '../complaints/counter-notice';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
@@ -119,6 +121,41 @@ export interface CaseView {
   actions: CaseAction[];
   /** Appeals (DSA Art. 20), oldest first: who, their words and files, the decision appealed, the outcome. */
   appeals: CaseAppeal[];
+  /** After a decision: the owners' counter-notices, the complainant's proofs of a suit, the restoration date. */
+  counterNotice: CounterNoticeCaseView;
+}
+
+interface CaseFileLink {
+  id: string;
+  originalName: string;
+  downloadUrl: string;
+}
+
+export interface CounterNoticeCaseView {
+  /** Anything to show. */
+  any: boolean;
+  restorationDueAt: Date | null;
+  counterNotices: Array<{
+    status: string;
+    ownerEmail: string;
+    createdAt: Date;
+    decidedAt: Date | null;
+    reason: string | null;
+    restoreAt: Date | null;
+    items: number[];
+    /** The items to restore as the page numbers them (1-based). */
+    itemsLabel: string;
+    fields: Array<{ key: string; value: string | boolean }>;
+    files: CaseFileLink[];
+  }>;
+  litigationProofs: Array<{
+    status: string;
+    body: string;
+    createdAt: Date;
+    decidedAt: Date | null;
+    reason: string | null;
+    files: CaseFileLink[];
+  }>;
 }
 
 export interface CaseAppeal {
@@ -332,6 +369,71 @@ export class CaseService {
       })),
       actions: this.actionsFor(state, c, viewer, needContext),
       appeals: await this.appealsOf(id, c.reference as string),
+      counterNotice: await this.counterNoticeView(id, reference, c.restoration_due_at as Date | null),
+    };
+  }
+
+  /** Counter-notices (all fields: staff see the owner's contact) and litigation proofs, newest first. */
+  private async counterNoticeView(
+    id: string,
+    reference: string,
+    restorationDueAt: Date | null,
+  ): Promise<CounterNoticeCaseView> {
+    const [notices, proofs, files] = await Promise.all([
+      this.db.query<Array<Record<string, unknown>>>(
+        `SELECT status, owner_email, legal_basis, created_at, decided_at, reason, restore_at, fields, file_ids
+           FROM counter_notice WHERE complaint_id = $1 ORDER BY created_at DESC`,
+        [id],
+      ),
+      this.db.query<Array<Record<string, unknown>>>(
+        `SELECT status, body, created_at, decided_at, reason, file_ids FROM litigation_proof
+          WHERE complaint_id = $1 ORDER BY created_at DESC`,
+        [id],
+      ),
+      this.db.query<Array<{ id: string; original_name: string }>>(
+        `SELECT id, original_name FROM evidence_file WHERE complaint_id = $1 AND purpose IN ('counter_notice', 'litigation')`,
+        [id],
+      ),
+    ]);
+    const linked = (ids: unknown): CaseFileLink[] =>
+      files
+        .filter((f) => (ids as string[]).includes(f.id))
+        .map((f) => ({
+          id: f.id,
+          originalName: f.original_name,
+          downloadUrl: `/staff/complaints/${reference}/files/${f.id}`,
+        }));
+    return {
+      any: notices.length + proofs.length > 0,
+      restorationDueAt,
+      counterNotices: notices.map((n) => {
+        const fields = n.fields as Record<string, unknown>;
+        const items = ((fields.items as number[] | undefined) ?? []).map(Number);
+        return {
+          status: n.status as string,
+          ownerEmail: n.owner_email as string,
+          createdAt: n.created_at as Date,
+          decidedAt: (n.decided_at as Date | null) ?? null,
+          reason: (n.reason as string | null) ?? null,
+          restoreAt: (n.restore_at as Date | null) ?? null,
+          items,
+          itemsLabel: items.map((i) => i + 1).join(', '),
+          // In the order the basis asks for them (counter-notice.ts).
+          fields: Object.entries(fields)
+            .filter(([k]) => k !== 'items' && k !== 'locale')
+            .sort(([a], [b]) => fieldOrder(n.legal_basis, a) - fieldOrder(n.legal_basis, b))
+            .map(([key, value]) => ({ key, value: typeof value === 'boolean' ? value : String(value) })),
+          files: linked(n.file_ids),
+        };
+      }),
+      litigationProofs: proofs.map((p) => ({
+        status: p.status as string,
+        body: p.body as string,
+        createdAt: p.created_at as Date,
+        decidedAt: (p.decided_at as Date | null) ?? null,
+        reason: (p.reason as string | null) ?? null,
+        files: linked(p.file_ids),
+      })),
     };
   }
 
@@ -447,4 +549,10 @@ export function offeredActions(
       optional: [...(e.optional ?? [])],
       fields: actionFields(e, ctx),
     }));
+}
+
+function fieldOrder(basis: unknown, key: string): number {
+  const fields = hasCounterNotice(String(basis)) ? COUNTER_NOTICE_FIELDS[basis as CounterNoticeBasis] : [];
+  const i = fields.findIndex((f) => f.key === key);
+  return i < 0 ? fields.length : i;
 }

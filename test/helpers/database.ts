@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../../src/database/data-source';
 import { runMigrationsLocked } from '../../src/database/migrate';
 
-/** The database `npm test` created for this run, with every migration applied once. */
+/** This spec file's database (test/helpers/spec-database.ts), migrated before its first test. */
 export function testDatabaseUrl(): string {
   const url = process.env.TEST_DATABASE_URL;
   if (!url) throw new Error('TEST_DATABASE_URL is unset: run the suite with `npm test`');

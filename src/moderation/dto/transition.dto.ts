@@ -13,8 +13,8 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { COMPLAINT_STATES } from '../../complaints/complaint-state';
-import type { ComplaintState } from '../../complaints/complaint-state';
+import { COMPLAINT_STATES, STAFF_ACTIONS } from '../../complaints/complaint-state';
+import type { ComplaintState, StaffAction } from '../../complaints/complaint-state';
 import { REMEDIES } from '../../complaints/complaint-item.entity';
 import type { Remedy } from '../../complaints/complaint-item.entity';
 
@@ -39,6 +39,15 @@ export class TransitionDto {
   @ApiProperty({ enum: COMPLAINT_STATES })
   @IsIn(COMPLAINT_STATES)
   to: ComplaintState;
+
+  @ApiPropertyOptional({
+    enum: STAFF_ACTIONS,
+    description:
+      'The action (the `kind` of an allowed action); needed where two actions lead to the same state: counter_notice_incomplete (with `missing`) or counter_notice_invalid (with `reason`)',
+  })
+  @IsOptional()
+  @IsIn(STAFF_ACTIONS)
+  action?: StaffAction;
 
   @ApiProperty({ description: 'The version you loaded; 409 CONFLICT when the case moved since' })
   @Type(() => Number)
