@@ -239,6 +239,7 @@ describe('the case page’s action forms, generated from COMPLAINT_TRANSITIONS',
     expect(mapTransitionForm({ kind: 'approve', to: 'actioned', version: '3' }).raw).toEqual({
       to: 'actioned',
       version: '3',
+      action: 'approve',
     });
     expect(mapTransitionForm({ kind: 'nonsense' }).form.kind).toBeNull();
   });

@@ -69,6 +69,9 @@ describe('counter-notice and restoration date in the browser', () => {
       }),
     );
     form.append('evidence', new Blob([new Uint8Array(readFileSync(proof))], { type: 'image/png' }), 'p.png');
+    // 民法典 Art. 1195: a personal-rights notice carries a proof of identity (staff only).
+    if (basis === 'cn-personal-rights')
+      form.append('identity', new Blob([new Uint8Array(readFileSync(proof))], { type: 'image/png' }), 'id.png');
     const res = await fetch(`${t.baseUrl}/api/v1/complaints`, { method: 'POST', body: form });
     expect(res.status).toBe(201);
     const { reference, trackingUrl } = (await res.json()) as { reference: string; trackingUrl: string };
