@@ -563,4 +563,47 @@ describe('counter-notices and restoration (HTTP, PostgreSQL, SMTP)', () => {
     // A proof is only taken while restoration is pending.
     expect((await multipart(`/api/v1/track/${c.trackingToken}/litigation-proof`, {})).status).toBe(409);
   });
+
+  it('the complainant withdraws while restoration is pending: the timer stops, what stood is reversed, the owner is told', async () => {
+    const [, , , , , , , z] = withImage();
+    const owner = await own([z.slug], 'Photo Desk');
+    const c = await actioned('us-dmca', 'en', [{ slug: z.slug, image: true }]);
+    const token = linkIn(await one(owner, c.reference), 'respond');
+    setNow(new Date('2026-11-20T15:00:00Z'));
+    const filed = await api(null, 'POST', `/api/v1/respond/${token}/counter-notice`, {
+      items: [0],
+      name: 'Kim Lens',
+      address: '9 Press Row, Albany NY',
+      phone: '+1 518 555 0199',
+      material: `The photograph at ${z.url}`,
+      perjury: true,
+      consent: true,
+      signature: 'Kim Lens',
+      locale: 'en',
+    });
+    expect(filed.status).toBe(201);
+    expect((await move(mod, c.reference, { to: 'restoration_pending' })).status).toBe(200);
+    const trackToken = linkIn(await one(c.email, 'The content owner contests the removal'), 'track');
+
+    const withdrawn = await api(null, 'POST', `/api/v1/track/${trackToken}/withdraw`, { confirm: true });
+    expect(withdrawn.status).toBe(200);
+    const row = await caseRow(c.reference);
+    expect(row.state).toBe('withdrawn');
+    const timers = await db.query<Array<{ kind: string; outcome: string | null }>>(
+      `SELECT kind, outcome FROM case_timer WHERE complaint_id = $1 ORDER BY created_at`,
+      [row.id],
+    );
+    expect(timers.find((x) => x.kind === 'restoration_due')?.outcome).toBe('cancelled');
+    const [img] = await db.query<Array<{ status: string }>>(`SELECT status FROM article_image WHERE id = $1`, [
+      z.images[0].id,
+    ]);
+    expect(img.status).toBe('visible');
+    expect((await one(owner, /withdrawn|已撤回/)).text).toContain(c.reference);
+    // Later the restoration date passes without effect, and the withdrawn case closes after
+    // WITHDRAWN_CLOSE_DAYS; nobody is told the content was restored by the timer.
+    setNow(new Date('2026-12-20T00:00:00Z'));
+    await worker.drain();
+    expect((await caseRow(c.reference)).state).toBe('closed');
+    expect(await mails(c.email, 'the content is restored')).toHaveLength(0);
+  });
 });

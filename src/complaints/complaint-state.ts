@@ -514,6 +514,8 @@ export const COMPLAINT_TRANSITIONS: Record<ComplaintState, readonly Edge[]> = {
         mail('restoration-scheduled', 'counter_notifier'),
       ],
     },
+    // The complainant may withdraw at any point before a final outcome (DESIGN.md): what stood is reversed.
+    OPEN_WITHDRAW,
   ],
   restoration_pending: [
     // The complainant's proof of a suit or a complaint to an authority, accepted by staff.
@@ -542,6 +544,10 @@ export const COMPLAINT_TRANSITIONS: Record<ComplaintState, readonly Edge[]> = {
         WINDOW_OPENS,
       ],
     },
+    {
+      ...OPEN_WITHDRAW,
+      effects: [{ kind: 'timer', op: 'cancel', timer: 'restoration_due' }, ...(OPEN_WITHDRAW.effects ?? [])],
+    },
   ],
   // Only an admin ends a hold, once the suit or complaint has an outcome, with reasons.
   litigation_hold: [
@@ -568,6 +574,7 @@ export const COMPLAINT_TRANSITIONS: Record<ComplaintState, readonly Edge[]> = {
       records: ['decision'],
       effects: [mail('litigation-ended'), mail('litigation-ended', 'counter_notifier')],
     },
+    OPEN_WITHDRAW,
   ],
   restored: [appeal(['complainant']), { to: 'closed', roles: ['system'], guards: ['timer_due'], due: 'clear' }],
   // Decided by staff other than the appealed decision's decider and proposer (other_decider first:
