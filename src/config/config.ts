@@ -202,6 +202,21 @@ export class EnvSchema {
   COOKIE_SECRET?: string;
 
   @IsOptional()
+  @Matches(/^imaps?:\/\/.+/, { message: 'IMAP_URL must be an imap:// or imaps:// URL' })
+  IMAP_URL?: string;
+
+  /** Raw inbound mail (.eml) and its attachments: evidence, never served. Default DATA_DIR/inbox. */
+  @IsOptional()
+  @IsString()
+  INBOX_DIR?: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'INBOX_ACK_LIMIT must be a whole number (acknowledgements per sender per hour)' })
+  @Min(0)
+  INBOX_ACK_LIMIT: number = 5;
+
+  @IsOptional()
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
   LOG_LEVEL: string = 'log';
 }
@@ -247,6 +262,12 @@ export interface AppConfig {
   localSmtpPort: number;
   cookieSecret?: string;
   logLevel: string;
+  /** The contact mailbox over IMAP; without it the local SMTP server takes mail to CONTACT_EMAIL. */
+  imapUrl?: string;
+  /** Inbound mail to the contact address: raw .eml and attachments (never served). */
+  inboxDir: string;
+  /** Acknowledgements one sender gets per hour at most (loops and floods). */
+  inboxAckLimit: number;
 }
 
 export class ConfigError extends Error {}
@@ -269,6 +290,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     'COOKIE_SECRET',
     'CMS_WEBHOOK_URL',
     'CMS_WEBHOOK_SECRET',
+    'IMAP_URL',
   ]) {
     if (env[key]) raw[key] = env[key];
   }
@@ -319,6 +341,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     localSmtpPort: parsed.LOCAL_SMTP_PORT,
     cookieSecret: parsed.COOKIE_SECRET,
     logLevel: parsed.LOG_LEVEL,
+    inboxDir: parsed.INBOX_DIR ? resolvePath(parsed.INBOX_DIR) : join(resolvePath(parsed.DATA_DIR), 'inbox'),
+    inboxAckLimit: parsed.INBOX_ACK_LIMIT,
+    imapUrl: parsed.IMAP_URL,
   };
 }
 

@@ -29,6 +29,13 @@ export interface OutboxJob {
   to: string;
   payload: Record<string, unknown>;
   complaintId?: string | null;
+  /** A reply to inbound mail: In-Reply-To and the References chain (space-separated). */
+  thread?: MailThread | null;
+}
+
+export interface MailThread {
+  inReplyTo: string;
+  references: string;
 }
 
 /**
@@ -59,6 +66,19 @@ export class MailOutbox {
     return this.enqueue(tx, { template, locale, to, payload: { ...payload }, complaintId });
   }
 
+  /** send() as a reply in the thread of an inbound message (the contact mailbox). */
+  reply<T extends MailTemplate>(
+    tx: EntityManager,
+    template: T,
+    to: string,
+    locale: MailLocale,
+    payload: MailPayloads[T],
+    complaintId: string | null,
+    thread: MailThread,
+  ): Promise<{ id: string; messageId: string }> {
+    return this.enqueue(tx, { template, locale, to, payload: { ...payload }, complaintId, thread });
+  }
+
   /** The untyped row writer behind send() (kept for tests that need to write an odd row). */
   async enqueue(tx: EntityManager, job: OutboxJob): Promise<{ id: string; messageId: string }> {
     const reason = job.payload.reason;
@@ -67,9 +87,19 @@ export class MailOutbox {
     }
     const ids = newMessageId(this.domain);
     await tx.query(
-      `INSERT INTO mail_job (id, template, locale, to_address, message_id, payload, complaint_id)
-       VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7)`,
-      [ids.id, job.template, job.locale, job.to, ids.messageId, JSON.stringify(job.payload), job.complaintId ?? null],
+      `INSERT INTO mail_job (id, template, locale, to_address, message_id, payload, complaint_id, in_reply_to, reply_references)
+       VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9)`,
+      [
+        ids.id,
+        job.template,
+        job.locale,
+        job.to,
+        ids.messageId,
+        JSON.stringify(job.payload),
+        job.complaintId ?? null,
+        job.thread?.inReplyTo ?? null,
+        job.thread?.references ?? null,
+      ],
     );
     return ids;
   }

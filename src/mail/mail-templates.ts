@@ -72,6 +72,15 @@ export interface MailPayloads {
     days: number;
     trackingUrl: null;
   };
+  /** The contact mailbox's receipt for a new message, a reply in its thread (src/inbox/). */
+  'inbox-ack': {
+    reference: string;
+    senderName: string | null;
+    subject: string | null;
+    readBy: string;
+    formUrl: string;
+    articleCount: number;
+  };
   'staff-invitation': {
     invitationUrl: null;
     invitation: string;
@@ -95,4 +104,5 @@ export const MAIL_TEMPLATES: readonly MailTemplate[] = [
   'complaint-info-answered',
   'complaint-closed-no-answer',
   'staff-invitation',
+  'inbox-ack',
 ];
