@@ -12,7 +12,7 @@ import { LocalSmtp, startLocalSmtp } from '../src/mail/local-smtp.server';
 import { MailWorker } from '../src/mail/mail-worker';
 import { startTestApp, TestApp } from './helpers/app';
 import { testDatabaseUrl } from './helpers/database';
-import { apiToken, createStaff } from './helpers/staff';
+import { apiToken, createStaff, signIn } from './helpers/staff';
 
 const pdf = Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n');
 const CONTACT = 'desk@example.test';
@@ -39,6 +39,7 @@ describe('mail to the contact address (zero-config: the local SMTP server files 
   let local: LocalSmtp;
   let inboxDir: string;
   let modToken: string;
+  let modEmail: string;
   let forumUrl: string;
 
   const compose = (opts: Mail.Options): Promise<Buffer> => new MailComposer(opts).compile().build();
@@ -89,6 +90,7 @@ describe('mail to the contact address (zero-config: the local SMTP server files 
     local.acceptContactMail(CONTACT, (raw) => inbox.receive(raw, 'smtp'));
     const staff = await createStaff(db, { role: 'moderator' });
     modToken = await apiToken(db, staff.email);
+    modEmail = staff.email;
     const list = (await (await fetch(`${t.baseUrl}/api/v1/articles?limit=200`)).json()) as {
       items: Array<{ slug: string; url: string }>;
     };
@@ -384,6 +386,152 @@ describe('mail to the contact address (zero-config: the local SMTP server files 
     );
     expect(acks).toBe(3);
     expect(t.sink.to(from)).toHaveLength(3);
+  });
+
+  describe('the staff inbox', () => {
+    /** Sends a new message and returns its inbox row id. */
+    async function arrive(opts: Partial<Mail.Options> = {}): Promise<{ id: string; messageId: string; from: string }> {
+      const messageId = `<${randomUUID()}@staff.example>`;
+      const from = `sender-${randomUUID()}@example.org`;
+      await deliver(
+        await compose({
+          from: `Ada Lovelace <${from}>`,
+          to: CONTACT,
+          subject: 'Wrong date',
+          messageId,
+          text: 'x',
+          ...opts,
+        }),
+        from,
+      );
+      await drained();
+      const [m] = await byMessageId(messageId);
+      return { id: m.id, messageId, from };
+    }
+
+    it('lists unfiled messages and shows one with sanitised HTML, attachments and links (staff only)', async () => {
+      const { id } = await arrive({
+        subject: 'HTML complaint',
+        text: `See ${forumUrl}`,
+        html: `<p onclick="steal()">See <a href="${forumUrl}">the article</a><script>alert(1)</script><img src="https://tracker.example/p.gif"></p>`,
+        attachments: [{ filename: 'proof.pdf', content: pdf }],
+      });
+      expect((await fetch(`${t.baseUrl}/api/v1/inbox`)).status).toBe(401);
+      const list = (await (await api('GET', '/api/v1/inbox?q=HTML%20complaint')).json()) as {
+        items: Array<{ id: string; articleCount: number; attachmentCount: number }>;
+      };
+      expect(list.items).toEqual([expect.objectContaining({ id, articleCount: 1, attachmentCount: 1 })]);
+      const detail = (await (await api('GET', `/api/v1/inbox/${id}`)).json()) as {
+        html: string;
+        blockedImages: number;
+        attachments: Array<{ name: string; index: number }>;
+        articleLinks: Array<{ slug: string }>;
+      };
+      expect(detail.html).not.toMatch(/script|onclick|tracker\.example\/p\.gif"/);
+      expect(detail.html).toContain('the article');
+      expect(detail.blockedImages).toBe(1);
+      expect(detail.attachments).toEqual([expect.objectContaining({ name: 'proof.pdf', index: 0 })]);
+      expect(detail.articleLinks.map((l) => l.slug)).toEqual(['shanghai-sister-cities-forum']);
+      // The pages: staff only, the HTML only in a locked-down frame document.
+      const session = await signIn(t.baseUrl, modEmail);
+      const page = await fetch(`${t.baseUrl}/staff/inbox`, { headers: { cookie: session.cookie } });
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('HTML complaint');
+      const frame = await fetch(`${t.baseUrl}/staff/inbox/${id}/html`, { headers: { cookie: session.cookie } });
+      expect(frame.headers.get('content-security-policy')).toContain("default-src 'none'");
+      expect(frame.headers.get('content-security-policy')).toContain('sandbox');
+      expect(await frame.text()).not.toContain('<script');
+      const anon = await fetch(`${t.baseUrl}/staff/inbox/${id}`, { redirect: 'manual' });
+      expect(anon.status).toBe(303);
+      const noCsrf = await fetch(`${t.baseUrl}/staff/inbox/${id}/file`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { cookie: session.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ action: 'dismiss', category: 'spam', reason: 'x' }),
+      });
+      expect(noCsrf.status).toBe(403);
+      const file = await fetch(`${t.baseUrl}/staff/inbox/${id}/attachments/0`, { headers: { cookie: session.cookie } });
+      expect(file.headers.get('content-type')).toBe('application/pdf');
+      expect(Buffer.from(await file.arrayBuffer()).equals(pdf)).toBe(true);
+    });
+
+    it('files a message as a new case through intake: its PDF as evidence, the case receipt in the same thread, once', async () => {
+      const { id, messageId, from } = await arrive({ attachments: [{ filename: 'proof.pdf', content: pdf }] });
+      const bad = await api('POST', `/api/v1/inbox/${id}/file`, {
+        action: 'new_case',
+        legalBasis: 'accuracy',
+        articleUrls: [],
+      });
+      expect(bad.status).toBe(422);
+      const body = {
+        action: 'new_case',
+        legalBasis: 'accuracy',
+        articleUrls: [forumUrl],
+        complainant: { name: 'Ada Lovelace' },
+        explanation: 'The date in the second paragraph is wrong.',
+      };
+      const res = await api('POST', `/api/v1/inbox/${id}/file`, body);
+      expect(res.status).toBe(201);
+      const { status, complaintReference } = (await res.json()) as { status: string; complaintReference: string };
+      expect(status).toBe('filed');
+      expect(complaintReference).toMatch(/^ND-\d{4}-\d{6}$/);
+      expect((await api('POST', `/api/v1/inbox/${id}/file`, body)).status).toBe(409);
+      await drained();
+      const receipts = t.sink.to(from).filter((m) => m.subject?.includes(complaintReference));
+      expect(receipts).toHaveLength(1);
+      expect(receipts[0].inReplyTo).toBe(messageId);
+      const [c] = await db.query<Array<{ id: string; complainant_email: string }>>(
+        `SELECT id, complainant_email FROM complaint WHERE reference = $1`,
+        [complaintReference],
+      );
+      expect(c.complainant_email).toBe(from);
+      const files = await db.query<Array<{ original_name: string }>>(
+        `SELECT original_name FROM evidence_file WHERE complaint_id = $1`,
+        [c.id],
+      );
+      expect(files.map((f) => f.original_name)).toEqual(['proof.pdf']);
+      const actions = await db.query<Array<{ action: string }>>(
+        `SELECT action FROM audit_event WHERE subject_id = ANY($1) ORDER BY id`,
+        [[id, c.id]],
+      );
+      expect(actions.map((a) => a.action)).toEqual(
+        expect.arrayContaining(['inbox.received', 'complaint.received', 'inbox.filed', 'complaint.mail_received']),
+      );
+    });
+
+    it('attaches a message to an existing case, or marks it not a complaint with a reason; each once, audited', async () => {
+      const reference = await fileComplaint(`other-${randomUUID()}@example.test`);
+      const a = await arrive({ attachments: [{ filename: 'more.pdf', content: pdf }] });
+      expect(
+        (await api('POST', `/api/v1/inbox/${a.id}/file`, { action: 'attach', reference: 'ND-1999-000000' })).status,
+      ).toBe(422);
+      const attached = await api('POST', `/api/v1/inbox/${a.id}/file`, { action: 'attach', reference });
+      expect(await attached.json()).toEqual({ status: 'filed', complaintReference: reference });
+      const [{ n }] = await db.query<Array<{ n: number }>>(
+        `SELECT count(*)::int AS n FROM evidence_file f JOIN complaint c ON c.id = f.complaint_id
+          WHERE c.reference = $1 AND f.original_name = 'more.pdf'`,
+        [reference],
+      );
+      expect(n).toBe(1);
+      const b = await arrive();
+      expect(
+        (await api('POST', `/api/v1/inbox/${b.id}/file`, { action: 'dismiss', category: 'press', reason: '' })).status,
+      ).toBe(422);
+      const dismissed = await api('POST', `/api/v1/inbox/${b.id}/file`, {
+        action: 'dismiss',
+        category: 'press',
+        reason: 'A journalist asking for comment',
+      });
+      expect(await dismissed.json()).toEqual({ status: 'dismissed', complaintReference: null });
+      const [ev] = await db.query<Array<{ payload: { category: string; reason: string } }>>(
+        `SELECT payload FROM audit_event WHERE action = 'inbox.dismissed' AND subject_id = $1`,
+        [b.id],
+      );
+      expect(ev.payload).toMatchObject({ category: 'press', reason: 'A journalist asking for comment' });
+      const unfiled = (await (await api('GET', '/api/v1/inbox?limit=200')).json()) as { items: Array<{ id: string }> };
+      expect(unfiled.items.map((i) => i.id)).not.toContain(a.id);
+      expect(unfiled.items.map((i) => i.id)).not.toContain(b.id);
+    });
   });
 
   it('keeps raw mail out of UPLOAD_DIR and every served folder', () => {

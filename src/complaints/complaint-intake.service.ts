@@ -21,7 +21,9 @@ export interface IntakeContext {
   /** The page's language, used when the body names none. */
   locale?: Locale;
   ip?: string;
-  channel: 'api' | 'form';
+  channel: 'api' | 'form' | 'mail';
+  /** A case filed from a message to the contact address: the receipt replies in its thread. */
+  thread?: { inReplyTo: string; references: string };
 }
 
 /**
@@ -162,6 +164,8 @@ export class ComplaintIntakeService {
         to_address: email,
         message_id: receipt.messageId,
         on: 'received',
+        in_reply_to: ctx.thread?.inReplyTo ?? null,
+        reply_references: ctx.thread?.references ?? null,
         payload: {
           trackingUrl: null,
           legalBasis: dto.legalBasis,
@@ -264,7 +268,7 @@ export class ComplaintIntakeService {
     // Both are named: parsed once per connection, not on every complaint.
     const [, rows] = await runPipelined(this.pool, [
       { name: 'intake-lock-v1', text: 'SELECT pg_advisory_xact_lock($1::bigint)', values: [lockKey(email)] },
-      { name: 'intake-v2', text: INTAKE_SQL, values: params },
+      { name: 'intake-v3', text: INTAKE_SQL, values: params },
     ]);
     const row = rows[0] as { reference: string; state: 'received' | 'duplicate'; duplicate_of: string | null };
     this.logger.debug(
@@ -350,13 +354,14 @@ WITH newitems AS (
          $14::jsonb || jsonb_build_object('reference', c.reference, 'state', c.state, 'duplicateOf', (SELECT reference FROM dup))
     FROM c
 ), mail AS (
-  INSERT INTO mail_job (id, template, locale, to_address, message_id, payload, complaint_id)
+  INSERT INTO mail_job (id, template, locale, to_address, message_id, payload, complaint_id, in_reply_to, reply_references)
   SELECT x.id, x.template, x.locale, x.to_address, x.message_id,
          x.payload || jsonb_build_object('reference', c.reference, 'caseUrl', $16 || c.reference,
                                          'duplicateOfReference', (SELECT reference FROM dup),
                                          'receivedAt', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')),
-         c.id
-    FROM c, jsonb_to_recordset($15::jsonb) AS x(id uuid, template text, locale text, to_address text, message_id text, "on" text, payload jsonb)
+         c.id, x.in_reply_to, x.reply_references
+    FROM c, jsonb_to_recordset($15::jsonb) AS x(id uuid, template text, locale text, to_address text, message_id text, "on" text, payload jsonb,
+                                                in_reply_to text, reply_references text)
    WHERE x."on" = c.state
 )
 SELECT c.reference, c.state, (SELECT reference FROM dup) AS duplicate_of FROM c`;

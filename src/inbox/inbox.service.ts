@@ -236,12 +236,12 @@ export class InboxService {
    * A message that belongs to a case joins its timeline. From the complainant to a case waiting
    * for information it is their answer: the same transition as the tracking page's answer.
    */
-  private async fileToCase(
+  async fileToCase(
     tx: EntityManager,
     inboxId: string,
     inboxReference: string,
     complaintId: string,
-    p: ParsedInbound,
+    p: Pick<ParsedInbound, 'fromAddress' | 'text'>,
     files: StoredFile[],
   ): Promise<string> {
     const [c] = await tx.query<Array<{ reference: string; state: string; version: number; complainant_email: string }>>(
