@@ -135,6 +135,10 @@ COLUMN evidence_file.purpose text NOT NULL
 COLUMN evidence_file.sha256 text NOT NULL
 COLUMN evidence_file.size_bytes integer NOT NULL
 COLUMN evidence_file.storage_key text NOT NULL
+COLUMN inbox_imap_state.last_uid bigint NOT NULL DEFAULT 0
+COLUMN inbox_imap_state.mailbox text NOT NULL
+COLUMN inbox_imap_state.uid_validity bigint NOT NULL
+COLUMN inbox_imap_state.updated_at timestamp with time zone NOT NULL DEFAULT now()
 COLUMN inbox_message.ack_message_id text
 COLUMN inbox_message.article_links jsonb NOT NULL DEFAULT '[]'::jsonb
 COLUMN inbox_message.attachments jsonb NOT NULL DEFAULT '[]'::jsonb
@@ -308,6 +312,7 @@ CONSTRAINT evidence_file.evidence_file_pkey PRIMARY KEY (id)
 CONSTRAINT evidence_file.evidence_file_purpose_check CHECK ((purpose = ANY (ARRAY['evidence'::text, 'authorisation'::text, 'response'::text])))
 CONSTRAINT evidence_file.evidence_file_size_check CHECK ((size_bytes > 0))
 CONSTRAINT evidence_file.evidence_file_storage_key_key UNIQUE (storage_key)
+CONSTRAINT inbox_imap_state.inbox_imap_state_pkey PRIMARY KEY (mailbox)
 CONSTRAINT inbox_message.inbox_message_complaint_fk FOREIGN KEY (complaint_id) REFERENCES complaint(id) ON DELETE SET NULL
 CONSTRAINT inbox_message.inbox_message_handled_by_fk FOREIGN KEY (handled_by) REFERENCES staff_user(id) ON DELETE SET NULL
 CONSTRAINT inbox_message.inbox_message_kind_check CHECK ((kind = ANY (ARRAY['new'::text, 'reply'::text, 'auto_reply'::text, 'bounce'::text, 'own'::text, 'unauthenticated'::text])))
@@ -408,6 +413,7 @@ INDEX CREATE UNIQUE INDEX complaint_response_pkey ON public.complaint_response U
 INDEX CREATE UNIQUE INDEX complaint_tracking_token_hash_key ON public.complaint USING btree (tracking_token_hash)
 INDEX CREATE UNIQUE INDEX evidence_file_pkey ON public.evidence_file USING btree (id)
 INDEX CREATE UNIQUE INDEX evidence_file_storage_key_key ON public.evidence_file USING btree (storage_key)
+INDEX CREATE UNIQUE INDEX inbox_imap_state_pkey ON public.inbox_imap_state USING btree (mailbox)
 INDEX CREATE UNIQUE INDEX inbox_message_message_id_key ON public.inbox_message USING btree (message_id) WHERE (message_id IS NOT NULL)
 INDEX CREATE UNIQUE INDEX inbox_message_pkey ON public.inbox_message USING btree (id)
 INDEX CREATE UNIQUE INDEX inbox_message_raw_sha256_key ON public.inbox_message USING btree (raw_sha256)

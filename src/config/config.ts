@@ -205,6 +205,12 @@ export class EnvSchema {
   @Matches(/^imaps?:\/\/.+/, { message: 'IMAP_URL must be an imap:// or imaps:// URL' })
   IMAP_URL?: string;
 
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'IMAP_POLL_MS must be a whole number of milliseconds' })
+  @Min(50)
+  IMAP_POLL_MS: number = 30000;
+
   /** Raw inbound mail (.eml) and its attachments: evidence, never served. Default DATA_DIR/inbox. */
   @IsOptional()
   @IsString()
@@ -264,6 +270,8 @@ export interface AppConfig {
   logLevel: string;
   /** The contact mailbox over IMAP; without it the local SMTP server takes mail to CONTACT_EMAIL. */
   imapUrl?: string;
+  /** How often the IMAP poller looks for new mail (it also wakes on the server's EXISTS while idle). */
+  imapPollMs: number;
   /** Inbound mail to the contact address: raw .eml and attachments (never served). */
   inboxDir: string;
   /** Acknowledgements one sender gets per hour at most (loops and floods). */
@@ -344,6 +352,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     inboxDir: parsed.INBOX_DIR ? resolvePath(parsed.INBOX_DIR) : join(resolvePath(parsed.DATA_DIR), 'inbox'),
     inboxAckLimit: parsed.INBOX_ACK_LIMIT,
     imapUrl: parsed.IMAP_URL,
+    imapPollMs: parsed.IMAP_POLL_MS,
   };
 }
 

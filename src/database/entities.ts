@@ -7,6 +7,7 @@ import { ComplaintItem } from '../complaints/complaint-item.entity';
 import { Complaint } from '../complaints/complaint.entity';
 import { EvidenceFile } from '../complaints/evidence-file.entity';
 import { AccessLink, ComplaintLink, IntakeReplay } from '../complaints/links.entities';
+import { InboxImapState } from '../inbox/inbox-imap-state.entity';
 import { InboxMessage } from '../inbox/inbox-message.entity';
 import { MailJob } from '../mail/mail-job.entity';
 import { MailboxMessage } from '../mail/mailbox-message.entity';
@@ -46,4 +47,5 @@ export const ENTITIES = [
   ComplaintLink,
   CaseTimer,
   InboxMessage,
+  InboxImapState,
 ];

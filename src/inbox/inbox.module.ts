@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ArticlesModule } from '../articles/articles.module';
 import { ComplaintsModule } from '../complaints/complaints.module';
 import { MailModule } from '../mail/mail.module';
+import { ImapPoller } from './imap-poller';
 import { InboxApiController } from './inbox-api.controller';
 import { InboxReviewService } from './inbox-review.service';
 import { InboxController } from './inbox.controller';
@@ -12,7 +13,7 @@ import { InboxStorage } from './inbox-storage';
 @Module({
   imports: [ArticlesModule, ComplaintsModule, MailModule],
   controllers: [InboxController, InboxApiController],
-  providers: [InboxService, InboxReviewService, InboxStorage],
-  exports: [InboxService, InboxStorage],
+  providers: [InboxService, InboxReviewService, InboxStorage, ImapPoller],
+  exports: [InboxService, InboxStorage, ImapPoller],
 })
 export class InboxModule {}

@@ -1,0 +1,144 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { ImapFlow } from 'imapflow';
+import { DataSource } from 'typeorm';
+import { PollLoop } from '../common/poll-loop';
+import { APP_CONFIG } from '../config/config';
+import type { AppConfig } from '../config/config';
+import { InboxService } from './inbox.service';
+
+export interface ImapTarget {
+  host: string;
+  port: number;
+  secure: boolean;
+  user: string;
+  pass: string;
+  mailbox: string;
+  /** The state row's key: server, account and folder (no secret). */
+  key: string;
+}
+
+/** imap(s)://user:password@host[:port]/FOLDER (user and password URL-encoded; FOLDER defaults to INBOX). */
+export function parseImapUrl(url: string): ImapTarget {
+  const u = new URL(url);
+  const secure = u.protocol === 'imaps:';
+  const host = u.hostname;
+  const port = u.port ? Number(u.port) : secure ? 993 : 143;
+  const user = decodeURIComponent(u.username);
+  const mailbox = decodeURIComponent(u.pathname.replace(/^\//, '')) || 'INBOX';
+  return {
+    host,
+    port,
+    secure,
+    user,
+    pass: decodeURIComponent(u.password),
+    mailbox,
+    key: `${user}@${host}:${port}/${mailbox}`,
+  };
+}
+
+/**
+ * Reads the contact mailbox over IMAP (IMAP_URL) and files each new message through
+ * InboxService.receive, the same path as zero-config mode. It never deletes, moves or flags
+ * mail. Its place (UIDVALIDITY, last UID) is a row in inbox_imap_state that it holds with
+ * FOR UPDATE SKIP LOCKED while it reads a batch, so instances take turns; a crash before the row
+ * commits reads the batch again and receive() files each message once (Message-ID, raw hash).
+ */
+@Injectable()
+export class ImapPoller implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('ImapPoller');
+  readonly batchSize = 50;
+  private readonly loop: PollLoop;
+  private readonly target: ImapTarget | null;
+
+  constructor(
+    private readonly db: DataSource,
+    private readonly inbox: InboxService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    this.target = config.imapUrl ? parseImapUrl(config.imapUrl) : null;
+    this.loop = new PollLoop({
+      logger: this.logger,
+      intervalMs: config.imapPollMs,
+      batchSize: () => this.batchSize,
+      runOnce: () => this.runOnce(),
+    });
+  }
+
+  onApplicationBootstrap(): void {
+    if (!this.target) return;
+    this.logger.log(`reading ${this.target.key} every ${this.config.imapPollMs} ms`);
+    this.loop.start();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.loop.stop();
+  }
+
+  /** Reads until nothing new is left (tests and scripts). */
+  drain(): Promise<void> {
+    return this.loop.drain();
+  }
+
+  /** One batch: claim the mailbox's row, read up to batchSize new messages, file each, move the mark. */
+  async runOnce(): Promise<number> {
+    const target = this.target;
+    if (!target || this.loop.stopped) return 0;
+    const runner = this.db.createQueryRunner();
+    await runner.connect();
+    let client: ImapFlow | undefined;
+    try {
+      await runner.startTransaction();
+      await runner.query(
+        `INSERT INTO inbox_imap_state (mailbox, uid_validity) VALUES ($1, 0) ON CONFLICT (mailbox) DO NOTHING`,
+        [target.key],
+      );
+      const rows = (await runner.query(
+        `SELECT uid_validity, last_uid FROM inbox_imap_state WHERE mailbox = $1 FOR UPDATE SKIP LOCKED`,
+        [target.key],
+      )) as Array<{ uid_validity: string; last_uid: string }>;
+      if (!rows[0]) {
+        await runner.rollbackTransaction();
+        return 0; // another instance is reading this mailbox now
+      }
+      client = new ImapFlow({
+        host: target.host,
+        port: target.port,
+        secure: target.secure,
+        auth: { user: target.user, pass: target.pass },
+        logger: false,
+        disableAutoIdle: true,
+      });
+      await client.connect();
+      const box = await client.mailboxOpen(target.mailbox, { readOnly: true });
+      const validity = String(box.uidValidity);
+      // A new UIDVALIDITY means the server renumbered the folder: read it all again (filed once anyway).
+      let last = rows[0].uid_validity === validity ? Number(rows[0].last_uid) : 0;
+      const found = await client.search({ uid: `${last + 1}:*` }, { uid: true });
+      const uids = (Array.isArray(found) ? found : []).filter((u) => u > last).sort((a, b) => a - b);
+      const batch = uids.slice(0, this.batchSize);
+      let filed = 0;
+      try {
+        for (const uid of batch) {
+          if (this.loop.stopped) break;
+          const msg = await client.fetchOne(String(uid), { source: true }, { uid: true });
+          if (msg && msg.source) await this.inbox.receive(msg.source, 'imap');
+          last = uid;
+          filed += 1;
+        }
+      } finally {
+        await runner.query(
+          `UPDATE inbox_imap_state SET uid_validity = $2, last_uid = $3, updated_at = now() WHERE mailbox = $1`,
+          [target.key, validity, last],
+        );
+        await runner.commitTransaction();
+      }
+      return filed === batch.length && uids.length > batch.length ? this.batchSize : filed;
+    } catch (err) {
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      throw err;
+    } finally {
+      await client?.logout().catch(() => undefined);
+      await runner.release();
+    }
+  }
+}
