@@ -147,6 +147,12 @@ describe('mail to the contact address (zero-config: the local SMTP server files 
     expect(formUrl.searchParams.get('email')).toBe('wang@example.org');
     expect(formUrl.searchParams.get('name')).toBe('王小明');
     expect(formUrl.searchParams.get('explanation')).toContain('未经许可');
+    // The form opens with those values in place.
+    const form = await (await fetch(formUrl)).text();
+    expect(form).toContain('value="wang@example.org"');
+    expect(form).toContain('value="王小明"');
+    expect(form).toContain('未经许可');
+    expect(form).toContain(`value="${forumUrl}"`);
     const [{ n }] = await db.query<Array<{ n: number }>>(
       `SELECT count(*)::int AS n FROM audit_event WHERE action = 'inbox.received' AND subject_id = $1`,
       [m.id],
