@@ -94,6 +94,10 @@ describe('the staff inbox in the browser', () => {
     ]);
     const reference = /ND-\d{4}-\d{6}/.exec(page.url())![0];
     await page.waitForSelector('[data-action="complaint.mail_received"]');
+    // The case's timeline links back to the message (its text, attachments, the raw hash).
+    expect(await page.getAttribute('[data-action="complaint.mail_received"] [data-inbox-link]', 'href')).toBe(
+      `/staff/inbox/${filed.id}`,
+    );
     await screenshot(page, 'inbox-filed-case-en');
     await context.close();
 
