@@ -277,6 +277,16 @@ describe('the contact mailbox over IMAP (dovecot)', () => {
     expect(job.bounced_at).not.toBeNull();
   });
 
+  it('new mail is read at once (IDLE), without waiting for the next poll', async () => {
+    const id = `<${randomUUID()}@idle.example>`;
+    await append(
+      await compose({ from: 'idle@example.org', to: contact, subject: 'Right away', messageId: id, text: 'hello' }),
+    );
+    // IMAP_POLL_MS is ten minutes here: only the IDLE wake-up can file and answer it this soon.
+    const ack = await t.sink.waitFor((m) => m.inReplyTo === id, 10000);
+    expect(ack.subject).toContain('Right away');
+  });
+
   it('two pollers at once and a poller that died before recording its place: every message filed and answered once', async () => {
     const ids: string[] = [];
     for (let i = 0; i < 12; i++) {

@@ -66,12 +66,54 @@ export class ImapPoller implements OnApplicationBootstrap, OnModuleDestroy {
 
   onApplicationBootstrap(): void {
     if (!this.target) return;
-    this.logger.log(`reading ${this.target.key} every ${this.config.imapPollMs} ms`);
+    this.logger.log(`reading ${this.target.key} every ${this.config.imapPollMs} ms, and at once on new mail (IDLE)`);
     this.loop.start();
+    this.watch();
   }
 
   async onModuleDestroy(): Promise<void> {
+    this.ending = true;
+    if (this.retryWatch) clearTimeout(this.retryWatch);
+    await this.watcher?.logout().catch(() => undefined);
     await this.loop.stop();
+  }
+
+  private watcher?: ImapFlow;
+  private retryWatch?: NodeJS.Timeout;
+  private ending = false;
+
+  /**
+   * One connection that stays in the folder: imapflow IDLEs on it where the server supports IDLE
+   * (else it polls with NOOP), and each EXISTS (new mail) runs the poller at once. Reading and
+   * filing still happen in runOnce; this only wakes it. A dropped connection is reopened.
+   */
+  private watch(): void {
+    const target = this.target;
+    if (!target || this.ending) return;
+    const client = new ImapFlow({
+      host: target.host,
+      port: target.port,
+      secure: target.secure,
+      auth: { user: target.user, pass: target.pass },
+      logger: false,
+      maxIdleTime: 5 * 60_000,
+      // This connection does nothing but wait: IDLE at once.
+      autoIdleDelay: 500,
+    });
+    client.on('exists', () => this.loop.kick());
+    client.on('error', (err: Error) => this.logger.warn(`IDLE connection: ${err.message}`));
+    client.on('close', () => {
+      if (this.watcher === client) this.watcher = undefined;
+      if (!this.ending) this.retryWatch = setTimeout(() => this.watch(), 5000);
+    });
+    this.watcher = client;
+    client
+      .connect()
+      .then(() => client.mailboxOpen(target.mailbox, { readOnly: true }))
+      .catch((err: Error) => {
+        this.logger.warn(`cannot watch ${target.key}: ${err.message}; polling every ${this.config.imapPollMs} ms`);
+        client.close();
+      });
   }
 
   /** Reads until nothing new is left (tests and scripts). */
