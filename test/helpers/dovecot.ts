@@ -52,11 +52,18 @@ export async function startDovecot(): Promise<Dovecot> {
   proc.stdout.on('data', (c: Buffer) => (output += c.toString()));
   proc.stderr.on('data', (c: Buffer) => (output += c.toString()));
   const deadline = Date.now() + 10000;
-  for (;;) {
-    if (proc.exitCode !== null) throw new Error(`dovecot exited (${proc.exitCode}): ${output}${log(base)}`);
-    if (await listening(port)) break;
-    if (Date.now() > deadline) throw new Error(`dovecot did not listen on ${port}: ${output}${log(base)}`);
-    await new Promise((r) => setTimeout(r, 100));
+  try {
+    for (;;) {
+      if (proc.exitCode !== null) throw new Error(`dovecot exited (${proc.exitCode}): ${output}${log(base)}`);
+      if (await listening(port)) break;
+      if (Date.now() > deadline) throw new Error(`dovecot did not listen on ${port}: ${output}${log(base)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } catch (err) {
+    // Never leave a server behind when the set-up fails.
+    proc.kill('SIGTERM');
+    rmSync(base, { recursive: true, force: true });
+    throw err;
   }
   return {
     url: `imap://${mailUser}:${pass}@127.0.0.1:${port}/INBOX`,
