@@ -5,6 +5,7 @@ import { ArticlesService } from '../articles/articles.service';
 import { AuditService } from '../audit/audit.service';
 import { ComplaintsService } from '../complaints/complaints.service';
 import { EvidenceStorage, StoredFile } from '../complaints/evidence-storage';
+import { DomainError } from '../common/domain-error';
 import { APP_CONFIG } from '../config/config';
 import type { AppConfig } from '../config/config';
 import { MailOutbox } from '../mail/mail-outbox';
@@ -262,19 +263,29 @@ export class InboxService {
       },
     });
     if (c.state === 'needs_info' && p.fromAddress === c.complainant_email) {
-      await this.complaints.transitionIn(
-        tx,
-        {
-          reference: c.reference,
-          to: 'in_review',
-          version: c.version,
-          answer: { text: (stripQuoted(p.text) || p.text).slice(0, 10000), files },
-        },
-        { role: 'complainant', id: null },
-      );
-    } else if (files.length) {
-      await insertEvidence(tx, complaintId, files);
+      // A refused answer (a guard, an edge change) must not refuse the message itself, or a mail
+      // server would retry it forever: the message still joins the timeline, its files as evidence.
+      await tx.query('SAVEPOINT inbox_answer');
+      try {
+        await this.complaints.transitionIn(
+          tx,
+          {
+            reference: c.reference,
+            to: 'in_review',
+            version: c.version,
+            answer: { text: (stripQuoted(p.text) || p.text).slice(0, 10000), files },
+          },
+          { role: 'complainant', id: null },
+        );
+        await tx.query('RELEASE SAVEPOINT inbox_answer');
+        return c.reference;
+      } catch (err) {
+        if (!(err instanceof DomainError)) throw err;
+        await tx.query('ROLLBACK TO SAVEPOINT inbox_answer');
+        this.logger.warn(`${inboxReference}: not taken as the answer on ${c.reference}: ${err.message}`);
+      }
     }
+    await insertEvidence(tx, complaintId, files);
     return c.reference;
   }
 
