@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type Mail from 'nodemailer/lib/mailer';
 import { DataSource } from 'typeorm';
+import { AuditService } from '../src/audit/audit.service';
 import { APP_CONFIG } from '../src/config/config';
 import type { AppConfig } from '../src/config/config';
 import { ImapPoller } from '../src/inbox/imap-poller';
@@ -287,6 +288,33 @@ describe('the contact mailbox over IMAP (dovecot)', () => {
     expect(ack.subject).toContain('Right away');
   });
 
+  it('a message that cannot be filed is recorded and passed over; the ones after it are still read', async () => {
+    const inbox = t.app.get(InboxService);
+    const original = inbox.receive.bind(inbox);
+    const spy = jest.spyOn(inbox, 'receive').mockImplementation((raw, source) => {
+      if (raw.includes('POISON')) return Promise.reject(new Error('parser exploded'));
+      return original(raw, source);
+    });
+    try {
+      await append(await compose({ from: 'p@example.org', to: contact, subject: 'POISON', text: 'x' }));
+      const after = `<${randomUUID()}@after.example>`;
+      await append(
+        await compose({ from: 'q@example.org', to: contact, subject: 'After', messageId: after, text: 'y' }),
+      );
+      await settle();
+      expect(await row(after)).toHaveLength(1);
+      expect(repliesTo(after)).toHaveLength(1);
+      const events = await db.query<Array<{ payload: { uid: number; error: string } }>>(
+        `SELECT payload FROM audit_event WHERE action = 'inbox.unreadable'`,
+      );
+      expect(events).toHaveLength(1);
+      expect(events[0].payload.error).toBe('parser exploded');
+      expect(typeof events[0].payload.uid).toBe('number');
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
   it('two pollers at once and a poller that died before recording its place: every message filed and answered once', async () => {
     const ids: string[] = [];
     for (let i = 0; i < 12; i++) {
@@ -303,7 +331,12 @@ describe('the contact mailbox over IMAP (dovecot)', () => {
       );
     }
     // A second instance: its own poller over the same database and mailbox.
-    const second = new ImapPoller(db, t.app.get(InboxService), t.app.get<AppConfig>(APP_CONFIG));
+    const second = new ImapPoller(
+      db,
+      t.app.get(InboxService),
+      t.app.get(AuditService),
+      t.app.get<AppConfig>(APP_CONFIG),
+    );
     await Promise.all([poller.runOnce(), second.runOnce(), poller.runOnce(), second.runOnce()]);
     await settle();
     // A crash after filing but before the mark committed: the next run reads everything again.

@@ -1,8 +1,12 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { ImapFlow } from 'imapflow';
+import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import { StorageUnavailableError } from '../common/domain-error';
 import { PollLoop } from '../common/poll-loop';
 import { APP_CONFIG } from '../config/config';
+import { isDatabaseUnavailable } from '../database/db-errors';
 import type { AppConfig } from '../config/config';
 import { InboxService } from './inbox.service';
 
@@ -53,6 +57,7 @@ export class ImapPoller implements OnApplicationBootstrap, OnModuleDestroy {
   constructor(
     private readonly db: DataSource,
     private readonly inbox: InboxService,
+    private readonly audit: AuditService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.target = config.imapUrl ? parseImapUrl(config.imapUrl) : null;
@@ -121,6 +126,31 @@ export class ImapPoller implements OnApplicationBootstrap, OnModuleDestroy {
     return this.loop.drain();
   }
 
+  /**
+   * Files one message. The database or the disk being away stops the batch (it is read again
+   * next time); any other failure is this message's own (a parser bug, say): it is recorded as an
+   * audit event with its UID and hash and passed over, so one message cannot block the mailbox.
+   * It stays on the server, since the poller never deletes mail.
+   */
+  private async receiveOrRecord(target: ImapTarget, uid: number, source: Buffer): Promise<void> {
+    try {
+      await this.inbox.receive(source, 'imap');
+    } catch (err) {
+      if (isDatabaseUnavailable(err) || err instanceof StorageUnavailableError) throw err;
+      const error = err instanceof Error ? err.message : String(err);
+      this.logger.error(`${target.key} UID ${uid} could not be filed and is passed over: ${error}`);
+      await this.db.transaction((tx) =>
+        this.audit.append(tx, {
+          actorType: 'system',
+          action: 'inbox.unreadable',
+          subjectType: 'imap_mailbox',
+          subjectId: target.key,
+          payload: { uid, sha256: createHash('sha256').update(source).digest('hex'), error: error.slice(0, 500) },
+        }),
+      );
+    }
+  }
+
   /** One batch: claim the mailbox's row, read up to batchSize new messages, file each, move the mark. */
   async runOnce(): Promise<number> {
     const target = this.target;
@@ -163,7 +193,7 @@ export class ImapPoller implements OnApplicationBootstrap, OnModuleDestroy {
         for (const uid of batch) {
           if (this.loop.stopped) break;
           const msg = await client.fetchOne(String(uid), { source: true }, { uid: true });
-          if (msg && msg.source) await this.inbox.receive(msg.source, 'imap');
+          if (msg && msg.source) await this.receiveOrRecord(target, uid, msg.source);
           last = uid;
           filed += 1;
         }
