@@ -446,7 +446,15 @@ describe('mail to the contact address (zero-config: the local SMTP server files 
       const frame = await fetch(`${t.baseUrl}/staff/inbox/${id}/html`, { headers: { cookie: session.cookie } });
       expect(frame.headers.get('content-security-policy')).toContain("default-src 'none'");
       expect(frame.headers.get('content-security-policy')).toContain('sandbox');
-      expect(await frame.text()).not.toContain('<script');
+      const frameHtml = await frame.text();
+      expect(frameHtml).not.toContain('<script');
+      expect(frameHtml).not.toContain('tracker.example/p.gif');
+      // Remote images only when asked for.
+      const withImages = await fetch(`${t.baseUrl}/staff/inbox/${id}/html?images=1`, {
+        headers: { cookie: session.cookie },
+      });
+      expect(withImages.headers.get('content-security-policy')).toContain('img-src data: https:');
+      expect(await withImages.text()).toContain('src="https://tracker.example/p.gif"');
       const anon = await fetch(`${t.baseUrl}/staff/inbox/${id}`, { redirect: 'manual' });
       expect(anon.status).toBe(303);
       const noCsrf = await fetch(`${t.baseUrl}/staff/inbox/${id}/file`, {

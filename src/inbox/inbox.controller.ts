@@ -80,17 +80,24 @@ export class InboxController {
   }
 
   @Get(':id')
-  async show(@Param('id') id: string, @CurrentUser() user: StaffPrincipal, @Res() res: Response): Promise<void> {
-    await this.renderMessage(res, 200, id, user, {});
+  async show(
+    @Param('id') id: string,
+    @Query('images') images: unknown,
+    @CurrentUser() user: StaffPrincipal,
+    @Res() res: Response,
+  ): Promise<void> {
+    await this.renderMessage(res, 200, id, user, { images: first(images) === '1' });
   }
 
   /** The message's HTML, sanitised, for a sandboxed frame: no scripts, no remote loads, nothing but the frame may embed it. */
   @Get(':id/html')
-  async html(@Param('id') id: string, @Res() res: Response): Promise<void> {
-    const m = await this.review.get(id);
+  async html(@Param('id') id: string, @Query('images') images: unknown, @Res() res: Response): Promise<void> {
+    // Remote images only when a moderator asks (?images=1): loading one tells the sender the mail was read.
+    const remote = first(images) === '1';
+    const m = await this.review.get(id, { remoteImages: remote });
     res.setHeader(
       'Content-Security-Policy',
-      "default-src 'none'; img-src data:; style-src 'unsafe-inline'; sandbox allow-popups allow-popups-to-escape-sandbox; frame-ancestors 'self'",
+      `default-src 'none'; img-src data:${remote ? ' https: http:' : ''}; style-src 'unsafe-inline'; sandbox allow-popups allow-popups-to-escape-sandbox; frame-ancestors 'self'`,
     );
     res.setHeader('X-Frame-Options', 'SAMEORIGIN');
     res.setHeader('Cache-Control', 'no-store');
@@ -142,6 +149,7 @@ export class InboxController {
       typed?: Record<string, unknown>;
       errors?: Array<{ field: string; message: string }>;
       conflict?: boolean;
+      images?: boolean;
     },
   ): Promise<void> {
     const locale = localeOf(res);
@@ -157,6 +165,7 @@ export class InboxController {
       unfiled: m.status === 'unfiled',
       open: opts.open ?? null,
       conflict: !!opts.conflict,
+      images: !!opts.images,
       errors: opts.errors ?? [],
       basisOptions: LEGAL_BASES.map((v) => ({ value: v, selected: first(typed.legalBasis) === v })),
       categoryOptions: DISMISS_CATEGORIES.map((v) => ({ value: v, selected: first(typed.category) === v })),

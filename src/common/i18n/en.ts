@@ -647,6 +647,7 @@ export const EN: Messages = {
   'inbox.sec.text': 'Message',
   'inbox.showHtml': 'Show the formatted version (sanitised, remote images blocked)',
   'inbox.blockedImages': '{n} remote image(s) blocked',
+  'inbox.loadImages': 'Load the remote images (the sender may learn that the message was read)',
   'inbox.htmlFrame': 'Formatted message',
   'inbox.sec.found': 'Links and attachments',
   'inbox.links': 'Our articles named in the message',

@@ -609,6 +609,7 @@ export const ZH_CN: Messages = {
   'inbox.sec.text': '来信内容',
   'inbox.showHtml': '显示格式化版本（已净化，已拦截外部图片）',
   'inbox.blockedImages': '已拦截 {n} 张外部图片',
+  'inbox.loadImages': '加载外部图片（发件人可能由此得知邮件已被阅读）',
   'inbox.htmlFrame': '格式化来信',
   'inbox.sec.found': '链接与附件',
   'inbox.links': '来信提及的本站文章',
