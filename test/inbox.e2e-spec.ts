@@ -494,6 +494,25 @@ describe('mail to the contact address (zero-config: the local SMTP server files 
       const receipts = t.sink.to(from).filter((m) => m.subject?.includes(complaintReference));
       expect(receipts).toHaveLength(1);
       expect(receipts[0].inReplyTo).toBe(messageId);
+      // Later mail about the case to that sender stays in the thread too.
+      expect(
+        (await api('POST', `/api/v1/complaints/${complaintReference}/transitions`, { to: 'in_review', version: 1 }))
+          .status,
+      ).toBe(200);
+      expect(
+        (
+          await api('POST', `/api/v1/complaints/${complaintReference}/transitions`, {
+            to: 'needs_info',
+            version: 2,
+            missing: ['The correct date'],
+          })
+        ).status,
+      ).toBe(200);
+      await drained();
+      const later = t.sink.to(from).filter((m) => m.subject?.includes(complaintReference));
+      expect(later).toHaveLength(2);
+      expect(later[1].inReplyTo).toBe(messageId);
+      expect(later[1].references).toEqual(messageId);
       const [c] = await db.query<Array<{ id: string; complainant_email: string }>>(
         `SELECT id, complainant_email FROM complaint WHERE reference = $1`,
         [complaintReference],

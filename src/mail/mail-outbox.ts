@@ -87,8 +87,16 @@ export class MailOutbox {
     }
     const ids = newMessageId(this.domain);
     await tx.query(
+      // A case that began as (or took in) an email to the contact address keeps its mail to that
+      // sender in the sender's thread: the latest message they sent about it is the parent.
       `INSERT INTO mail_job (id, template, locale, to_address, message_id, payload, complaint_id, in_reply_to, reply_references)
-       VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9)`,
+       SELECT $1, $2, $3, $4, $5, $6::jsonb, $7, coalesce($8, t.message_id), coalesce($9, t.refs)
+         FROM (SELECT 1) one
+         LEFT JOIN LATERAL (
+           SELECT m.message_id, array_to_string(m.thread_ids || m.message_id, ' ') AS refs
+             FROM inbox_message m
+            WHERE $7::uuid IS NOT NULL AND m.complaint_id = $7 AND m.from_address = lower($4) AND m.message_id IS NOT NULL
+            ORDER BY m.received_at DESC LIMIT 1) t ON true`,
       [
         ids.id,
         job.template,
