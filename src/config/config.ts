@@ -211,6 +211,19 @@ export class EnvSchema {
   @Min(50)
   IMAP_POLL_MS: number = 30000;
 
+  /** DKIM signing of outgoing mail: all three, or none. The key is PEM (\n escapes allowed). */
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9.-]+$/, { message: 'DKIM_DOMAIN must be a domain name' })
+  DKIM_DOMAIN?: string;
+
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9._-]+$/, { message: 'DKIM_SELECTOR must be a DNS label' })
+  DKIM_SELECTOR?: string;
+
+  @IsOptional()
+  @Matches(/-----BEGIN (RSA )?PRIVATE KEY-----/, { message: 'DKIM_PRIVATE_KEY must be a PEM private key' })
+  DKIM_PRIVATE_KEY?: string;
+
   /** Raw inbound mail (.eml) and its attachments: evidence, never served. Default DATA_DIR/inbox. */
   @IsOptional()
   @IsString()
@@ -268,6 +281,8 @@ export interface AppConfig {
   localSmtpPort: number;
   cookieSecret?: string;
   logLevel: string;
+  /** Outgoing mail is DKIM-signed when set (nodemailer signs). */
+  dkim?: { domainName: string; keySelector: string; privateKey: string };
   /** The contact mailbox over IMAP; without it the local SMTP server takes mail to CONTACT_EMAIL. */
   imapUrl?: string;
   /** How often the IMAP poller looks for new mail (it also wakes on the server's EXISTS while idle). */
@@ -299,6 +314,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     'CMS_WEBHOOK_URL',
     'CMS_WEBHOOK_SECRET',
     'IMAP_URL',
+    'DKIM_PRIVATE_KEY',
   ]) {
     if (env[key]) raw[key] = env[key];
   }
@@ -308,6 +324,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     const lines = errors.map((e) => `  ${e.property}: ${Object.values(e.constraints ?? {}).join('; ')}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
+  const dkimSet = [parsed.DKIM_DOMAIN, parsed.DKIM_SELECTOR, parsed.DKIM_PRIVATE_KEY].filter(Boolean).length;
+  if (dkimSet !== 0 && dkimSet !== 3)
+    throw new ConfigError(
+      'Invalid configuration:\n  DKIM: set DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY together, or none',
+    );
   const port = parsed.PORT;
   return {
     databaseUrl: parsed.DATABASE_URL,
@@ -353,6 +374,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     inboxAckLimit: parsed.INBOX_ACK_LIMIT,
     imapUrl: parsed.IMAP_URL,
     imapPollMs: parsed.IMAP_POLL_MS,
+    dkim:
+      parsed.DKIM_DOMAIN && parsed.DKIM_SELECTOR && parsed.DKIM_PRIVATE_KEY
+        ? {
+            domainName: parsed.DKIM_DOMAIN,
+            keySelector: parsed.DKIM_SELECTOR,
+            privateKey: parsed.DKIM_PRIVATE_KEY.replace(/\\n/g, '\n'),
+          }
+        : undefined,
   };
 }
 

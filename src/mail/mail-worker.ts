@@ -361,6 +361,8 @@ export class MailWorker implements OnApplicationBootstrap, OnModuleDestroy {
           socketTimeout: this.config.mailSendTimeoutMs,
           disableFileAccess: true,
           disableUrlAccess: true,
+          // DKIM_DOMAIN/SELECTOR/PRIVATE_KEY: receivers (QQ Mail, Gmail, Outlook) can verify our mail.
+          ...(this.config.dkim ? { dkim: this.config.dkim } : {}),
         });
       } catch (err) {
         // nodemailer may echo the URL, password included, in a parse error: keep it out of the cause.
