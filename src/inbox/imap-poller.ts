@@ -190,12 +190,20 @@ export class ImapPoller implements OnApplicationBootstrap, OnModuleDestroy {
       const batch = uids.slice(0, this.batchSize);
       let filed = 0;
       try {
-        for (const uid of batch) {
-          if (this.loop.stopped) break;
-          const msg = await client.fetchOne(String(uid), { source: true }, { uid: true });
-          if (msg && msg.source) await this.receiveOrRecord(target, uid, msg.source);
-          last = uid;
-          filed += 1;
+        // One FETCH for the batch (in UID order); each message is filed as it streams in, in order,
+        // so a reply is filed after the message it answers.
+        if (batch.length) {
+          for await (const msg of client.fetch(
+            `${batch[0]}:${batch[batch.length - 1]}`,
+            { uid: true, source: true },
+            { uid: true },
+          )) {
+            if (this.loop.stopped) break;
+            if (msg.uid <= last) continue;
+            if (msg.source) await this.receiveOrRecord(target, msg.uid, msg.source);
+            last = msg.uid;
+            filed += 1;
+          }
         }
       } finally {
         await runner.query(
