@@ -173,6 +173,36 @@ COLUMN evidence_file.purpose text NOT NULL
 COLUMN evidence_file.sha256 text NOT NULL
 COLUMN evidence_file.size_bytes integer NOT NULL
 COLUMN evidence_file.storage_key text NOT NULL
+COLUMN inbox_imap_state.last_uid bigint NOT NULL DEFAULT 0
+COLUMN inbox_imap_state.mailbox text NOT NULL
+COLUMN inbox_imap_state.uid_validity bigint NOT NULL
+COLUMN inbox_imap_state.updated_at timestamp with time zone NOT NULL DEFAULT now()
+COLUMN inbox_message.ack_message_id text
+COLUMN inbox_message.article_links jsonb NOT NULL DEFAULT '[]'::jsonb
+COLUMN inbox_message.attachments jsonb NOT NULL DEFAULT '[]'::jsonb
+COLUMN inbox_message.complaint_id uuid
+COLUMN inbox_message.from_address text
+COLUMN inbox_message.from_name text
+COLUMN inbox_message.handled_at timestamp with time zone
+COLUMN inbox_message.handled_by uuid
+COLUMN inbox_message.handled_reason text
+COLUMN inbox_message.html_body text
+COLUMN inbox_message.id uuid NOT NULL DEFAULT gen_random_uuid()
+COLUMN inbox_message.in_reply_to text
+COLUMN inbox_message.kind text NOT NULL
+COLUMN inbox_message.locale text NOT NULL
+COLUMN inbox_message.message_id text
+COLUMN inbox_message.raw_key text NOT NULL
+COLUMN inbox_message.raw_sha256 text NOT NULL
+COLUMN inbox_message.raw_size integer NOT NULL
+COLUMN inbox_message.received_at timestamp with time zone NOT NULL DEFAULT now()
+COLUMN inbox_message.reference text NOT NULL
+COLUMN inbox_message.refused jsonb NOT NULL DEFAULT '[]'::jsonb
+COLUMN inbox_message.source text NOT NULL
+COLUMN inbox_message.status text NOT NULL DEFAULT 'unfiled'::text
+COLUMN inbox_message.subject text
+COLUMN inbox_message.text_body text NOT NULL DEFAULT ''::text
+COLUMN inbox_message.thread_ids text[] NOT NULL DEFAULT '{}'::text[]
 COLUMN intake_replay.complaint_id uuid NOT NULL
 COLUMN intake_replay.expires_at timestamp with time zone NOT NULL
 COLUMN intake_replay.tracking_token text NOT NULL
@@ -186,15 +216,19 @@ COLUMN litigation_proof.id uuid NOT NULL DEFAULT gen_random_uuid()
 COLUMN litigation_proof.reason text
 COLUMN litigation_proof.status text NOT NULL DEFAULT 'pending'::text
 COLUMN mail_job.attempts integer NOT NULL DEFAULT 0
+COLUMN mail_job.bounce_reason text
+COLUMN mail_job.bounced_at timestamp with time zone
 COLUMN mail_job.complaint_id uuid
 COLUMN mail_job.created_at timestamp with time zone NOT NULL DEFAULT now()
 COLUMN mail_job.id uuid NOT NULL DEFAULT gen_random_uuid()
+COLUMN mail_job.in_reply_to text
 COLUMN mail_job.last_error text
 COLUMN mail_job.locale text NOT NULL
 COLUMN mail_job.locked_until timestamp with time zone
 COLUMN mail_job.message_id text NOT NULL
 COLUMN mail_job.next_attempt_at timestamp with time zone NOT NULL DEFAULT now()
 COLUMN mail_job.payload jsonb NOT NULL
+COLUMN mail_job.reply_references text
 COLUMN mail_job.sent_at timestamp with time zone
 COLUMN mail_job.state text NOT NULL DEFAULT 'pending'::text
 COLUMN mail_job.template text NOT NULL
@@ -352,6 +386,15 @@ CONSTRAINT evidence_file.evidence_file_pkey PRIMARY KEY (id)
 CONSTRAINT evidence_file.evidence_file_purpose_check CHECK ((purpose = ANY (ARRAY['evidence'::text, 'authorisation'::text, 'response'::text, 'counter_notice'::text, 'litigation'::text, 'appeal'::text, 'identity'::text])))
 CONSTRAINT evidence_file.evidence_file_size_check CHECK ((size_bytes > 0))
 CONSTRAINT evidence_file.evidence_file_storage_key_key UNIQUE (storage_key)
+CONSTRAINT inbox_imap_state.inbox_imap_state_pkey PRIMARY KEY (mailbox)
+CONSTRAINT inbox_message.inbox_message_complaint_fk FOREIGN KEY (complaint_id) REFERENCES complaint(id) ON DELETE SET NULL
+CONSTRAINT inbox_message.inbox_message_handled_by_fk FOREIGN KEY (handled_by) REFERENCES staff_user(id) ON DELETE SET NULL
+CONSTRAINT inbox_message.inbox_message_kind_check CHECK ((kind = ANY (ARRAY['new'::text, 'reply'::text, 'auto_reply'::text, 'bounce'::text, 'own'::text, 'unauthenticated'::text])))
+CONSTRAINT inbox_message.inbox_message_locale_check CHECK ((locale = ANY (ARRAY['zh-CN'::text, 'en'::text])))
+CONSTRAINT inbox_message.inbox_message_pkey PRIMARY KEY (id)
+CONSTRAINT inbox_message.inbox_message_reference_key UNIQUE (reference)
+CONSTRAINT inbox_message.inbox_message_source_check CHECK ((source = ANY (ARRAY['smtp'::text, 'imap'::text])))
+CONSTRAINT inbox_message.inbox_message_status_check CHECK ((status = ANY (ARRAY['unfiled'::text, 'filed'::text, 'dismissed'::text, 'ignored'::text])))
 CONSTRAINT intake_replay.intake_replay_complaint_fk FOREIGN KEY (complaint_id) REFERENCES complaint(id) ON DELETE CASCADE
 CONSTRAINT intake_replay.intake_replay_pkey PRIMARY KEY (complaint_id)
 CONSTRAINT litigation_proof.litigation_proof_complaint_fk FOREIGN KEY (complaint_id) REFERENCES complaint(id) ON DELETE CASCADE
@@ -419,6 +462,9 @@ INDEX CREATE INDEX complaint_search_idx ON public.complaint USING gin ((((((((re
 INDEX CREATE INDEX complaint_state_idx ON public.complaint USING btree (state)
 INDEX CREATE INDEX counter_notice_complaint_idx ON public.counter_notice USING btree (complaint_id, created_at)
 INDEX CREATE INDEX evidence_file_complaint_idx ON public.evidence_file USING btree (complaint_id)
+INDEX CREATE INDEX inbox_message_complaint_idx ON public.inbox_message USING btree (complaint_id)
+INDEX CREATE INDEX inbox_message_sender_idx ON public.inbox_message USING btree (lower(from_address), received_at)
+INDEX CREATE INDEX inbox_message_unfiled_idx ON public.inbox_message USING btree (received_at) WHERE (status = 'unfiled'::text)
 INDEX CREATE INDEX intake_replay_expires_idx ON public.intake_replay USING btree (expires_at)
 INDEX CREATE INDEX mail_job_complaint_idx ON public.mail_job USING btree (complaint_id)
 INDEX CREATE INDEX mail_job_due_idx ON public.mail_job USING btree (next_attempt_at) WHERE (state = ANY (ARRAY['pending'::text, 'sending'::text]))
@@ -461,6 +507,11 @@ INDEX CREATE UNIQUE INDEX counter_notice_one_pending_idx ON public.counter_notic
 INDEX CREATE UNIQUE INDEX counter_notice_pkey ON public.counter_notice USING btree (id)
 INDEX CREATE UNIQUE INDEX evidence_file_pkey ON public.evidence_file USING btree (id)
 INDEX CREATE UNIQUE INDEX evidence_file_storage_key_key ON public.evidence_file USING btree (storage_key)
+INDEX CREATE UNIQUE INDEX inbox_imap_state_pkey ON public.inbox_imap_state USING btree (mailbox)
+INDEX CREATE UNIQUE INDEX inbox_message_message_id_key ON public.inbox_message USING btree (message_id) WHERE (message_id IS NOT NULL)
+INDEX CREATE UNIQUE INDEX inbox_message_pkey ON public.inbox_message USING btree (id)
+INDEX CREATE UNIQUE INDEX inbox_message_raw_sha256_key ON public.inbox_message USING btree (raw_sha256)
+INDEX CREATE UNIQUE INDEX inbox_message_reference_key ON public.inbox_message USING btree (reference)
 INDEX CREATE UNIQUE INDEX intake_replay_pkey ON public.intake_replay USING btree (complaint_id)
 INDEX CREATE UNIQUE INDEX litigation_proof_one_pending_idx ON public.litigation_proof USING btree (complaint_id) WHERE (status = 'pending'::text)
 INDEX CREATE UNIQUE INDEX litigation_proof_pkey ON public.litigation_proof USING btree (id)

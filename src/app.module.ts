@@ -9,6 +9,7 @@ import { AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
 import { dataSourceOptions } from './database/data-source';
 import { HealthController } from './health/health.controller';
+import { InboxModule } from './inbox/inbox.module';
 import { MailModule } from './mail/mail.module';
 import { CasesModule } from './moderation/cases.module';
 import { ModerationModule } from './moderation/moderation.module';
@@ -30,6 +31,7 @@ export class AppModule {
         CasesModule,
         ModerationModule,
         CalendarModule,
+        InboxModule,
       ],
       controllers: [HealthController],
     };

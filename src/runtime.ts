@@ -1,9 +1,11 @@
 import { AppConfig } from './config/config';
 import { startEmbeddedPostgres } from './database/embedded-postgres';
-import { startLocalSmtp } from './mail/local-smtp.server';
+import { LocalSmtp, startLocalSmtp } from './mail/local-smtp.server';
 
 export interface Runtime {
   config: AppConfig;
+  /** The in-process SMTP server when there is no SMTP_URL (zero-config mode). */
+  localSmtp: LocalSmtp | null;
   stop(): Promise<void>;
 }
 
@@ -21,13 +23,16 @@ export async function startRuntime(config: AppConfig): Promise<Runtime> {
     stops.push(() => pg.stop());
   }
   let smtpUrl = config.smtpUrl;
+  let localSmtp: LocalSmtp | null = null;
   if (!smtpUrl) {
     const smtp = await startLocalSmtp(databaseUrl, config.localSmtpPort);
     smtpUrl = smtp.url;
+    localSmtp = smtp;
     stops.push(() => smtp.stop());
   }
   return {
     config: { ...config, databaseUrl, smtpUrl },
+    localSmtp,
     stop: async () => {
       for (const s of stops.reverse()) await s();
     },

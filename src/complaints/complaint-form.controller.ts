@@ -54,10 +54,28 @@ export class ComplaintFormController {
   }
 
   @Get('complaints/new')
-  async form(@Query('article') slug: string | undefined, @Req() req: Request, @Res() res: Response): Promise<void> {
+  async form(
+    @Query('article') slug: string | undefined,
+    @Query() query: Record<string, unknown>,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
     let articleUrl = '';
-    if (slug) articleUrl = (await this.articles.resolveUrl(`${this.config.publicBaseUrl}/articles/${slug}`))?.url ?? '';
-    await this.renderForm(req, res, 200, { items: [{ articleUrl, kind: 'article' }] }, []);
+    if (typeof slug === 'string' && slug)
+      articleUrl = (await this.articles.resolveUrl(`${this.config.publicBaseUrl}/articles/${slug}`))?.url ?? '';
+    // The contact mailbox's receipt links here prefilled with what the email said (src/inbox/).
+    const q = (k: string, max: number) => (typeof query[k] === 'string' ? query[k].slice(0, max) : '');
+    await this.renderForm(
+      req,
+      res,
+      200,
+      {
+        items: [{ articleUrl, kind: 'article' }],
+        complainant: { name: q('name', 200), email: q('email', 254) },
+        explanation: q('explanation', 10000),
+      },
+      [],
+    );
   }
 
   @Post('complaints')

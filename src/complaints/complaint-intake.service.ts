@@ -22,7 +22,9 @@ export interface IntakeContext {
   /** The page's language, used when the body names none. */
   locale?: Locale;
   ip?: string;
-  channel: 'api' | 'form';
+  channel: 'api' | 'form' | 'mail';
+  /** A case filed from a message to the contact address: the receipt replies in its thread. */
+  thread?: { inReplyTo: string; references: string };
 }
 
 /**
@@ -165,6 +167,8 @@ export class ComplaintIntakeService {
         to_address: email,
         message_id: receipt.messageId,
         on: 'received',
+        in_reply_to: ctx.thread?.inReplyTo ?? null,
+        reply_references: ctx.thread?.references ?? null,
         payload: {
           trackingUrl: null,
           legalBasis: dto.legalBasis,
@@ -404,14 +408,15 @@ WITH newitems AS (
          jsonb_build_object('reference', c.reference, 'barredBy', (SELECT reference FROM barred), 'rule', '信息网络传播权保护条例 Art. 17')
     FROM c WHERE c.renotice_barred_by IS NOT NULL
 ), mail AS (
-  INSERT INTO mail_job (id, template, locale, to_address, message_id, payload, complaint_id)
+  INSERT INTO mail_job (id, template, locale, to_address, message_id, payload, complaint_id, in_reply_to, reply_references)
   SELECT x.id, x.template, x.locale, x.to_address, x.message_id,
          x.payload || jsonb_build_object('reference', c.reference, 'caseUrl', $16 || c.reference,
                                          'duplicateOfReference', (SELECT reference FROM dup),
                                          'receivedAt', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'))
            || CASE WHEN x."on" = 'barred' THEN jsonb_build_object('earlierReference', (SELECT reference FROM barred)) ELSE '{}'::jsonb END,
-         c.id
-    FROM c, jsonb_to_recordset($15::jsonb) AS x(id uuid, template text, locale text, to_address text, message_id text, "on" text, payload jsonb)
+         c.id, x.in_reply_to, x.reply_references
+    FROM c, jsonb_to_recordset($15::jsonb) AS x(id uuid, template text, locale text, to_address text, message_id text, "on" text, payload jsonb,
+                                                in_reply_to text, reply_references text)
    WHERE x."on" = c.state OR (x."on" = 'barred' AND c.renotice_barred_by IS NOT NULL)
 )
 SELECT c.reference, c.state, (SELECT reference FROM dup) AS duplicate_of,

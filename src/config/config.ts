@@ -270,6 +270,40 @@ export class EnvSchema {
   COOKIE_SECRET?: string;
 
   @IsOptional()
+  @Matches(/^imaps?:\/\/.+/, { message: 'IMAP_URL must be an imap:// or imaps:// URL' })
+  IMAP_URL?: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'IMAP_POLL_MS must be a whole number of milliseconds' })
+  @Min(50)
+  IMAP_POLL_MS: number = 30000;
+
+  /** DKIM signing of outgoing mail: all three, or none. The key is PEM (\n escapes allowed). */
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9.-]+$/, { message: 'DKIM_DOMAIN must be a domain name' })
+  DKIM_DOMAIN?: string;
+
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9._-]+$/, { message: 'DKIM_SELECTOR must be a DNS label' })
+  DKIM_SELECTOR?: string;
+
+  @IsOptional()
+  @Matches(/-----BEGIN (RSA )?PRIVATE KEY-----/, { message: 'DKIM_PRIVATE_KEY must be a PEM private key' })
+  DKIM_PRIVATE_KEY?: string;
+
+  /** Raw inbound mail (.eml) and its attachments: evidence, never served. Default DATA_DIR/inbox. */
+  @IsOptional()
+  @IsString()
+  INBOX_DIR?: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'INBOX_ACK_LIMIT must be a whole number (acknowledgements per sender per hour)' })
+  @Min(0)
+  INBOX_ACK_LIMIT: number = 5;
+
+  @IsOptional()
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
   LOG_LEVEL: string = 'log';
 }
@@ -326,6 +360,16 @@ export interface AppConfig {
   localSmtpPort: number;
   cookieSecret?: string;
   logLevel: string;
+  /** Outgoing mail is DKIM-signed when set (nodemailer signs). */
+  dkim?: { domainName: string; keySelector: string; privateKey: string };
+  /** The contact mailbox over IMAP; without it the local SMTP server takes mail to CONTACT_EMAIL. */
+  imapUrl?: string;
+  /** How often the IMAP poller looks for new mail (it also wakes on the server's EXISTS while idle). */
+  imapPollMs: number;
+  /** Inbound mail to the contact address: raw .eml and attachments (never served). */
+  inboxDir: string;
+  /** Acknowledgements one sender gets per hour at most (loops and floods). */
+  inboxAckLimit: number;
 }
 
 export type SlaUnit = 'working_days' | 'days' | 'hours';
@@ -388,6 +432,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     'SLA_INFO_ANSWER_WORKING_DAYS',
     'NEEDS_INFO_DAYS',
     'NEEDS_INFO_WORKING_DAYS',
+    'IMAP_URL',
+    'DKIM_PRIVATE_KEY',
   ]) {
     if (env[key]) raw[key] = env[key];
   }
@@ -430,6 +476,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     ),
   };
   if (slaErrors.length) throw new ConfigError(`Invalid configuration:\n${slaErrors.join('\n')}`);
+  const dkimSet = [parsed.DKIM_DOMAIN, parsed.DKIM_SELECTOR, parsed.DKIM_PRIVATE_KEY].filter(Boolean).length;
+  if (dkimSet !== 0 && dkimSet !== 3)
+    throw new ConfigError(
+      'Invalid configuration:\n  DKIM: set DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY together, or none',
+    );
   const port = parsed.PORT;
   return {
     databaseUrl: parsed.DATABASE_URL,
@@ -473,6 +524,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     localSmtpPort: parsed.LOCAL_SMTP_PORT,
     cookieSecret: parsed.COOKIE_SECRET,
     logLevel: parsed.LOG_LEVEL,
+    inboxDir: parsed.INBOX_DIR ? resolvePath(parsed.INBOX_DIR) : join(resolvePath(parsed.DATA_DIR), 'inbox'),
+    inboxAckLimit: parsed.INBOX_ACK_LIMIT,
+    imapUrl: parsed.IMAP_URL,
+    imapPollMs: parsed.IMAP_POLL_MS,
+    dkim:
+      parsed.DKIM_DOMAIN && parsed.DKIM_SELECTOR && parsed.DKIM_PRIVATE_KEY
+        ? {
+            domainName: parsed.DKIM_DOMAIN,
+            keySelector: parsed.DKIM_SELECTOR,
+            privateKey: parsed.DKIM_PRIVATE_KEY.replace(/\\n/g, '\n'),
+          }
+        : undefined,
   };
 }
 

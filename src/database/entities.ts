@@ -11,6 +11,8 @@ import { Complaint } from '../complaints/complaint.entity';
 import { EvidenceFile } from '../complaints/evidence-file.entity';
 import { SlaBreach } from '../complaints/sla-breach.entity';
 import { AccessLink, ComplaintLink, IntakeReplay } from '../complaints/links.entities';
+import { InboxImapState } from '../inbox/inbox-imap-state.entity';
+import { InboxMessage } from '../inbox/inbox-message.entity';
 import { MailJob } from '../mail/mail-job.entity';
 import { MailboxMessage } from '../mail/mailbox-message.entity';
 import { StaffUser } from '../auth/staff-user.entity';
@@ -53,4 +55,6 @@ export const ENTITIES = [
   Appeal,
   CounterNotice,
   LitigationProof,
+  InboxMessage,
+  InboxImapState,
 ];

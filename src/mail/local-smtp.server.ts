@@ -6,16 +6,27 @@ import { SMTPServer } from 'smtp-server';
 
 const MAX_MESSAGE_BYTES = 25 * 1024 * 1024;
 
+/** Files mail addressed to the contact address (InboxService.receive, set once the app is up). */
+export type ContactMailHandler = (raw: Buffer) => Promise<unknown>;
+
+export interface LocalSmtp {
+  url: string;
+  /**
+   * Zero-config mode's contact mailbox: from now on, mail to `contactEmail` is also filed
+   * through `handler` before the SMTP reply (a failure answers 451, so the sender retries).
+   */
+  acceptContactMail(contactEmail: string, handler: ContactMailHandler): void;
+  stop(): Promise<void>;
+}
+
 /**
  * The zero-config mail sink: an SMTP server on loopback that accepts everything and files it
  * in mailbox_message, so a first run shows every message in /mailbox without a mail server.
  * It has its own small pool because it starts before (and outlives) the Nest application.
  */
-export async function startLocalSmtp(
-  databaseUrl: string,
-  port: number,
-): Promise<{ url: string; stop(): Promise<void> }> {
+export async function startLocalSmtp(databaseUrl: string, port: number): Promise<LocalSmtp> {
   const logger = new Logger('LocalMailbox');
+  let contact: { address: string; handler: ContactMailHandler } | null = null;
   const pool = new Pool({ connectionString: databaseUrl, max: 2 });
   const server = new SMTPServer({
     authOptional: true,
@@ -33,7 +44,10 @@ export async function startLocalSmtp(
           return;
         }
         const source = Buffer.concat(chunks);
-        store(pool, source, session.envelope)
+        // Filed first: a failure after filing is retried by the sender and deduplicated there.
+        const toContact = session.envelope.rcptTo.some((r) => r.address.toLowerCase() === contact?.address);
+        Promise.resolve(contact && toContact ? contact.handler(source) : undefined)
+          .then(() => store(pool, source, session.envelope))
           .then(() => callback())
           .catch((err: Error) => {
             logger.warn(`could not store a message: ${err.message}`);
@@ -55,6 +69,10 @@ export async function startLocalSmtp(
   logger.log(`Local mailbox SMTP listening on 127.0.0.1:${actual}`);
   return {
     url: `smtp://127.0.0.1:${actual}`,
+    acceptContactMail: (address, handler) => {
+      contact = { address: address.toLowerCase(), handler };
+      logger.log(`Mail to ${address} on 127.0.0.1:${actual} is filed in the staff inbox`);
+    },
     stop: async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await pool.end();

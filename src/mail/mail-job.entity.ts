@@ -58,6 +58,20 @@ export class MailJob {
   @Column({ name: 'sent_at', type: 'timestamptz', nullable: true })
   sentAt: Date | null;
 
+  /** A reply's threading (set for replies to inbound mail): In-Reply-To and References. */
+  @Column({ name: 'in_reply_to', type: 'text', nullable: true })
+  inReplyTo: string | null;
+
+  @Column({ name: 'reply_references', type: 'text', nullable: true })
+  replyReferences: string | null;
+
+  /** A delivery status notification for this message reached the contact address. */
+  @Column({ name: 'bounced_at', type: 'timestamptz', nullable: true })
+  bouncedAt: Date | null;
+
+  @Column({ name: 'bounce_reason', type: 'text', nullable: true })
+  bounceReason: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 }

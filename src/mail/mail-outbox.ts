@@ -34,6 +34,13 @@ export interface OutboxJob {
   to: string;
   payload: Record<string, unknown>;
   complaintId?: string | null;
+  /** A reply to inbound mail: In-Reply-To and the References chain (space-separated). */
+  thread?: MailThread | null;
+}
+
+export interface MailThread {
+  inReplyTo: string;
+  references: string;
 }
 
 /**
@@ -64,6 +71,19 @@ export class MailOutbox {
     return this.enqueue(tx, { template, locale, to, payload: { ...payload }, complaintId });
   }
 
+  /** send() as a reply in the thread of an inbound message (the contact mailbox). */
+  reply<T extends MailTemplate>(
+    tx: EntityManager,
+    template: T,
+    to: string,
+    locale: MailLocale,
+    payload: MailPayloads[T],
+    complaintId: string | null,
+    thread: MailThread,
+  ): Promise<{ id: string; messageId: string }> {
+    return this.enqueue(tx, { template, locale, to, payload: { ...payload }, complaintId, thread });
+  }
+
   /** The untyped row writer behind send() (kept for tests that need to write an odd row). */
   async enqueue(tx: EntityManager, job: OutboxJob): Promise<{ id: string; messageId: string }> {
     const reason = job.payload.reason;
@@ -72,9 +92,27 @@ export class MailOutbox {
     }
     const ids = newMessageId(this.domain);
     await tx.query(
-      `INSERT INTO mail_job (id, template, locale, to_address, message_id, payload, complaint_id)
-       VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7)`,
-      [ids.id, job.template, job.locale, job.to, ids.messageId, JSON.stringify(job.payload), job.complaintId ?? null],
+      // A case that began as (or took in) an email to the contact address keeps its mail to that
+      // sender in the sender's thread: the latest message they sent about it is the parent.
+      `INSERT INTO mail_job (id, template, locale, to_address, message_id, payload, complaint_id, in_reply_to, reply_references)
+       SELECT $1, $2, $3, $4, $5, $6::jsonb, $7, coalesce($8, t.message_id), coalesce($9, t.refs)
+         FROM (SELECT 1) one
+         LEFT JOIN LATERAL (
+           SELECT m.message_id, array_to_string(m.thread_ids || m.message_id, ' ') AS refs
+             FROM inbox_message m
+            WHERE $7::uuid IS NOT NULL AND m.complaint_id = $7 AND m.from_address = lower($4) AND m.message_id IS NOT NULL
+            ORDER BY m.received_at DESC LIMIT 1) t ON true`,
+      [
+        ids.id,
+        job.template,
+        job.locale,
+        job.to,
+        ids.messageId,
+        JSON.stringify(job.payload),
+        job.complaintId ?? null,
+        job.thread?.inReplyTo ?? null,
+        job.thread?.references ?? null,
+      ],
     );
     return ids;
   }

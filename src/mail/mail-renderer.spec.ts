@@ -466,6 +466,28 @@ describe('MailRenderer', () => {
     });
   });
 
+  it('inbox-ack answers a mail in its thread: reference, when it is read, the prefilled form, escaped', () => {
+    const ack = {
+      reference: 'M-2026-000042',
+      senderName: `Wang ${EVIL}`,
+      subject: `Photo ${EVIL}`,
+      readBy: '2026-11-24T11:43:00Z',
+      formUrl: 'https://desk.example/complaints/new?article=forum&email=w%40example.org',
+      articleCount: 1,
+    };
+    const zh = renderer.render('inbox-ack', 'zh-CN', ack);
+    expect(zh.subject).toBe(`回复：Photo ${EVIL} [M-2026-000042]`);
+    expect(zh.text).toContain('编号为 M-2026-000042');
+    expect(zh.text).toContain(ack.formUrl);
+    expect(zh.text).toContain('1 个文章链接');
+    expect(zh.html).not.toContain('<script>');
+    expect(zh.html).toContain('href="https://desk.example/complaints/new?article');
+    const en = renderer.render('inbox-ack', 'en', { ...ack, senderName: null, subject: null, articleCount: 0 });
+    expect(en.subject).toBe('Re: your message [M-2026-000042]');
+    expect(en.text).toContain('Hello,');
+    expect(en.text).not.toContain('article link');
+  });
+
   it('strips line breaks from the subject so no header can be injected', () => {
     const m = renderer.render('complaint-receipt', 'en', { ...receipt, reference: 'ND-1\r\nBcc: x@evil.example' });
     expect(m.subject).toBe('[ND-1 Bcc: x@evil.example] We have received your complaint');

@@ -227,6 +227,15 @@ export interface MailPayloads {
   'litigation-ended': PartyMail & { outcome: 'restored' | 'closed'; reason: string };
   /** restoration_pending -> restored by the timer, to both parties. */
   'case-restored': PartyMail & { items: string[] };
+  /** The contact mailbox's receipt for a new message, a reply in its thread (src/inbox/). */
+  'inbox-ack': {
+    reference: string;
+    senderName: string | null;
+    subject: string | null;
+    readBy: string;
+    formUrl: string;
+    articleCount: number;
+  };
   'staff-invitation': {
     invitationUrl: null;
     invitation: string;
@@ -267,4 +276,5 @@ export const MAIL_TEMPLATES: readonly MailTemplate[] = [
   'litigation-proof-refused',
   'litigation-ended',
   'case-restored',
+  'inbox-ack',
 ];

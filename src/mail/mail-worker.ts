@@ -22,6 +22,8 @@ interface ClaimedJob {
   payload: Record<string, unknown>;
   complaint_id: string | null;
   attempts: number;
+  in_reply_to: string | null;
+  reply_references: string | null;
 }
 
 // One statement claims a batch: SKIP LOCKED keeps instances apart, and a job whose worker
@@ -34,7 +36,7 @@ const CLAIM_SQL = `
    WHERE id IN (SELECT id FROM mail_job
                  WHERE (state = 'pending' AND next_attempt_at <= now()) OR (state = 'sending' AND locked_until < now())
                  ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)
-  RETURNING id, template, locale, to_address, message_id, payload, complaint_id, attempts`;
+  RETURNING id, template, locale, to_address, message_id, payload, complaint_id, attempts, in_reply_to, reply_references`;
 
 const RENEW_SQL = `
   UPDATE mail_job m SET locked_until = now() + $3 * interval '1 millisecond'
@@ -204,7 +206,13 @@ export class MailWorker implements OnApplicationBootstrap, OnModuleDestroy {
         text: rendered.text,
         html: rendered.html,
         messageId: job.message_id,
-        headers: reference ? { 'X-Notice-Desk-Reference': reference } : {},
+        // A reply to inbound mail threads under it (the contact mailbox, src/inbox/).
+        ...(job.in_reply_to ? { inReplyTo: job.in_reply_to, references: job.reply_references ?? job.in_reply_to } : {}),
+        headers: {
+          ...(reference ? { 'X-Notice-Desk-Reference': reference } : {}),
+          // RFC 3834: vacation responders do not answer automatic mail, so no loops.
+          'Auto-Submitted': job.in_reply_to ? 'auto-replied' : 'auto-generated',
+        },
       });
     } catch (err) {
       const reason = describeFailure(err);
@@ -354,6 +362,8 @@ export class MailWorker implements OnApplicationBootstrap, OnModuleDestroy {
           socketTimeout: this.config.mailSendTimeoutMs,
           disableFileAccess: true,
           disableUrlAccess: true,
+          // DKIM_DOMAIN/SELECTOR/PRIVATE_KEY: receivers (QQ Mail, Gmail, Outlook) can verify our mail.
+          ...(this.config.dkim ? { dkim: this.config.dkim } : {}),
         });
       } catch (err) {
         // nodemailer may echo the URL, password included, in a parse error: keep it out of the cause.

@@ -310,6 +310,9 @@ function timelineRow(locale: Locale, e: CaseView['timeline'][number]) {
     duplicateOf: str(p.duplicateOf),
     missing: Array.isArray(p.missing) ? (p.missing as unknown[]).map(String) : [],
     template: str(p.template),
+    // An email filed on the case (src/inbox/): a link to the message in the staff inbox.
+    inboxMessageId: e.action === 'complaint.mail_received' ? str(p.inboxMessageId) : null,
+    inboxReference: e.action === 'complaint.mail_received' ? str(p.inboxReference) : null,
   };
 }
 

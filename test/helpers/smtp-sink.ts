@@ -17,6 +17,8 @@ export interface SinkOptions {
 /** A real SMTP server in the test process; collects what the app sends, parsed by mailparser. */
 export class SmtpSink {
   readonly messages: ParsedMail[] = [];
+  /** The raw source of each accepted message, by Message-ID (e.g. to verify a DKIM signature). */
+  readonly raw = new Map<string, Buffer>();
   private server!: SMTPServer;
   private failuresLeft = 0;
   private failCode = 451;
@@ -96,8 +98,10 @@ export class SmtpSink {
       callback(err);
       return;
     }
-    simpleParser(Buffer.concat(chunks))
+    const source = Buffer.concat(chunks);
+    simpleParser(source)
       .then((mail) => {
+        if (mail.messageId) this.raw.set(mail.messageId, source);
         this.messages.push(mail);
         this.waiters.splice(0).forEach((w) => w());
         callback();
