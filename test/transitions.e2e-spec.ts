@@ -459,6 +459,30 @@ describe('moderation transitions over HTTP (real PostgreSQL and SMTP)', () => {
         [later],
       );
       expect(event.payload.warning?.id).toBeTruthy();
+
+      // The appeal route: the complainant contests (by replying); only an admin who did not
+      // take the decision reopens the notice, with reasons; it is then handled as any other.
+      const decider = await move(admin1, later, { to: 'received', version: 2, reason: 'Reconsidered.' });
+      expect(decider.status).toBe(403);
+      expect(((await decider.json()) as { code: string }).code).toBe('APPEAL_DECIDER_CONFLICT');
+      expect((await move(mod1, later, { to: 'received', version: 2, reason: 'x' })).status).toBe(403);
+      const reopened = await move(admin2, later, {
+        to: 'received',
+        version: 2,
+        reason: 'The article misquotes the complainant after all.',
+      });
+      expect(reopened.status).toBe(200);
+      expect(await view(admin2, later)).toMatchObject({ state: 'received', version: 3 });
+      const back = await t.sink.waitFor(
+        (m) => m.subject?.includes(later) === true && /processed after all/.test(m.subject ?? ''),
+      );
+      expect(back.text).toContain('The article misquotes the complainant after all.');
+      expect(t.sink.to(email)).toContain(back);
+      const [row] = await db.query<Array<{ decided_by: string | null; decision_reason: string | null }>>(
+        `SELECT decided_by, decision_reason FROM complaint WHERE reference = $1`,
+        [later],
+      );
+      expect(row).toEqual({ decided_by: null, decision_reason: null });
     });
   });
 

@@ -357,6 +357,7 @@ export const RECORDS: Record<EdgeRecord, (ctx: EdgeContext) => Record<string, un
   decision: (ctx) => ({ decided_by: ctx.actor.id, decision_reason: reasonOf(ctx) }),
   clear_proposal: () => ({ proposed_remedies: null }),
   duplicate_of: (ctx) => ({ duplicate_of: ctx.earlier?.id ?? null }),
+  clear_decision: () => ({ decided_by: null, decision_reason: null }),
 };
 
 function validRemedies(c: CaseRow, remedies: TransitionInput['remedies']): RemedyChoice[] {

@@ -32,7 +32,9 @@ describe('complaint state machine', () => {
   });
 
   it('gives terminal states no exits and lets every other state reach closed', () => {
-    expect(COMPLAINT_STATES.filter(isTerminal).sort()).toEqual(['closed', 'duplicate', 'not_processed']);
+    // not_processed has one way out: an admin who did not decide it reopens a contested notice.
+    expect(COMPLAINT_STATES.filter(isTerminal).sort()).toEqual(['closed', 'duplicate']);
+    expect(COMPLAINT_TRANSITIONS.not_processed.map((e) => [e.to, e.roles])).toEqual([['received', ['admin']]]);
     const reachesClosed = (start: ComplaintState): boolean => {
       const seen = new Set<ComplaintState>([start]);
       const queue = [start];

@@ -63,6 +63,8 @@ export const STAFF_ACTIONS = [
   'send_back',
   'mark_duplicate',
   'not_process',
+  // The complainant contested not processing (a reply, threaded to the case): another admin reopens it.
+  'reopen',
   // Deciding an appeal (appeal_review -> actioned | rejected | restored), never by the appealed decision's deciders.
   'appeal_action',
   'appeal_reject',
@@ -130,6 +132,7 @@ export type EdgeGuard =
  *   decision                   decided_by and the decision's reasons
  *   clear_proposal             a direct decision drops an earlier proposal
  *   duplicate_of               the earlier case this one joins
+ *   clear_decision             a reopened notice has no decision yet (decided_by, reasons)
  */
 export type EdgeRecord =
   | 'assign_actor'
@@ -139,7 +142,8 @@ export type EdgeRecord =
   | 'proposal'
   | 'decision'
   | 'clear_proposal'
-  | 'duplicate_of';
+  | 'duplicate_of'
+  | 'clear_decision';
 
 /**
  * The queue's due time after the edge, counted in working days of the case's calendar
@@ -215,6 +219,7 @@ export type EdgeMailTemplate =
   | 'complaint-info-answered'
   | 'complaint-closed-no-answer'
   | 'complaint-not-processed'
+  | 'complaint-reopened'
   | 'appeal-received'
   | 'appeal-decided'
   | 'complaint-withdrawn'
@@ -471,7 +476,21 @@ export const COMPLAINT_TRANSITIONS: Record<ComplaintState, readonly Edge[]> = {
   ],
   rejected: [appeal(['complainant']), { to: 'closed', roles: ['system'], guards: ['timer_due'], due: 'clear' }],
   duplicate: [],
-  not_processed: [],
+  // The appeal route of the misuse procedure: the complainant contests by replying to the mail
+  // (the reply lands on the case's timeline); an admin who did not take the decision may reopen
+  // the notice, which is then handled as any other.
+  not_processed: [
+    {
+      to: 'received',
+      roles: ['admin'],
+      action: 'reopen',
+      needs: ['reason'],
+      guards: ['other_decider', 'reason'],
+      records: ['clear_decision'],
+      due: 'decision',
+      effects: [mail('complaint-reopened')],
+    },
+  ],
   // Two edges lead back to actioned: the transition names its `action` to choose one.
   counter_notice_review: [
     {

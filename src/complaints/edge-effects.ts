@@ -287,6 +287,9 @@ export class EdgeEffects {
           c.id,
         );
         return;
+      case 'complaint-reopened>complainant':
+        await send(tx, 'complaint-reopened', ...complainant(), { ...base, reason, trackingUrl: null }, c.id);
+        return;
       case 'complaint-not-processed>complainant':
         await send(
           tx,

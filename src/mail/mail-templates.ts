@@ -103,6 +103,14 @@ export interface MailPayloads {
     trackingUrl: null;
     appealUntil: string;
   };
+  /** not_processed -> received: an admin who did not take the decision reopened the notice. */
+  'complaint-reopened': {
+    reference: string;
+    complainantName: string;
+    legalBasis: string;
+    reason: string;
+    trackingUrl: null;
+  };
   /** A misuse warning to a complainant's address (DSA Art. 23), the step before not processing. */
   'complainant-warning': {
     reference: string;
@@ -265,6 +273,7 @@ export const MAIL_TEMPLATES: readonly MailTemplate[] = [
   'owner-withdrawn',
   'staff-invitation',
   'complaint-not-processed',
+  'complaint-reopened',
   'complainant-warning',
   'deadline-breached',
   'owner-response-received',

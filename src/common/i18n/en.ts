@@ -506,6 +506,11 @@ export const EN: Messages = {
   'case.field.duplicateOf.none':
     'The same complainant has no other undecided case, so this one cannot be a duplicate of anything now.',
   'case.action.mark_duplicate.submit': 'Close as a duplicate and tell the complainant',
+  'case.action.reopen.label': 'Reopen the notice (contested)',
+  'case.action.reopen.hint':
+    'The complainant contested not processing their notice (their reply is on the timeline). Only an admin who did not take that decision may reopen it; it then returns to the queue as a new notice.',
+  'case.action.reopen.reason': 'Reasons (sent to the complainant)',
+  'case.action.reopen.submit': 'Reopen and tell the complainant',
   'case.action.not_process.label': 'Do not process (misuse)',
   'case.action.not_process.hint':
     'Only for a notice filed after this address was warned about manifestly unfounded notices (DSA Art. 23). This is not a decision on the content; the complainant is told why and may appeal.',
@@ -552,6 +557,7 @@ export const EN: Messages = {
   'case.done.approve': 'Approved; the remedies are applied.',
   'case.done.send_back': 'Sent back to the moderator.',
   'case.done.mark_duplicate': 'Closed as a duplicate; the complainant is told which case it joins.',
+  'case.done.reopen': 'The notice is reopened and back in the queue; the complainant is told.',
   'case.done.not_process': 'Not processed; the complainant is told why and how to appeal.',
   'case.done.warning': 'The warning is recorded and mailed to the complainant.',
   'case.done.note': 'Note added.',

@@ -474,6 +474,11 @@ export const ZH_CN: Messages = {
   'case.field.duplicateOf.candidates': '同一投诉人尚未决定的案件：',
   'case.field.duplicateOf.none': '同一投诉人没有其他尚未决定的案件，本案目前不能作为重复投诉关闭。',
   'case.action.mark_duplicate.submit': '作为重复投诉关闭并通知投诉人',
+  'case.action.reopen.label': '重新受理（投诉人提出异议）',
+  'case.action.reopen.hint':
+    '投诉人对不予受理提出了异议（其回复见时间线）。只有未参与原决定的管理员可以重新受理；通知随后作为新通知回到队列。',
+  'case.action.reopen.reason': '理由（将发送给投诉人）',
+  'case.action.reopen.submit': '重新受理并通知投诉人',
   'case.action.not_process.label': '不予受理（滥用）',
   'case.action.not_process.hint':
     '仅适用于该地址因提交明显缺乏依据的通知而被警告之后提交的通知（欧盟《数字服务法》第二十三条）。这并非对内容本身的决定；投诉人会收到理由，并可申诉。',
@@ -520,6 +525,7 @@ export const ZH_CN: Messages = {
   'case.done.approve': '已批准，措施已执行。',
   'case.done.send_back': '已退回审核员。',
   'case.done.mark_duplicate': '已作为重复投诉关闭，已告知投诉人所并入的案件。',
+  'case.done.reopen': '已重新受理并回到队列，已通知投诉人。',
   'case.done.not_process': '已不予受理，已告知投诉人理由及申诉途径。',
   'case.done.warning': '警告已记录并发送给投诉人。',
   'case.done.note': '备注已添加。',
