@@ -352,11 +352,15 @@ export class MailWorker implements OnApplicationBootstrap, OnModuleDestroy {
       if (!this.config.smtpUrl) throw new Error('no SMTP_URL configured');
       try {
         // nodemailer ignores every other option when given `url` (so the `pool` and timeouts once
-        // set here never took effect): parse the URL, then add ours. One connection per message,
-        // as in practice until now. A server silent for MAIL_SEND_TIMEOUT_MS at any step (connect, greeting, any reply) ends the send
+        // set here never took effect): parse the URL, then add ours. One pooled connection reused
+        // across messages (a fresh TCP and TLS handshake per message capped receipts at a few per
+        // second); a connection that fails is dropped and the next send opens a new one. A server silent for MAIL_SEND_TIMEOUT_MS at any step (connect, greeting, any reply) ends the send
         // as a transient failure, its connection closed; a slower send keeps its claim renewed.
         this.transport = createTransport({
           ...parseConnectionUrl(this.config.smtpUrl),
+          pool: true,
+          maxConnections: 1,
+          maxMessages: 100,
           connectionTimeout: this.config.mailSendTimeoutMs,
           greetingTimeout: this.config.mailSendTimeoutMs,
           socketTimeout: this.config.mailSendTimeoutMs,
