@@ -40,6 +40,9 @@ const ADMIN_ONLY = [
   'POST /api/v1/calendar/overrides',
   'DELETE /api/v1/calendar/overrides/:region/:date',
   'PATCH /api/v1/articles/:slug',
+  'GET /api/v1/statements',
+  'GET /api/v1/statements/:reference',
+  'POST /api/v1/notices/:reference/withhold',
 ];
 
 /** Mounted on Express directly, not by a Nest controller; the guard does not see them. */

@@ -999,4 +999,27 @@ export const EN: Messages = {
   'inbox.action.dismissSubmit': 'Mark as not a complaint',
   'case.event.complaint.mail_received': 'Email received',
   'case.event.mail.bounced': 'Mail bounced',
+  // Public notice register (/notices/<reference>)
+  'register.title': 'Notice {ref} — public register',
+  'register.kicker': 'Public notice register',
+  'register.heading': 'A notice that led to action',
+  'register.lead':
+    'We publish the notices that led us to remove or change content, so readers can see what was taken down, on what legal basis and at whose request. Private persons are never named.',
+  'register.noticeTitle': 'The notice',
+  'register.organisation': 'Organisation',
+  'register.received': 'Received',
+  'register.itemsTitle': 'What was named, and the outcome',
+  'register.item': 'Item',
+  'register.outcome': 'Outcome',
+  'register.titleWithheld': 'Title not shown (it may itself be what the notice concerned)',
+  'register.imageN': 'Image {n} in the article',
+  'register.reversed': 'Reversed on {date}',
+  'register.remedy.none': 'Not decided',
+  'register.counterTitle': 'Counter-notices',
+  'register.redacted':
+    'This entry is redacted: it never shows the name, email address, telephone number or postal address of a private person, nor the text of the notice.',
+  'register.withheld.title': 'Register entry withheld',
+  'register.withheld.heading': 'This register entry is withheld',
+  'register.withheld.lead': 'The entry for case {ref} is not published.',
+  'register.link': 'Public notice {ref}',
 };
