@@ -175,6 +175,47 @@ describe('public notice register and statements of reasons (real PostgreSQL)', (
     expect(html).toContain(`<a href="/notices/${reference}" data-register-link>Public notice ${reference}</a>`);
   });
 
+  it('a removed article: the 451 page links to its entry, which leaves the title out', async () => {
+    const items = (
+      (await (await get('/api/v1/articles?limit=200', { accept: 'application/json' })).json()) as {
+        items: CatalogueItem[];
+      }
+    ).items;
+    const other = items.find((a) => a.slug !== article.slug)!;
+    const res = await fetch(`${t.baseUrl}/api/v1/complaints`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        legalBasis: 'eu-dsa',
+        locale: 'en',
+        complainant: { name: PERSONAL.name, email: PERSONAL.email },
+        items: [{ articleUrl: other.url, kind: 'article' }],
+        explanation: PERSONAL.explanation,
+        declarations: { truthful: true, goodFaith: true },
+      }),
+    });
+    expect(res.status).toBe(201);
+    const ref = ((await res.json()) as { reference: string }).reference;
+    await db.query(
+      `UPDATE complaint_item SET remedy = 'remove_article', remedy_applied_at = now()
+        WHERE complaint_id = (SELECT id FROM complaint WHERE reference = $1)`,
+      [ref],
+    );
+    await db.query(`UPDATE complaint SET state = 'actioned' WHERE reference = $1`, [ref]);
+    await db.query(
+      `UPDATE article SET status = 'removed', removed_by = (SELECT id FROM complaint WHERE reference = $2) WHERE slug = $1`,
+      [other.slug, ref],
+    );
+    const gone = await get(`/articles/${other.slug}?lang=en`);
+    expect(gone.status).toBe(451);
+    expect(await gone.text()).toContain(`<a href="/notices/${ref}" data-register-link>Public notice ${ref}</a>`);
+    const html = await (await get(`/notices/${ref}?lang=en`)).text();
+    expect(html).toContain('Title not shown');
+    expect(html).not.toContain(other.title);
+    expect(html).toContain('Notice of illegal content (EU Digital Services Act, Art. 16)');
+    expectNoPersonalData(html);
+  });
+
   it('the statement of reasons uses the DSA Transparency Database fields and carries no personal data', async () => {
     const res = await get(`/api/v1/statements/${reference}`, bearer(adminToken));
     expect(res.status).toBe(200);

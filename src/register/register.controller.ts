@@ -66,7 +66,7 @@ export class RegisterController {
         decidedOn: e.decidedAt ? dateIn(e.decidedAt, locale) : null,
         decidedAt: e.decidedAt?.toISOString() ?? null,
         items: e.items.map((i) => ({
-          position: i.position,
+          position: i.position + 1,
           kindKey: `item.kind.${i.kind}`,
           articleTitle: i.articleTitle,
           articleUrl: i.articleSlug ? `/articles/${encodeURIComponent(i.articleSlug)}` : null,
