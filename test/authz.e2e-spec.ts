@@ -43,6 +43,7 @@ const ADMIN_ONLY = [
   'GET /api/v1/statements',
   'GET /api/v1/statements/:reference',
   'POST /api/v1/notices/:reference/withhold',
+  'DELETE /api/v1/notices/:reference/withhold',
 ];
 
 /** Mounted on Express directly, not by a Nest controller; the guard does not see them. */

@@ -288,5 +288,18 @@ describe('public notice register and statements of reasons (real PostgreSQL)', (
     expectNoPersonalData(html);
     // Unknown references stay 404.
     expect((await get('/notices/ND-0000-000000')).status).toBe(404);
+
+    // Published again: the entry answers 200, with an audit event.
+    const release = (token: string) =>
+      fetch(`${t.baseUrl}/api/v1/notices/${reference}/withhold`, { method: 'DELETE', headers: bearer(token) });
+    expect((await release(modToken)).status).toBe(403);
+    expect((await release(adminToken)).status).toBe(204);
+    expect((await release(adminToken)).status).toBe(404);
+    expect((await get(`/notices/${reference}`)).status).toBe(200);
+    const released = await db.query<unknown[]>(
+      `SELECT 1 FROM audit_event WHERE subject_id = $1 AND action = 'register.released'`,
+      [complaintId],
+    );
+    expect(released).toHaveLength(1);
   });
 });

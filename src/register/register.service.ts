@@ -192,6 +192,26 @@ export class RegisterService {
     });
   }
 
+  /** An admin publishes a withheld entry again; one audit event. */
+  async release(reference: string, actor: StaffPrincipal): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      const rows = await tx.query<Array<{ complaint_id: string }>>(
+        `DELETE FROM notice_withholding w USING complaint c
+          WHERE w.complaint_id = c.id AND c.reference = $1 RETURNING w.complaint_id`,
+        [reference],
+      );
+      const deleted = (Array.isArray(rows[0]) ? rows[0] : rows) as Array<{ complaint_id: string }>;
+      if (!deleted[0]) throw new NotFoundError('No withheld register entry with that reference');
+      await this.audit.append(tx, {
+        actorType: actor.role,
+        actorId: actor.id,
+        action: 'register.released',
+        subjectType: 'complaint',
+        subjectId: deleted[0].complaint_id,
+      });
+    });
+  }
+
   private async facts(
     rows: Array<{ id: string; reference: string; legal_basis: LegalBasis; content_date: Date | null }>,
   ) {

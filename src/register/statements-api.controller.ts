@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { CurrentUser, Roles } from '../auth/auth.decorators';
 import type { StaffPrincipal } from '../auth/auth.decorators';
@@ -52,5 +52,12 @@ export class StatementsApiController {
     @CurrentUser() user: StaffPrincipal,
   ): Promise<{ reference: string; withheldAt: string }> {
     return this.register.withhold(reference, body?.reason, user);
+  }
+
+  @Delete('notices/:reference/withhold')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Publish a withheld register entry again (admin; audit event register.released)' })
+  async release(@Param('reference') reference: string, @CurrentUser() user: StaffPrincipal): Promise<void> {
+    await this.register.release(reference, user);
   }
 }
