@@ -44,6 +44,9 @@ const ADMIN_ONLY = [
   'GET /api/v1/statements/:reference',
   'POST /api/v1/notices/:reference/withhold',
   'DELETE /api/v1/notices/:reference/withhold',
+  'GET /staff/notices/:reference',
+  'POST /staff/notices/:reference/withhold',
+  'POST /staff/notices/:reference/release',
 ];
 
 /** Mounted on Express directly, not by a Nest controller; the guard does not see them. */

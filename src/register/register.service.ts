@@ -192,6 +192,28 @@ export class RegisterService {
     });
   }
 
+  /** What an admin sees of an entry: whether it is in the register and, if withheld, why, by whom, when. */
+  async adminView(reference: string): Promise<{
+    reference: string;
+    withheld: { reason: string; withheldAt: Date; by: string | null } | null;
+  }> {
+    const rows = await this.db.query<
+      Array<{ reference: string; reason: string | null; withheld_at: Date | null; by: string | null }>
+    >(
+      `SELECT c.reference, w.reason, w.withheld_at, s.display_name AS by
+         FROM complaint c LEFT JOIN notice_withholding w ON w.complaint_id = c.id
+         LEFT JOIN staff_user s ON s.id = w.withheld_by
+        WHERE c.reference = $1 AND ${IN_REGISTER}`,
+      [reference],
+    );
+    const r = rows[0];
+    if (!r) throw new NotFoundError('No register entry with that reference');
+    return {
+      reference: r.reference,
+      withheld: r.reason !== null ? { reason: r.reason, withheldAt: r.withheld_at as Date, by: r.by } : null,
+    };
+  }
+
   /** An admin publishes a withheld entry again; one audit event. */
   async release(reference: string, actor: StaffPrincipal): Promise<void> {
     await this.db.transaction(async (tx) => {

@@ -3,7 +3,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DataSource } from 'typeorm';
 import { startTestApp, TestApp } from '../helpers/app';
 import { launchBrowser, screenshot, writeTestPng } from '../helpers/browser';
-import { apiToken, createStaff } from '../helpers/staff';
+import { apiToken, createStaff, DEFAULT_TEST_PASSWORD, TestStaff } from '../helpers/staff';
 
 /**
  * The public notice register in a real browser: a copyright case decided through the API (image
@@ -17,6 +17,7 @@ describe('public notice register in the browser', () => {
   let browser: Browser;
   const contexts: BrowserContext[] = [];
   let modToken: string;
+  let admin: TestStaff;
   let article: { slug: string; url: string; images: Array<{ id: string }> };
   let reference: string;
   const PERSONAL = ['周私人', 'zhou.private@example.test', '13800138000', '北京市朝阳区私宅路 8 号'];
@@ -27,6 +28,7 @@ describe('public notice register in the browser', () => {
     browser = await launchBrowser();
     const m = await createStaff(db, { role: 'moderator', displayName: '李审核' });
     modToken = await apiToken(db, m.email);
+    admin = await createStaff(db, { role: 'admin', displayName: '王管理' });
     const list = (await (await fetch(`${t.baseUrl}/api/v1/articles?limit=200`)).json()) as {
       items: Array<{ slug: string; url: string; images: Array<{ id: string }> }>;
     };
@@ -108,4 +110,25 @@ describe('public notice register in the browser', () => {
       await screenshot(page, `register-notice-${lang}`);
     });
   }
+  it('an admin withholds the entry with a reason from its staff page, and publishes it again', async () => {
+    const page = await newPage('zh-CN');
+    await page.goto(`${t.baseUrl}/staff/login`);
+    await page.fill('#email', admin.email);
+    await page.fill('#password', DEFAULT_TEST_PASSWORD);
+    await Promise.all([page.waitForURL(/\/staff\/queue/), page.click('button[type=submit]')]);
+    await page.goto(`${t.baseUrl}/staff/notices/${reference}?lang=en`);
+    await page.fill('#withhold-reason', 'Court order 2026-77 asks us not to publish it');
+    await Promise.all([page.waitForURL(/done=withheld/), page.click('[data-register-admin] button[type=submit]')]);
+    expect(await page.locator('[data-withheld]').innerText()).toContain('Court order 2026-77');
+    await screenshot(page, 'register-admin-withheld-en');
+    const pub = await newPage('en');
+    const res = await pub.goto(`${t.baseUrl}/notices/${reference}?lang=en`);
+    expect(res?.status()).toBe(410);
+    const text = await pub.locator('body').innerText();
+    expect(text).toContain('This register entry is withheld');
+    expect(text).not.toContain('Court order');
+    await screenshot(pub, 'register-withheld-en');
+    await Promise.all([page.waitForURL(/done=released/), page.click('[data-withheld] button[type=submit]')]);
+    expect((await pub.goto(`${t.baseUrl}/notices/${reference}`))?.status()).toBe(200);
+  });
 });

@@ -1022,4 +1022,14 @@ export const EN: Messages = {
   'register.withheld.heading': 'This register entry is withheld',
   'register.withheld.lead': 'The entry for case {ref} is not published.',
   'register.link': 'Public notice {ref}',
+  'register.admin.heading': 'Public register entry',
+  'register.admin.public': 'Open the public page',
+  'register.admin.isPublished':
+    'This entry is published. Withhold it only with a reason (a court order, a risk to someone’s safety); the reason goes into the audit trail and is never shown publicly.',
+  'register.admin.isWithheld': 'This entry is withheld: its public page answers 410 with a neutral notice.',
+  'register.admin.reason': 'Reason',
+  'register.admin.withhold': 'Withhold the entry',
+  'register.admin.release': 'Publish it again',
+  'register.admin.doneWithheld': 'The entry is withheld.',
+  'register.admin.doneReleased': 'The entry is published again.',
 };

@@ -955,4 +955,14 @@ export const ZH_CN: Messages = {
   'register.withheld.heading': '此登记条目暂不公开',
   'register.withheld.lead': '案件 {ref} 的登记条目不予公开。',
   'register.link': '公开通知 {ref}',
+  'register.admin.heading': '公开登记条目',
+  'register.admin.public': '打开公开页面',
+  'register.admin.isPublished':
+    '此条目已公开。只有在有正当理由时（如法院命令、危及他人安全）才可暂不公开；理由记入审计日志，不会公开显示。',
+  'register.admin.isWithheld': '此条目暂不公开：其公开页面返回 410 和一条中性说明。',
+  'register.admin.reason': '理由',
+  'register.admin.withhold': '暂不公开此条目',
+  'register.admin.release': '重新公开',
+  'register.admin.doneWithheld': '此条目已暂不公开。',
+  'register.admin.doneReleased': '此条目已重新公开。',
 };
