@@ -247,6 +247,10 @@ COLUMN newsroom_task.detail text NOT NULL
 COLUMN newsroom_task.id uuid NOT NULL DEFAULT gen_random_uuid()
 COLUMN newsroom_task.kind text NOT NULL
 COLUMN newsroom_task.status text NOT NULL DEFAULT 'open'::text
+COLUMN notice_withholding.complaint_id uuid NOT NULL
+COLUMN notice_withholding.reason text NOT NULL
+COLUMN notice_withholding.withheld_at timestamp with time zone NOT NULL DEFAULT now()
+COLUMN notice_withholding.withheld_by uuid
 COLUMN rate_limit.expire bigint
 COLUMN rate_limit.key character varying(255) NOT NULL
 COLUMN rate_limit.points integer NOT NULL DEFAULT 0
@@ -414,6 +418,9 @@ CONSTRAINT newsroom_task.newsroom_task_complaint_fk FOREIGN KEY (complaint_id) R
 CONSTRAINT newsroom_task.newsroom_task_kind_check CHECK ((kind = ANY (ARRAY['edit_passage'::text, 'add_attribution'::text])))
 CONSTRAINT newsroom_task.newsroom_task_pkey PRIMARY KEY (id)
 CONSTRAINT newsroom_task.newsroom_task_status_check CHECK ((status = ANY (ARRAY['open'::text, 'done'::text, 'cancelled'::text])))
+CONSTRAINT notice_withholding.notice_withholding_complaint_fk FOREIGN KEY (complaint_id) REFERENCES complaint(id) ON DELETE CASCADE
+CONSTRAINT notice_withholding.notice_withholding_pkey PRIMARY KEY (complaint_id)
+CONSTRAINT notice_withholding.notice_withholding_withheld_by_fk FOREIGN KEY (withheld_by) REFERENCES staff_user(id) ON DELETE SET NULL
 CONSTRAINT rate_limit.rate_limit_pkey PRIMARY KEY (key)
 CONSTRAINT reply_template.reply_template_basis_check CHECK ((legal_basis = ANY (ARRAY['cn-copyright'::text, 'cn-personal-rights'::text, 'us-dmca'::text, 'eu-dsa'::text, 'accuracy'::text])))
 CONSTRAINT reply_template.reply_template_locale_check CHECK ((locale = ANY (ARRAY['zh-CN'::text, 'en'::text])))
@@ -519,6 +526,7 @@ INDEX CREATE UNIQUE INDEX mail_job_message_id_key ON public.mail_job USING btree
 INDEX CREATE UNIQUE INDEX mail_job_pkey ON public.mail_job USING btree (id)
 INDEX CREATE UNIQUE INDEX mailbox_message_pkey ON public.mailbox_message USING btree (id)
 INDEX CREATE UNIQUE INDEX newsroom_task_pkey ON public.newsroom_task USING btree (id)
+INDEX CREATE UNIQUE INDEX notice_withholding_pkey ON public.notice_withholding USING btree (complaint_id)
 INDEX CREATE UNIQUE INDEX rate_limit_pkey ON public.rate_limit USING btree (key)
 INDEX CREATE UNIQUE INDEX reply_template_pkey ON public.reply_template USING btree (id)
 INDEX CREATE UNIQUE INDEX sla_breach_complaint_due_uq ON public.sla_breach USING btree (complaint_id, due_at)

@@ -40,6 +40,13 @@ const ADMIN_ONLY = [
   'POST /api/v1/calendar/overrides',
   'DELETE /api/v1/calendar/overrides/:region/:date',
   'PATCH /api/v1/articles/:slug',
+  'GET /api/v1/statements',
+  'GET /api/v1/statements/:reference',
+  'POST /api/v1/notices/:reference/withhold',
+  'DELETE /api/v1/notices/:reference/withhold',
+  'GET /staff/notices/:reference',
+  'POST /staff/notices/:reference/withhold',
+  'POST /staff/notices/:reference/release',
 ];
 
 /** Mounted on Express directly, not by a Nest controller; the guard does not see them. */

@@ -17,6 +17,7 @@ import { MailJob } from '../mail/mail-job.entity';
 import { MailboxMessage } from '../mail/mailbox-message.entity';
 import { StaffUser } from '../auth/staff-user.entity';
 import { CalendarOverride } from '../calendar/calendar-override.entity';
+import { NoticeWithholding } from '../register/notice-withholding.entity';
 import {
   ArticleCorrection,
   ArticleSnapshot,
@@ -57,4 +58,5 @@ export const ENTITIES = [
   LitigationProof,
   InboxMessage,
   InboxImapState,
+  NoticeWithholding,
 ];
