@@ -13,6 +13,7 @@ import { InboxModule } from './inbox/inbox.module';
 import { MailModule } from './mail/mail.module';
 import { CasesModule } from './moderation/cases.module';
 import { ModerationModule } from './moderation/moderation.module';
+import { ReportsModule } from './reports/reports.module';
 
 @Module({})
 export class AppModule {
@@ -32,6 +33,7 @@ export class AppModule {
         ModerationModule,
         CalendarModule,
         InboxModule,
+        ReportsModule,
       ],
       controllers: [HealthController],
     };

@@ -40,6 +40,11 @@ const ADMIN_ONLY = [
   'POST /api/v1/calendar/overrides',
   'DELETE /api/v1/calendar/overrides/:region/:date',
   'PATCH /api/v1/articles/:slug',
+  'GET /staff/cases',
+  'GET /api/v1/cases',
+  'GET /staff/audit',
+  'GET /api/v1/audit',
+  'GET /api/v1/audit/export',
 ];
 
 /** Mounted on Express directly, not by a Nest controller; the guard does not see them. */
