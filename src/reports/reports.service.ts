@@ -60,7 +60,7 @@ export const AUDIT_CSV_COLUMNS = [
 ] as const;
 
 /** RFC 4180: a field with a comma, quote, CR or LF is quoted, its quotes doubled. */
-export function csvField(v: unknown): string {
+export function csvField(v: string | number | Date | null | undefined): string {
   const s = v === null || v === undefined ? '' : v instanceof Date ? v.toISOString() : String(v);
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
