@@ -8,6 +8,12 @@ import type { AuditFilters, CaseFilters } from './reports.filters';
  * (each statement is a plain SELECT; the export runs in a READ ONLY transaction).
  */
 
+/**
+ * The complaint an event is about, as a uuid the complaint's primary key can be probed with (a
+ * text comparison on c.id::text could not use it); null for other subjects.
+ */
+const COMPLAINT_OF_EVENT = `(CASE WHEN e.subject_type = 'complaint' AND e.subject_id ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN e.subject_id::uuid END)`;
+
 const likeEscape = (s: string) => s.replace(/[\\%_]/g, (m) => `\\${m}`);
 /** A timestamptz as text with its microseconds (UTC), so a cursor keeps the exact value. */
 const exactTime = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
@@ -77,7 +83,11 @@ function auditWhere(f: AuditFilters, p: Params): string[] {
   if (f.actorId) w.push(`e.actor_id = ${p.add(f.actorId)}`);
   if (f.actorTypes.length) w.push(`e.actor_type = ANY(${p.add(f.actorTypes)}::text[])`);
   if (f.action) w.push(`e.action = ${p.add(f.action)}`);
-  if (f.reference) w.push(`c.reference = ${p.add(f.reference)}`);
+  // Through audit_event_subject_idx: the case's events, not every event joined and then filtered.
+  if (f.reference)
+    w.push(
+      `e.subject_type = 'complaint' AND e.subject_id = (SELECT r.id::text FROM complaint r WHERE r.reference = ${p.add(f.reference)})`,
+    );
   if (f.legalBasis) w.push(`c.legal_basis = ${p.add(f.legalBasis)}`);
   if (f.from) w.push(`e.occurred_at >= ${p.add(f.from)}::timestamptz`);
   if (f.to) w.push(`e.occurred_at < ${p.add(f.to)}::timestamptz`);
@@ -98,7 +108,7 @@ function auditStatement(f: AuditFilters, afterId: string | undefined, order: 'as
            e.subject_type, e.subject_id, c.reference, c.legal_basis, e.payload,
            s.id AS seal_id, s.hash AS seal_hash, s.sealed_at
       FROM audit_event e
-      LEFT JOIN complaint c ON e.subject_type = 'complaint' AND c.id::text = e.subject_id
+      LEFT JOIN complaint c ON c.id = ${COMPLAINT_OF_EVENT}
       LEFT JOIN staff_user u ON e.actor_type IN ('moderator', 'admin') AND u.id::text = e.actor_id
       LEFT JOIN LATERAL (
         SELECT s.id, s.hash, s.sealed_at FROM audit_seal s
