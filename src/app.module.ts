@@ -14,6 +14,7 @@ import { MailModule } from './mail/mail.module';
 import { CasesModule } from './moderation/cases.module';
 import { ModerationModule } from './moderation/moderation.module';
 import { RegisterModule } from './register/register.module';
+import { ReportsModule } from './reports/reports.module';
 
 @Module({})
 export class AppModule {
@@ -34,6 +35,7 @@ export class AppModule {
         CalendarModule,
         InboxModule,
         RegisterModule,
+        ReportsModule,
       ],
       controllers: [HealthController],
     };

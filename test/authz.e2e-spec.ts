@@ -47,6 +47,11 @@ const ADMIN_ONLY = [
   'GET /staff/notices/:reference',
   'POST /staff/notices/:reference/withhold',
   'POST /staff/notices/:reference/release',
+  'GET /staff/cases',
+  'GET /api/v1/cases',
+  'GET /staff/audit',
+  'GET /api/v1/audit',
+  'GET /api/v1/audit/export',
 ];
 
 /** Mounted on Express directly, not by a Nest controller; the guard does not see them. */
