@@ -101,6 +101,14 @@ export class EnvSchema {
   @Max(600_000, { message: 'MAIL_SEND_TIMEOUT_MS must be at most 600000' })
   MAIL_SEND_TIMEOUT_MS: number = 60000;
 
+  /** Messages one worker sends at once, each over its own pooled SMTP connection. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'MAIL_CONCURRENCY must be a whole number' })
+  @Min(1, { message: 'MAIL_CONCURRENCY must be at least 1' })
+  @Max(16, { message: 'MAIL_CONCURRENCY must be at most 16' })
+  MAIL_CONCURRENCY: number = 4;
+
   @IsOptional()
   @Transform(toInt)
   @IsInt({ message: 'UPLOAD_SWEEP_MS must be a whole number of milliseconds (0 turns the sweeper off)' })
@@ -327,6 +335,8 @@ export interface AppConfig {
   mailRetryBaseMs: number;
   /** How long a claimed mail job stays claimed; renewed while its send is in flight. */
   mailLeaseMs: number;
+  /** MAIL_CONCURRENCY: messages one worker sends at once. */
+  mailConcurrency: number;
   /** How long the SMTP server may stay silent (connect, greeting, any reply) before a send counts as a transient failure. */
   mailSendTimeoutMs: number;
   /** How often files under UPLOAD_DIR that belong to no evidence row are removed (0: never). */
@@ -500,6 +510,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     mailMaxAttempts: parsed.MAIL_MAX_ATTEMPTS,
     mailRetryBaseMs: parsed.MAIL_RETRY_BASE_MS,
     mailLeaseMs: parsed.MAIL_LEASE_MS,
+    mailConcurrency: parsed.MAIL_CONCURRENCY,
     mailSendTimeoutMs: parsed.MAIL_SEND_TIMEOUT_MS,
     uploadSweepMs: parsed.UPLOAD_SWEEP_MS,
     uploadOrphanGraceMs: parsed.UPLOAD_ORPHAN_GRACE_MS,

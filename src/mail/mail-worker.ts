@@ -125,15 +125,20 @@ export class MailWorker implements OnApplicationBootstrap, OnModuleDestroy {
     for (const job of jobs) this.held.set(job.id, job);
     this.startHeartbeat();
     try {
-      for (const job of jobs) {
-        // Send only while the claim surely holds, with time left for a renewal: else another
-        // worker may already have it (a renewal failed, or the database was away).
-        const leaseLeft = this.leaseConfirmedAt + lease - Date.now();
-        if (this.loop.stopped || this.lost.has(job.id) || leaseLeft < lease / 3) await this.release(job);
-        else await this.deliver(transport, job);
-        this.held.delete(job.id);
-        this.lost.delete(job.id);
-      }
+      // MAIL_CONCURRENCY lanes take the claimed jobs in order, each over its own pooled connection.
+      const queue = [...jobs];
+      const lane = async (): Promise<void> => {
+        for (let job = queue.shift(); job; job = queue.shift()) {
+          // Send only while the claim surely holds, with time left for a renewal: else another
+          // worker may already have it (a renewal failed, or the database was away).
+          const leaseLeft = this.leaseConfirmedAt + lease - Date.now();
+          if (this.loop.stopped || this.lost.has(job.id) || leaseLeft < lease / 3) await this.release(job);
+          else await this.deliver(transport, job);
+          this.held.delete(job.id);
+          this.lost.delete(job.id);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(this.config.mailConcurrency, jobs.length) }, lane));
     } finally {
       for (const job of jobs) {
         this.held.delete(job.id);
@@ -359,7 +364,7 @@ export class MailWorker implements OnApplicationBootstrap, OnModuleDestroy {
         this.transport = createTransport({
           ...parseConnectionUrl(this.config.smtpUrl),
           pool: true,
-          maxConnections: 1,
+          maxConnections: this.config.mailConcurrency,
           maxMessages: 100,
           connectionTimeout: this.config.mailSendTimeoutMs,
           greetingTimeout: this.config.mailSendTimeoutMs,
