@@ -5,6 +5,7 @@ import { AuditSealer } from '../src/audit/audit-sealer.service';
 import { Clock } from '../src/common/clock';
 import { IntegrityService } from '../src/integrity/integrity.service';
 import type { IntegrityRun } from '../src/integrity/integrity.service';
+import { MailRenderer } from '../src/mail/mail-renderer';
 import { MailWorker } from '../src/mail/mail-worker';
 import { startTestApp, TestApp } from './helpers/app';
 import { testDatabaseUrl } from './helpers/database';
@@ -171,5 +172,39 @@ describe('integrity: audit trail verification runs (real PostgreSQL, SMTP sink)'
     const broken = t.sink.messages.filter((m) => m.subject?.includes(`事件 ${victim.id}`));
     expect(broken.map(recipients).flat()).toEqual(expect.arrayContaining([admin.email, admin2.email]));
     expect(broken[0].subject).toContain('审计日志已损坏');
+  });
+
+  it('audit-seal-digest renders in both languages, intact and broken', () => {
+    const renderer = t.app.get(MailRenderer);
+    const hash = 'a'.repeat(64);
+    const base = {
+      broken: false,
+      lastHash: hash,
+      lastSealId: '7',
+      lastEventId: '7000',
+      eventsChecked: 7000,
+      sealsChecked: 7,
+      verifiedAt: new Date().toISOString(),
+      badEventId: null,
+      badSealId: null,
+      problem: null,
+      pageUrl: `${t.baseUrl}/staff/integrity`,
+    };
+    for (const locale of ['zh-CN', 'en'] as const) {
+      const ok = renderer.render('audit-seal-digest', locale, base);
+      expect(ok.subject).toContain(hash);
+      expect(ok.text).toContain(hash);
+      expect(ok.html).toContain(hash);
+      const bad = renderer.render('audit-seal-digest', locale, {
+        ...base,
+        broken: true,
+        badEventId: '4242',
+        badSealId: '5',
+        problem: 'edited or reordered',
+      });
+      expect(bad.subject).toContain('4242');
+      expect(bad.text).toContain('edited or reordered');
+      expect(bad.html).toContain('4242');
+    }
   });
 });

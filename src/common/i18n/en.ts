@@ -1110,7 +1110,8 @@ export const EN: Messages = {
   'staff.nav.integrity': 'Integrity',
   'integrity.title': 'Audit trail integrity · Notice Desk',
   'integrity.heading': 'Audit trail integrity',
-  'integrity.intro': 'Recomputes the audit trail’s hash chain from the events as they are now. Keep the newest seal hash outside the database: a trail rewritten since then no longer contains it.',
+  'integrity.intro':
+    'Recomputes the audit trail’s hash chain from the events as they are now. Keep the newest seal hash outside the database: a trail rewritten since then no longer contains it.',
   'integrity.running': 'A verification is running, started',
   'integrity.ok': 'Intact',
   'integrity.broken': 'Broken: the audit trail was altered',
@@ -1129,5 +1130,6 @@ export const EN: Messages = {
   'integrity.hash': 'Newest seal hash',
   'integrity.never': 'The audit trail has not been verified yet.',
   'integrity.runNow': 'Verify now',
-  'integrity.schedule': 'The trail is also verified once a day; the newest seal hash is mailed to every admin and the desk’s contact address.',
+  'integrity.schedule':
+    'The trail is also verified once a day; the newest seal hash is mailed to every admin and the desk’s contact address.',
 };

@@ -1043,7 +1043,8 @@ export const ZH_CN: Messages = {
   'staff.nav.integrity': '完整性',
   'integrity.title': '审计日志完整性 · 投诉处理台',
   'integrity.heading': '审计日志完整性',
-  'integrity.intro': '按事件当前内容重新计算审计日志的哈希链。请将最新的封存哈希保存在数据库之外：此后被改写的日志将不再包含该哈希。',
+  'integrity.intro':
+    '按事件当前内容重新计算审计日志的哈希链。请将最新的封存哈希保存在数据库之外：此后被改写的日志将不再包含该哈希。',
   'integrity.running': '正在校验，开始于',
   'integrity.ok': '完整',
   'integrity.broken': '已损坏：审计日志被改动',
