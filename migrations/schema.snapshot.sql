@@ -206,6 +206,21 @@ COLUMN inbox_message.thread_ids text[] NOT NULL DEFAULT '{}'::text[]
 COLUMN intake_replay.complaint_id uuid NOT NULL
 COLUMN intake_replay.expires_at timestamp with time zone NOT NULL
 COLUMN intake_replay.tracking_token text NOT NULL
+COLUMN integrity_run.bad_event_id bigint
+COLUMN integrity_run.bad_seal_id bigint
+COLUMN integrity_run.events_checked bigint NOT NULL DEFAULT 0
+COLUMN integrity_run.finished_at timestamp with time zone
+COLUMN integrity_run.id bigint NOT NULL DEFAULT nextval('integrity_run_id_seq'::regclass)
+COLUMN integrity_run.last_event_id bigint
+COLUMN integrity_run.last_hash text
+COLUMN integrity_run.last_seal_id bigint
+COLUMN integrity_run.ok boolean
+COLUMN integrity_run.problem text
+COLUMN integrity_run.schedule_key text
+COLUMN integrity_run.seals_checked bigint NOT NULL DEFAULT 0
+COLUMN integrity_run.started_at timestamp with time zone NOT NULL DEFAULT now()
+COLUMN integrity_run.triggered_by text NOT NULL
+COLUMN integrity_run.unsealed bigint NOT NULL DEFAULT 0
 COLUMN litigation_proof.body text NOT NULL
 COLUMN litigation_proof.complaint_id uuid NOT NULL
 COLUMN litigation_proof.created_at timestamp with time zone NOT NULL DEFAULT now()
@@ -401,6 +416,9 @@ CONSTRAINT inbox_message.inbox_message_source_check CHECK ((source = ANY (ARRAY[
 CONSTRAINT inbox_message.inbox_message_status_check CHECK ((status = ANY (ARRAY['unfiled'::text, 'filed'::text, 'dismissed'::text, 'ignored'::text])))
 CONSTRAINT intake_replay.intake_replay_complaint_fk FOREIGN KEY (complaint_id) REFERENCES complaint(id) ON DELETE CASCADE
 CONSTRAINT intake_replay.intake_replay_pkey PRIMARY KEY (complaint_id)
+CONSTRAINT integrity_run.integrity_run_pkey PRIMARY KEY (id)
+CONSTRAINT integrity_run.integrity_run_result_ck CHECK (((finished_at IS NULL) OR (ok IS NOT NULL)))
+CONSTRAINT integrity_run.integrity_run_schedule_key_uq UNIQUE (schedule_key)
 CONSTRAINT litigation_proof.litigation_proof_complaint_fk FOREIGN KEY (complaint_id) REFERENCES complaint(id) ON DELETE CASCADE
 CONSTRAINT litigation_proof.litigation_proof_decided_by_fk FOREIGN KEY (decided_by) REFERENCES staff_user(id) ON DELETE SET NULL
 CONSTRAINT litigation_proof.litigation_proof_decided_check CHECK (((status = 'pending'::text) = (decided_at IS NULL)))
@@ -520,6 +538,8 @@ INDEX CREATE UNIQUE INDEX inbox_message_pkey ON public.inbox_message USING btree
 INDEX CREATE UNIQUE INDEX inbox_message_raw_sha256_key ON public.inbox_message USING btree (raw_sha256)
 INDEX CREATE UNIQUE INDEX inbox_message_reference_key ON public.inbox_message USING btree (reference)
 INDEX CREATE UNIQUE INDEX intake_replay_pkey ON public.intake_replay USING btree (complaint_id)
+INDEX CREATE UNIQUE INDEX integrity_run_pkey ON public.integrity_run USING btree (id)
+INDEX CREATE UNIQUE INDEX integrity_run_schedule_key_uq ON public.integrity_run USING btree (schedule_key)
 INDEX CREATE UNIQUE INDEX litigation_proof_one_pending_idx ON public.litigation_proof USING btree (complaint_id) WHERE (status = 'pending'::text)
 INDEX CREATE UNIQUE INDEX litigation_proof_pkey ON public.litigation_proof USING btree (id)
 INDEX CREATE UNIQUE INDEX mail_job_message_id_key ON public.mail_job USING btree (message_id)

@@ -10,6 +10,7 @@ import { ConfigModule } from './config/config.module';
 import { dataSourceOptions } from './database/data-source';
 import { HealthController } from './health/health.controller';
 import { InboxModule } from './inbox/inbox.module';
+import { IntegrityModule } from './integrity/integrity.module';
 import { MailModule } from './mail/mail.module';
 import { CasesModule } from './moderation/cases.module';
 import { ModerationModule } from './moderation/moderation.module';
@@ -36,6 +37,7 @@ export class AppModule {
         InboxModule,
         RegisterModule,
         ReportsModule,
+        IntegrityModule,
       ],
       controllers: [HealthController],
     };

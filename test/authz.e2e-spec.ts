@@ -52,6 +52,10 @@ const ADMIN_ONLY = [
   'GET /staff/audit',
   'GET /api/v1/audit',
   'GET /api/v1/audit/export',
+  'GET /api/v1/integrity',
+  'POST /api/v1/integrity/verify',
+  'GET /staff/integrity',
+  'POST /staff/integrity/verify',
 ];
 
 /** Mounted on Express directly, not by a Nest controller; the guard does not see them. */

@@ -175,6 +175,12 @@ export class EnvSchema {
   @Min(0)
   SLA_DIGEST_MS: number = 3_600_000;
 
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'INTEGRITY_CHECK_MS must be a whole number of milliseconds (0 turns the scheduled check off)' })
+  @Min(0)
+  INTEGRITY_CHECK_MS: number = 86_400_000;
+
   /** cn-copyright: working days (China) after a valid counter-notice before restoring; 0 = at the next timer run (条例 Art. 17). */
   @IsOptional()
   @Transform(toInt)
@@ -356,6 +362,8 @@ export interface AppConfig {
   sla: { firstReviewHours: number; decision: SlaPeriod; needsInfo: SlaPeriod; infoAnswer: SlaPeriod };
   /** How often overdue cases are looked for and mailed to admins, once per case per breach (0: never). */
   slaDigestMs: number;
+  /** Period of the scheduled audit trail verification, mailed to admins and CONTACT_EMAIL once per period (0: never). */
+  integrityCheckMs: number;
   /** Appeals (DSA Art. 20) and the windows after which decided or withdrawn cases close. */
   appeals: { months: number; withdrawnCloseDays: number };
   /** Restoration after a valid counter-notice, per legal basis (README "Counter-notices and restoration"). */
@@ -520,6 +528,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     timerMaxAttempts: parsed.TIMER_MAX_ATTEMPTS,
     sla,
     slaDigestMs: parsed.SLA_DIGEST_MS,
+    integrityCheckMs: parsed.INTEGRITY_CHECK_MS,
     appeals: { months: parsed.APPEAL_MONTHS, withdrawnCloseDays: parsed.WITHDRAWN_CLOSE_DAYS },
     restoration: {
       cnCopyrightWorkingDays: parsed.RESTORE_CN_COPYRIGHT_WORKING_DAYS,

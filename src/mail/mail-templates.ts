@@ -128,6 +128,24 @@ export interface MailPayloads {
     queueUrl: string;
   };
   /**
+   * To each active admin and CONTACT_EMAIL, once a day (IntegrityService.runScheduled): the
+   * audit trail verified, up to which event, and the newest seal hash, so a copy lives outside
+   * the database. `broken`: the chain no longer verifies; the first bad event/seal and why.
+   */
+  'audit-seal-digest': {
+    broken: boolean;
+    lastHash: string | null;
+    lastSealId: string | null;
+    lastEventId: string | null;
+    eventsChecked: number;
+    sealsChecked: number;
+    verifiedAt: string;
+    badEventId: string | null;
+    badSealId: string | null;
+    problem: string | null;
+    pageUrl: string;
+  };
+  /**
    * 条例 Art. 17: a cn-copyright filing about a work already restored on a counter-notice. Queued
    * by intake's one statement (like the receipt), besides the receipt; this type documents its payload.
    */
@@ -276,6 +294,7 @@ export const MAIL_TEMPLATES: readonly MailTemplate[] = [
   'complaint-reopened',
   'complainant-warning',
   'deadline-breached',
+  'audit-seal-digest',
   'owner-response-received',
   'counter-notice-incomplete',
   'counter-notice-invalid',

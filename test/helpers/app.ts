@@ -54,6 +54,8 @@ export async function startTestApp(env: Record<string, string> = {}, sinkOptions
     AUDIT_SEAL_MS: '200',
     // The deadline digest mails every admin: off unless a spec turns it on or drives it.
     SLA_DIGEST_MS: '0',
+    // The scheduled audit verification mails every admin: off unless a spec drives it.
+    INTEGRITY_CHECK_MS: '0',
     LOG_LEVEL: 'warn',
     ...env,
   });
