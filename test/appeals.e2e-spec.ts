@@ -1,4 +1,3 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../src/audit/audit.service';
 import { Clock } from '../src/common/clock';
@@ -7,28 +6,19 @@ import { ComplaintsService } from '../src/complaints/complaints.service';
 import { TimerWorker } from '../src/complaints/timer-worker';
 import { MailWorker } from '../src/mail/mail-worker';
 import { OutboxSignal } from '../src/mail/outbox-signal';
+import { tokenStaff } from './helpers/staff';
+import type { TokenStaff } from './helpers/staff';
 import { startTestApp, TestApp } from './helpers/app';
 
-interface Staff {
-  id: string;
-  email: string;
-  token: string;
-}
+type Staff = TokenStaff;
 interface Article {
   slug: string;
   url: string;
   images: Array<{ id: string }>;
 }
 
-async function staff(db: DataSource, role: 'moderator' | 'admin', name: string): Promise<Staff> {
-  const token = `nd_${randomBytes(32).toString('base64url')}`;
-  const email = `${name.toLowerCase().replace(/\W+/g, '-')}-${randomBytes(3).toString('hex')}@desk.example.test`;
-  const [row] = await db.query<Array<{ id: string }>>(
-    `INSERT INTO staff_user (email, display_name, role, status, api_token_hash) VALUES ($1, $2, $3, 'active', $4) RETURNING id`,
-    [email, name, role, createHash('sha256').update(token).digest('hex')],
-  );
-  return { id: row.id, email, token };
-}
+/** A staff member with a personal API token. */
+const staff = tokenStaff;
 
 /**
  * Appeals (DSA Art. 20), withdrawal and the appeal window over HTTP, with real PostgreSQL, the

@@ -1,12 +1,9 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { tokenStaff } from './helpers/staff';
+import type { TokenStaff } from './helpers/staff';
 import { startTestApp, TestApp } from './helpers/app';
 
-interface Staff {
-  id: string;
-  email: string;
-  token: string;
-}
+type Staff = TokenStaff;
 
 interface Article {
   slug: string;
@@ -14,16 +11,8 @@ interface Article {
   images: Array<{ id: string; url: string }>;
 }
 
-/** A staff member with a personal API token (only its SHA-256 is stored, as the app does). */
-async function staff(db: DataSource, role: 'moderator' | 'admin', name: string): Promise<Staff> {
-  const token = `nd_${randomBytes(32).toString('base64url')}`;
-  const email = `${name.toLowerCase().replace(/\W+/g, '-')}-${Date.now()}-${randomBytes(3).toString('hex')}@desk.example.test`;
-  const [row] = await db.query<Array<{ id: string }>>(
-    `INSERT INTO staff_user (email, display_name, role, status, api_token_hash) VALUES ($1, $2, $3, 'active', $4) RETURNING id`,
-    [email, name, role, createHash('sha256').update(token).digest('hex')],
-  );
-  return { id: row.id, email, token };
-}
+/** A staff member with a personal API token. */
+const staff = tokenStaff;
 
 /** A small real PDF and PNG, as the content sniffer checks bytes, not names. */
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n');

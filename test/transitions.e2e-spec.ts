@@ -1,25 +1,13 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { DecisionWithoutReasonsError, MailOutbox } from '../src/mail/mail-outbox';
 import { startTestApp, TestApp } from './helpers/app';
-import { apiToken, createStaff, signIn } from './helpers/staff';
+import { apiToken, createStaff, signIn, tokenStaff } from './helpers/staff';
+import type { TokenStaff } from './helpers/staff';
 
-interface Staff {
-  id: string;
-  email: string;
-  token: string;
-}
+type Staff = TokenStaff;
 
-/** A staff member with a personal API token (only its SHA-256 is stored, as the app does). */
-async function staff(db: DataSource, role: 'moderator' | 'admin', name: string): Promise<Staff> {
-  const token = `nd_${randomBytes(32).toString('base64url')}`;
-  const email = `${name.toLowerCase().replace(/\W+/g, '-')}-${Date.now()}-${randomBytes(3).toString('hex')}@desk.example.test`;
-  const [row] = await db.query<Array<{ id: string }>>(
-    `INSERT INTO staff_user (email, display_name, role, status, api_token_hash) VALUES ($1, $2, $3, 'active', $4) RETURNING id`,
-    [email, name, role, createHash('sha256').update(token).digest('hex')],
-  );
-  return { id: row.id, email, token };
-}
+/** A staff member with a personal API token. */
+const staff = tokenStaff;
 
 describe('moderation transitions over HTTP (real PostgreSQL and SMTP)', () => {
   let t: TestApp;

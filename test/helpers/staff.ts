@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import { AuditService } from '../../src/audit/audit.service';
 import type { StaffRole } from '../../src/auth/staff-user.entity';
 import { StaffUsersService } from '../../src/auth/staff-users.service';
+import { hashToken, newToken } from '../../src/common/tokens';
 
 export interface TestStaff {
   id: string;
@@ -40,6 +41,26 @@ export async function createStaff(
     { actorType: 'system', actorId: null },
   );
   return { id: user.id, email, password, role };
+}
+
+/** A staff member who calls the API only: an active account with a personal token (stored hashed, as the app does). */
+export interface TokenStaff {
+  id: string;
+  email: string;
+  token: string;
+}
+
+let tokenSeq = 0;
+
+/** Inserts a staff account with a personal API token; send `Authorization: Bearer <token>`. */
+export async function tokenStaff(db: DataSource, role: StaffRole, name: string): Promise<TokenStaff> {
+  const token = `nd_${newToken()}`;
+  const email = `${name.toLowerCase().replace(/\W+/g, '-')}-${process.pid}-${Date.now()}-${tokenSeq++}@desk.example.test`;
+  const [row] = await db.query<Array<{ id: string }>>(
+    `INSERT INTO staff_user (email, display_name, role, status, api_token_hash) VALUES ($1, $2, $3, 'active', $4) RETURNING id`,
+    [email, name, role, hashToken(token)],
+  );
+  return { id: row.id, email, token };
 }
 
 /** A personal API token for the account (replaces its earlier one); send as `Authorization: Bearer <token>`. */
