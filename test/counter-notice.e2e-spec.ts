@@ -585,6 +585,18 @@ describe('counter-notices and restoration (HTTP, PostgreSQL, SMTP)', () => {
     expect((await move(mod, c.reference, { to: 'restoration_pending' })).status).toBe(200);
     const trackToken = linkIn(await one(c.email, 'The content owner contests the removal'), 'track');
 
+    // Two proofs filed at once queue up on the case: both taken, the later one pending.
+    const both = await Promise.all([
+      multipart(`/api/v1/track/${trackToken}/litigation-proof`, { note: 'First filing' }),
+      multipart(`/api/v1/track/${trackToken}/litigation-proof`, { note: 'Second filing' }),
+    ]);
+    expect(both.map((r) => r.status)).toEqual([201, 201]);
+    const proofs = await db.query<Array<{ status: string }>>(
+      `SELECT status FROM litigation_proof WHERE complaint_id = (SELECT id FROM complaint WHERE reference = $1)`,
+      [c.reference],
+    );
+    expect(proofs.map((p) => p.status).sort()).toEqual(['pending', 'refused']);
+
     const withdrawn = await api(null, 'POST', `/api/v1/track/${trackToken}/withdraw`, { confirm: true });
     expect(withdrawn.status).toBe(200);
     const row = await caseRow(c.reference);
@@ -605,5 +617,7 @@ describe('counter-notices and restoration (HTTP, PostgreSQL, SMTP)', () => {
     await worker.drain();
     expect((await caseRow(c.reference)).state).toBe('closed');
     expect(await mails(c.email, 'the content is restored')).toHaveLength(0);
+    // A proof after the case left restoration_pending is refused.
+    expect((await multipart(`/api/v1/track/${trackToken}/litigation-proof`, { note: 'Late' })).status).toBe(409);
   });
 });

@@ -298,6 +298,14 @@ export class CounterNoticeService {
     const stored = await this.storage.write(files);
     try {
       await this.db.transaction(async (tx) => {
+        // Checked again under the case's lock: two filings queue up (the second supersedes the
+        // first instead of failing on the one-pending index), and a case the timer restored
+        // meanwhile takes no proof.
+        const [now] = await tx.query<Array<{ state: string }>>(`SELECT state FROM complaint WHERE id = $1 FOR UPDATE`, [
+          c.id,
+        ]);
+        if (now?.state !== 'restoration_pending')
+          throw new DomainError(ErrorCode.ILLEGAL_TRANSITION, 'No restoration is pending on this case');
         const fileIds = await this.insertFiles(tx, c.id, 'litigation', stored);
         // A newer proof replaces one not yet decided.
         await tx.query(
