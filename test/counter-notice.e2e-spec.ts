@@ -564,6 +564,35 @@ describe('counter-notices and restoration (HTTP, PostgreSQL, SMTP)', () => {
     expect((await multipart(`/api/v1/track/${c.trackingToken}/litigation-proof`, {})).status).toBe(409);
   });
 
+  it('a fix sent while the case is being closed is refused under the case lock, nothing stored', async () => {
+    const [, , , , , , , , y] = withImage();
+    const owner = await own([y.slug], 'Race Desk');
+    const c = await actioned('cn-copyright', 'zh-CN', [{ slug: y.slug }]);
+    const token = linkIn(await one(owner, c.reference), 'respond');
+    const { id } = await caseRow(c.reference);
+    // Another transaction holds the case and closes it while the owner's fix is on its way.
+    const other = db.createQueryRunner();
+    await other.connect();
+    await other.startTransaction();
+    try {
+      await other.query(`SELECT id FROM complaint WHERE id = $1 FOR UPDATE`, [id]);
+      const fix = multipart(`/api/v1/respond/${token}/fix`, { fix: 'Replaced the photo.' }, 1);
+      await new Promise((r) => setTimeout(r, 400));
+      await other.query(`UPDATE complaint SET state = 'closed' WHERE id = $1`, [id]);
+      await other.commitTransaction();
+      expect((await fix).status).toBe(409);
+    } finally {
+      if (other.isTransactionActive) await other.rollbackTransaction();
+      await other.release();
+    }
+    const rows = await db.query<Array<{ n: string }>>(
+      `SELECT (SELECT count(*) FROM complaint_response WHERE complaint_id = $1) +
+              (SELECT count(*) FROM evidence_file WHERE complaint_id = $1 AND purpose = 'response') AS n`,
+      [id],
+    );
+    expect(rows[0].n).toBe('0');
+  });
+
   it('the complainant withdraws while restoration is pending: the timer stops, what stood is reversed, the owner is told', async () => {
     const [, , , , , , , z] = withImage();
     const owner = await own([z.slug], 'Photo Desk');
@@ -596,6 +625,11 @@ describe('counter-notices and restoration (HTTP, PostgreSQL, SMTP)', () => {
       [c.reference],
     );
     expect(proofs.map((p) => p.status).sort()).toEqual(['pending', 'refused']);
+    // The tracking page read now, its form sent after the withdrawal below.
+    const before = await fetch(`${t.baseUrl}/track/${trackToken}?lang=en&withdraw=confirm`);
+    const pageCsrf = /name="_csrf" value="([^"]+)"/.exec(await before.text())?.[1] as string;
+    const pageCookie = (before.headers.getSetCookie?.() ?? []).map((x) => x.split(';')[0]).join('; ');
+    expect(pageCsrf).toBeTruthy();
 
     const withdrawn = await api(null, 'POST', `/api/v1/track/${trackToken}/withdraw`, { confirm: true });
     expect(withdrawn.status).toBe(200);
@@ -619,5 +653,24 @@ describe('counter-notices and restoration (HTTP, PostgreSQL, SMTP)', () => {
     expect(await mails(c.email, 'the content is restored')).toHaveLength(0);
     // A proof after the case left restoration_pending is refused.
     expect((await multipart(`/api/v1/track/${trackToken}/litigation-proof`, { note: 'Late' })).status).toBe(409);
+    // From the page: the same refusal, said beside the section (not an error page), nothing stored.
+    const late = new FormData();
+    late.set('_csrf', pageCsrf);
+    late.set('note', 'Late from the page');
+    late.append('evidence', new Blob([new Uint8Array(png)], { type: 'image/png' }), 'late.png');
+    const posted = await fetch(`${t.baseUrl}/track/${trackToken}/litigation-proof`, {
+      method: 'POST',
+      body: late,
+      headers: { cookie: `${pageCookie}; lang=en` },
+    });
+    expect(posted.status).toBe(409);
+    const latePage = await posted.text();
+    expect(latePage).toContain('Restoration is no longer pending on this complaint');
+    expect(latePage).toContain('id="litigation"');
+    const count = await db.query<Array<{ n: string }>>(
+      `SELECT count(*) AS n FROM litigation_proof WHERE complaint_id = (SELECT id FROM complaint WHERE reference = $1)`,
+      [c.reference],
+    );
+    expect(count[0].n).toBe('2');
   });
 });

@@ -260,6 +260,17 @@ export class ComplaintFormController {
               }),
         );
       }
+      // The case left restoration_pending between reading the page and sending (restored,
+      // withdrawn, or proof already accepted): say so beside the section, nothing was stored.
+      if (err instanceof DomainError && err.code === ErrorCode.ILLEGAL_TRANSITION)
+        return this.renderTrack(
+          token,
+          req,
+          res,
+          409,
+          {},
+          { litigation: { note, closed: translate(locale, 'track.litigation.error.closed') } },
+        );
       throw err;
     }
     res.redirect(303, `/track/${token}?proof=1#litigation`);
@@ -312,7 +323,7 @@ export class ComplaintFormController {
     more: {
       appeal?: { done?: boolean; text?: string; error?: string };
       withdraw?: { confirm?: boolean; done?: boolean; error?: string };
-      litigation?: { sent?: boolean; note?: string; error?: string };
+      litigation?: { sent?: boolean; note?: string; error?: string; closed?: string };
     } = {},
   ): Promise<void> {
     const locale = res.locals.locale as Locale;
@@ -369,8 +380,10 @@ export class ComplaintFormController {
             sent: more.litigation?.sent ?? false,
             note: more.litigation?.note ?? '',
             error: more.litigation?.error ?? null,
+            closedError: more.litigation?.closed ?? null,
           }
         : null,
+      litigationClosed: view.restoration ? null : (more.litigation?.closed ?? null),
     });
   }
 

@@ -183,8 +183,17 @@ export class CounterNoticeService {
     if (!text.trim())
       throw new ValidationError([{ field: 'fix', rule: 'required', message: 'describe the fix you made or propose' }]);
     const stored = await this.storage.write(files);
+    let state = l.state;
     try {
       await this.db.transaction(async (tx) => {
+        // Checked again under the case's lock: a decision or a withdrawal that landed since the
+        // page was read must not have a fix recorded against a case that no longer takes one.
+        const [now] = await tx.query<Array<{ state: string }>>(`SELECT state FROM complaint WHERE id = $1 FOR UPDATE`, [
+          l.id,
+        ]);
+        if (!now || !FIX_STATES.includes(now.state))
+          throw new DomainError(ErrorCode.ILLEGAL_TRANSITION, 'This case does not take a fix now');
+        state = now.state;
         const fileIds = await this.insertFiles(tx, l.id, 'response', stored);
         await tx.query(
           `INSERT INTO complaint_response (complaint_id, author, body, file_ids) VALUES ($1, 'content_owner', $2, $3)`,
@@ -220,7 +229,7 @@ export class CounterNoticeService {
       throw err;
     }
     this.signal.kick();
-    return { reference: l.reference, state: l.state };
+    return { reference: l.reference, state };
   }
 
   /**

@@ -907,6 +907,8 @@ export const EN: Messages = {
   'track.litigation.refused': 'Your earlier proof was not accepted:',
   'track.litigation.hold':
     'Your proof was accepted: restoration is on hold until the suit or complaint has an outcome.',
+  'track.litigation.error.closed':
+    'Restoration is no longer pending on this complaint, so the proof was not filed. The page below shows where the complaint stands.',
   'track.litigation.error.files': 'Attach the court’s or the authority’s acceptance of your filing.',
   'timeline.litigation_proof.filed': 'You sent proof of a suit or complaint',
   'timeline.litigation_proof.refused': 'Your proof of a suit or complaint was not accepted',

@@ -843,6 +843,7 @@ export const ZH_CN: Messages = {
   'track.litigation.pending': '我们已于 {at} 收到您的证明，审核人员正在核实。',
   'track.litigation.refused': '您此前提交的证明未被接受：',
   'track.litigation.hold': '您的证明已被接受：在诉讼或投诉有结果之前，内容不会恢复。',
+  'track.litigation.error.closed': '此投诉已不在等待恢复阶段，您的证明未被提交。请查看下方投诉的当前状态。',
   'track.litigation.error.files': '请上传法院或有关部门的受理文书。',
   'timeline.litigation_proof.filed': '您提交了起诉或投诉证明',
   'timeline.litigation_proof.refused': '您提交的起诉或投诉证明未被接受',
