@@ -408,6 +408,13 @@ describe('moderation transitions over HTTP (real PostgreSQL and SMTP)', () => {
         reason: 'Three notices about articles that quote you accurately.',
       });
       expect(warned.status).toBe(201);
+      // Sent again (a double click, a retry), and twice at once: the standing warning, no new row or mail.
+      const again = await Promise.all(
+        [1, 2].map(() => api(admin1, 'POST', `/api/v1/complaints/${first}/warnings`, { reason: 'Once more.' })),
+      );
+      expect(again.map((r) => r.status)).toEqual([200, 200]);
+      const firstId = ((await warned.json()) as { id: string }).id;
+      for (const r of again) expect(((await r.json()) as { id: string }).id).toBe(firstId);
       const warning = await t.sink.waitFor(
         (m) => m.subject?.includes(first) === true && /warning/.test(m.subject ?? '') && t.sink.to(email).includes(m),
       );
@@ -417,6 +424,11 @@ describe('moderation transitions over HTTP (real PostgreSQL and SMTP)', () => {
         reference: string;
       }>;
       expect(listed.map((w) => w.reference)).toEqual([first]);
+      const warningMails = await db.query<Array<{ n: string }>>(
+        `SELECT count(*) AS n FROM mail_job WHERE template = 'complainant-warning' AND complaint_id = (SELECT id FROM complaint WHERE reference = $1)`,
+        [first],
+      );
+      expect(warningMails[0].n).toBe('1');
 
       // The case that prompted the warning was filed before it: still decided on its merits.
       const stillEarly = await move(admin1, first, { to: 'not_processed', version: 1, reason: 'Unfounded.' });

@@ -31,14 +31,18 @@ export class MisuseApiController {
   @Roles('admin')
   @ApiOperation({
     summary:
-      'Warn the complainant about misuse (DSA Art. 23), with reasons; mailed to them. Admins only. A later notice of theirs may then be not_processed.',
+      'Warn the complainant about misuse (DSA Art. 23), with reasons; mailed to them. Admins only. A later notice of theirs may then be not_processed. One warning per case: sent again, it answers 200 with the standing warning and mails nothing.',
   })
-  warn(
+  async warn(
     @Param('reference') reference: string,
     @Body() body: unknown,
     @CurrentUser() user: StaffPrincipal,
+    @Res({ passthrough: true }) res: Response,
   ): Promise<MisuseWarning> {
-    return this.misuse.warn(reference, reasonOf(body), user);
+    const { warning, created } = await this.misuse.warn(reference, reasonOf(body), user);
+    // The case's warning already stood: 200 with it, nothing new recorded or mailed.
+    if (!created) res.status(200);
+    return warning;
   }
 }
 

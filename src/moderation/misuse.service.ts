@@ -30,7 +30,16 @@ export class MisuseService {
     private readonly signal: OutboxSignal,
   ) {}
 
-  async warn(reference: string, reason: string, actor: StaffPrincipal): Promise<MisuseWarning> {
+  /**
+   * One warning per case: sent twice (a double click, a retried request) the second answers the
+   * first (`created: false`) without another row or mail. The case row is locked so that two at
+   * once cannot both insert.
+   */
+  async warn(
+    reference: string,
+    reason: string,
+    actor: StaffPrincipal,
+  ): Promise<{ warning: MisuseWarning; created: boolean }> {
     if (actor.role !== 'admin') throw new DomainError(ErrorCode.FORBIDDEN, 'Only an admin warns a complainant');
     const text = reason.trim();
     if (!text) throw new ValidationError([{ field: 'reason', rule: 'required', message: 'give the reasons' }]);
@@ -41,10 +50,17 @@ export class MisuseService {
         Array<{ id: string; email: string; name: string; email_display: string; locale: 'zh-CN' | 'en' }>
       >(
         `SELECT id, complainant_email AS email, complainant->>'name' AS name, complainant->>'email' AS email_display, locale
-           FROM complaint WHERE reference = $1`,
+           FROM complaint WHERE reference = $1 FOR UPDATE`,
         [reference],
       );
       if (!c) throw new NotFoundError(`No case ${reference}`);
+      const [earlier] = await tx.query<MisuseWarning[]>(
+        `SELECT w.id, $2::text AS reference, w.reason, s.display_name AS "warnedBy", w.created_at AS "createdAt"
+           FROM complainant_warning w JOIN staff_user s ON s.id = w.warned_by
+          WHERE w.complaint_id = $1 ORDER BY w.created_at LIMIT 1`,
+        [c.id, reference],
+      );
+      if (earlier) return { warning: earlier, created: false };
       const [w] = await tx.query<Array<{ id: string; created_at: Date }>>(
         `INSERT INTO complainant_warning (email, complaint_id, reason, warned_by) VALUES ($1, $2, $3, $4)
          RETURNING id, created_at`,
@@ -66,9 +82,12 @@ export class MisuseService {
         { reference, complainantName: c.name, reason: text, validDays: WARNING_VALID_DAYS },
         c.id,
       );
-      return { id: w.id, reference, reason: text, warnedBy: actor.displayName, createdAt: w.created_at };
+      return {
+        warning: { id: w.id, reference, reason: text, warnedBy: actor.displayName, createdAt: w.created_at },
+        created: true,
+      };
     });
-    this.signal.kick();
+    if (warning.created) this.signal.kick();
     return warning;
   }
 
