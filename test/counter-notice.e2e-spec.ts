@@ -564,6 +564,41 @@ describe('counter-notices and restoration (HTTP, PostgreSQL, SMTP)', () => {
     expect((await multipart(`/api/v1/track/${c.trackingToken}/litigation-proof`, {})).status).toBe(409);
   });
 
+  it('proof sent before the restoration ran holds it past its date until reviewed; refused, the next run restores', async () => {
+    const [, , , , , , , , , z] = withImage();
+    const owner = await own([z.slug], 'Proof Desk');
+    const c = await actioned('cn-copyright', 'zh-CN', [{ slug: z.slug }]);
+    const token = linkIn(await one(owner, c.reference), 'respond');
+    expect(
+      (await multipart(`/api/v1/respond/${token}/counter-notice`, { ...cnCopyrightNotice(['0']), locale: 'en' }))
+        .status,
+    ).toBe(201);
+    const decidedAt = new Date();
+    setNow(decidedAt);
+    expect((await move(mod, c.reference, { to: 'restoration_pending' })).status).toBe(200);
+    const trackToken = linkIn(await one(c.email, '内容方提交了不侵权声明'), 'track');
+    // Filed at the due moment, before the timer ran: taken, and the date passing restores nothing.
+    expect((await multipart(`/api/v1/track/${trackToken}/litigation-proof`, { note: 'Filed in court' })).status).toBe(
+      201,
+    );
+    setNow(new Date(decidedAt.getTime() + 3 * 86_400_000));
+    await worker.drain();
+    const waiting = await caseRow(c.reference);
+    expect(waiting.state).toBe('restoration_pending');
+    const timers = await db.query<Array<{ done_at: Date | null; attempts: number }>>(
+      `SELECT done_at, attempts FROM case_timer WHERE complaint_id = $1 AND kind = 'restoration_due'`,
+      [waiting.id],
+    );
+    expect(timers).toEqual([{ done_at: null, attempts: 0 }]);
+    // Refused with reasons: the overdue timer restores at the next run.
+    const refused = await api(mod, 'POST', `/api/v1/complaints/${c.reference}/litigation-proof/refuse`, {
+      reason: 'Not a court document.',
+    });
+    expect(refused.status).toBe(200);
+    await worker.drain();
+    expect((await caseRow(c.reference)).state).toBe('restored');
+  });
+
   it('a fix sent while the case is being closed is refused under the case lock, nothing stored', async () => {
     const [, , , , , , , , y] = withImage();
     const owner = await own([y.slug], 'Race Desk');

@@ -14,6 +14,14 @@ export interface DueTimer {
 }
 
 /**
+ * Proof of a suit received and not yet reviewed: the restoration waits for the review, even past
+ * its date (512(g)(2)(C): restore "unless [the agent] first receives notice" of an action; 条例 17
+ * and 民法典 1196 likewise end the measures only if no such notice arrived). Refused, the overdue
+ * timer restores at the next run; accepted, litigation_hold cancels it.
+ */
+export const PROOF_PENDING = `EXISTS (SELECT 1 FROM litigation_proof p WHERE p.complaint_id = t.complaint_id AND p.status = 'pending')`;
+
+/**
  * One due timer and its case, both locked, or nothing. SKIP LOCKED on both rows: a timer another
  * instance is firing is passed over, and so is a case someone is changing right now (their
  * transaction may be cancelling this very timer; locking the case first on both sides would
@@ -24,6 +32,7 @@ const CLAIM_SQL = `
   SELECT t.id, t.kind, t.complaint_id, t.due_at, t.attempts, c.reference, c.state, c.version
     FROM case_timer t JOIN complaint c ON c.id = t.complaint_id
    WHERE t.done_at IS NULL AND t.due_at <= $1 AND (t.retry_at IS NULL OR t.retry_at <= $1)
+     AND NOT (t.kind = 'restoration_due' AND ${PROOF_PENDING})
    ORDER BY t.due_at, t.id
    LIMIT 1
      FOR UPDATE OF t, c SKIP LOCKED`;
@@ -54,6 +63,15 @@ export class CaseTimerRepository {
   async claimDue(tx: EntityManager, now: Date): Promise<DueTimer | null> {
     const rows = await tx.query<DueTimer[]>(CLAIM_SQL, [now]);
     return rows[0] ?? null;
+  }
+
+  /** Whether the case has proof of a suit awaiting review (read with a fresh snapshot). */
+  async proofPending(tx: EntityManager, complaintId: string): Promise<boolean> {
+    const rows = await tx.query<unknown[]>(
+      `SELECT 1 FROM litigation_proof WHERE complaint_id = $1 AND status = 'pending' LIMIT 1`,
+      [complaintId],
+    );
+    return rows.length > 0;
   }
 
   async finish(tx: EntityManager, id: string, outcome: 'fired' | 'skipped' | 'failed', at: Date): Promise<void> {

@@ -85,6 +85,12 @@ export class TimerWorker implements OnApplicationBootstrap, OnModuleDestroy {
           await this.timers.finish(tx, t.id, 'skipped', now);
           return 'skipped';
         }
+        // A proof committed after the claim's snapshot (the case row is locked now, so no other
+        // can arrive): leave the timer due; the next claim passes over it until the proof is reviewed.
+        if (t.kind === 'restoration_due' && (await this.timers.proofPending(tx, t.complaint_id))) {
+          claimed = null;
+          return null;
+        }
         await this.complaints.transitionIn(
           tx,
           {
