@@ -65,11 +65,11 @@ const toRun = (r: RunRow): IntegrityRun => ({
 
 /**
  * Runs AuditVerifier and records each run in integrity_run. An admin's run (runNow) is recorded
- * as started, then finished; a scheduled run (runScheduled) claims its period's schedule_key with
- * INSERT … ON CONFLICT DO NOTHING inside one transaction that also records the result and queues
- * the seal digest (audit-seal-digest) to every active admin and CONTACT_EMAIL: a second instance
- * waits on the uncommitted key, then finds it taken, so each period is verified and mailed once;
- * a crash rolls the claim back and the next poll tries again.
+ * as started, then finished; a scheduled run (runScheduled) verifies under a session advisory
+ * lock (one instance at a time, no transaction open during the walk), then inserts its period's
+ * schedule_key (ON CONFLICT DO NOTHING) in one transaction that also records the result and queues
+ * the seal digest (audit-seal-digest) to every active admin and CONTACT_EMAIL: each period is
+ * verified and mailed once; a crash mid-walk records nothing and the next poll tries again.
  */
 @Injectable()
 export class IntegrityService {
@@ -122,14 +122,47 @@ export class IntegrityService {
   /** The scheduled run: null when this period was already claimed (by this or another instance). */
   async runScheduled(): Promise<IntegrityRun | null> {
     const key = this.scheduleKey();
-    const run = await this.db.transaction('READ COMMITTED', async (tx) => {
+    // The verification runs outside any transaction, under a session advisory lock: an open
+    // transaction held for the whole walk would hold back the sealer's horizon (and vacuum) for as
+    // long as the trail takes to verify. The lock keeps two instances from walking it together; the
+    // period's key, inserted with the result, keeps the period to one run and one mail.
+    const lockConn = this.db.createQueryRunner();
+    await lockConn.connect();
+    let run: IntegrityRun | null = null;
+    try {
+      const [{ locked }] = (await lockConn.query(
+        `SELECT pg_try_advisory_lock(hashtext('notice-desk:integrity-scheduled')) AS locked`,
+      )) as Array<{ locked: boolean }>;
+      if (!locked) return null;
+      try {
+        const [taken] = (await lockConn.query(`SELECT 1 FROM integrity_run WHERE schedule_key = $1`, [
+          key,
+        ])) as unknown[];
+        if (!taken) run = await this.verifyAndRecord(key);
+      } finally {
+        await lockConn.query(`SELECT pg_advisory_unlock(hashtext('notice-desk:integrity-scheduled'))`);
+      }
+    } finally {
+      await lockConn.release();
+    }
+    if (run) {
+      this.signal.kick();
+      if (run.ok) this.logger.log(`audit trail intact up to seal ${run.lastSealId ?? '-'}: ${run.lastHash ?? '-'}`);
+      else this.logger.error(`audit trail BROKEN at event ${run.badEventId ?? '?'} (seal ${run.badSealId ?? '?'})`);
+    }
+    return run;
+  }
+
+  /** Verifies, then records the period's run and queues the digests in one transaction (null if the key was taken). */
+  private async verifyAndRecord(key: string): Promise<IntegrityRun | null> {
+    const result = await this.verifier.verify();
+    return this.db.transaction('READ COMMITTED', async (tx) => {
       const [claim] = await tx.query<Array<{ id: string }>>(
         `INSERT INTO integrity_run (triggered_by, schedule_key) VALUES ('schedule', $1)
            ON CONFLICT (schedule_key) DO NOTHING RETURNING id::text AS id`,
         [key],
       );
       if (!claim) return null;
-      const result = await this.verifier.verify();
       const recorded = await this.record(tx, claim.id, result);
       const admins = (
         await tx.query<Array<{ email: string }>>(
@@ -154,12 +187,6 @@ export class IntegrityService {
       for (const address of to) await this.mail.send(tx, 'audit-seal-digest', address, 'zh-CN', payload, null);
       return recorded;
     });
-    if (run) {
-      this.signal.kick();
-      if (run.ok) this.logger.log(`audit trail intact up to seal ${run.lastSealId ?? '-'}: ${run.lastHash ?? '-'}`);
-      else this.logger.error(`audit trail BROKEN at event ${run.badEventId ?? '?'} (seal ${run.badSealId ?? '?'})`);
-    }
-    return run;
   }
 
   private async record(tx: EntityManager, id: string, r: AuditVerification): Promise<IntegrityRun> {
