@@ -102,6 +102,7 @@ describe('intake path (API, real PostgreSQL)', () => {
         WHERE c.reference = ANY($1)`,
       [out.map((o) => o.reference)],
     );
+    expect(rows).toHaveLength(8);
     const received = rows.filter((r) => r.state === 'received');
     expect(received).toHaveLength(1);
     for (const r of rows.filter((x) => x.state === 'duplicate')) expect(r.earlier).toBe(received[0].reference);
