@@ -318,6 +318,7 @@ COLUMN webhook_job.payload jsonb NOT NULL
 COLUMN webhook_job.sent_at timestamp with time zone
 COLUMN webhook_job.state text NOT NULL DEFAULT 'pending'::text
 CONSTRAINT access_link.access_link_complaint_fk FOREIGN KEY (complaint_id) REFERENCES complaint(id) ON DELETE CASCADE
+CONSTRAINT access_link.access_link_owner_named_check CHECK (((party <> 'content_owner'::text) OR (owner_email IS NOT NULL)))
 CONSTRAINT access_link.access_link_party_check CHECK ((party = ANY (ARRAY['complainant'::text, 'content_owner'::text])))
 CONSTRAINT access_link.access_link_pkey PRIMARY KEY (token_hash)
 CONSTRAINT appeal.appeal_appealed_decided_by_fk FOREIGN KEY (appealed_decided_by) REFERENCES staff_user(id) ON DELETE SET NULL
