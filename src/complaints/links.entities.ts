@@ -5,12 +5,12 @@ export type LinkParty = 'complainant' | 'content_owner';
 
 /**
  * A private link handed out after intake (a tracking link in a later mail, a content owner's
- * response link): only the token's SHA-256 is kept. A content owner's link names that owner,
- * so their page shows their items only; a link with no owner (from before links were per
- * owner) shows the whole case.
+ * response link): only the token's SHA-256 is kept. A content owner's link always names that
+ * owner (CHECK), so their page shows their items only.
  */
 @Entity('access_link')
 @Check('access_link_party_check', `party IN ('complainant', 'content_owner')`)
+@Check('access_link_owner_named_check', `party <> 'content_owner' OR owner_email IS NOT NULL`)
 @Index('access_link_complaint_idx', ['complaintId'])
 @Index('access_link_mail_job_idx', ['mailJobId'], { where: 'mail_job_id IS NOT NULL' })
 export class AccessLink {
