@@ -538,6 +538,9 @@ export const EN: Messages = {
   'case.action.escalate.reason': 'Reasons (sent to the complainant)',
   'case.field.reason': 'Reasons',
   'case.field.date': 'Date',
+  'case.bundle.download': 'Evidence bundle (ZIP)',
+  'case.bundle.hint':
+    'the case, its files, every message and the sealed audit trail, with how to verify it (VERIFY.txt)',
   'case.ground.legend': 'Statement of reasons: ground and category',
   'case.ground.hint':
     'Prefilled from the legal basis: confirm or change. Published in the statement of reasons (EU DSA Transparency Database): no names or contact details.',

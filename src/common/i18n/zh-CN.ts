@@ -506,6 +506,8 @@ export const ZH_CN: Messages = {
   'case.action.escalate.reason': '理由（将发给投诉人）',
   'case.field.reason': '理由',
   'case.field.date': '日期',
+  'case.bundle.download': '证据包（ZIP）',
+  'case.bundle.hint': '案件、文件、全部邮件及已封存的审计记录，附手工核验说明（VERIFY.txt）',
   'case.ground.legend': '处理理由说明：依据与类别',
   'case.ground.hint':
     '已按法律依据预填，请确认或修改。此内容将公开于处理理由说明（欧盟 DSA 透明度数据库），不得写入姓名或联系方式。',
