@@ -83,9 +83,10 @@ describe('evidence bundle per case (real PostgreSQL, SMTP, files)', () => {
   let rawReply: Buffer;
   const work = mkdtempSync(join(tmpdir(), 'nd-bundle-'));
 
-  const api = (who: TokenStaff, method: string, path: string, body?: unknown) =>
+  const api = (who: TokenStaff, method: string, path: string, body?: unknown, signal?: AbortSignal) =>
     fetch(`${t.baseUrl}${path}`, {
       method,
+      signal,
       headers: {
         authorization: `Bearer ${who.token}`,
         ...(body ? { 'content-type': 'application/json' } : {}),
@@ -398,6 +399,14 @@ describe('evidence bundle per case (real PostgreSQL, SMTP, files)', () => {
     expect(total).toBeGreaterThan(45 * 1024 * 1024);
     // Holding the files (45 MB) would show here.
     expect(peak).toBeLessThan(16 * 1024 * 1024);
+
+    // A client that goes away after the first chunk: the next export still streams whole.
+    const abort = new AbortController();
+    const cut = await api(admin, 'GET', `/api/v1/complaints/${ref}/bundle`, undefined, abort.signal);
+    const reader = (cut.body as ReadableStream<Uint8Array>).getReader();
+    expect((await reader.read()).done).toBe(false);
+    abort.abort();
+    await reader.cancel().catch(() => undefined);
 
     // And the files in it are the uploaded ones (manifest against the stored SHA-256s).
     const again = await api(admin, 'GET', `/api/v1/complaints/${ref}/bundle`);

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { DataSource } from 'typeorm';
 import { ZipFile } from 'yazl';
@@ -224,14 +225,10 @@ export class BundleService {
       ),
     );
     zip.end();
-    return new Promise<void>((done, fail) => {
-      zip.on('error', (err: Error) => {
-        (zip.outputStream as Readable).destroy(err);
-        fail(err);
-      });
-      zip.outputStream.on('end', () => done());
-      zip.outputStream.pipe(out);
-    });
+    // pipeline: a client that goes away mid-download destroys the ZIP stream (and stops reading files).
+    const output = zip.outputStream as Readable;
+    zip.on('error', (err: Error) => output.destroy(err));
+    return pipeline(output, out);
   }
 
   /**
