@@ -104,6 +104,10 @@ COLUMN complaint.assignee_id uuid
 COLUMN complaint.complainant jsonb NOT NULL
 COLUMN complaint.complainant_email text NOT NULL
 COLUMN complaint.decided_by uuid
+COLUMN complaint.decision_category text
+COLUMN complaint.decision_ground text
+COLUMN complaint.decision_ground_explanation text
+COLUMN complaint.decision_legal_ground text
 COLUMN complaint.decision_reason text
 COLUMN complaint.declarations jsonb NOT NULL
 COLUMN complaint.due_at timestamp with time zone
@@ -369,6 +373,9 @@ CONSTRAINT complainant_warning.complainant_warning_reason_check CHECK ((length(b
 CONSTRAINT complainant_warning.complainant_warning_staff_fk FOREIGN KEY (warned_by) REFERENCES staff_user(id) ON DELETE RESTRICT
 CONSTRAINT complaint.complaint_assignee_fk FOREIGN KEY (assignee_id) REFERENCES staff_user(id) ON DELETE SET NULL
 CONSTRAINT complaint.complaint_decided_by_fk FOREIGN KEY (decided_by) REFERENCES staff_user(id) ON DELETE SET NULL
+CONSTRAINT complaint.complaint_decision_category_check CHECK ((decision_category = ANY (ARRAY['STATEMENT_CATEGORY_ANIMAL_WELFARE'::text, 'STATEMENT_CATEGORY_CONSUMER_INFORMATION'::text, 'STATEMENT_CATEGORY_CYBER_VIOLENCE'::text, 'STATEMENT_CATEGORY_CYBER_VIOLENCE_AGAINST_WOMEN'::text, 'STATEMENT_CATEGORY_DATA_PROTECTION_AND_PRIVACY_VIOLATIONS'::text, 'STATEMENT_CATEGORY_ILLEGAL_OR_HARMFUL_SPEECH'::text, 'STATEMENT_CATEGORY_INTELLECTUAL_PROPERTY_INFRINGEMENTS'::text, 'STATEMENT_CATEGORY_NEGATIVE_EFFECTS_ON_CIVIC_DISCOURSE_OR_ELECTIONS'::text, 'STATEMENT_CATEGORY_NOT_SPECIFIED_NOTICE'::text, 'STATEMENT_CATEGORY_OTHER_VIOLATION_TC'::text, 'STATEMENT_CATEGORY_PROTECTION_OF_MINORS'::text, 'STATEMENT_CATEGORY_RISK_FOR_PUBLIC_SECURITY'::text, 'STATEMENT_CATEGORY_SCAMS_AND_FRAUD'::text, 'STATEMENT_CATEGORY_SELF_HARM'::text, 'STATEMENT_CATEGORY_UNSAFE_AND_PROHIBITED_PRODUCTS'::text, 'STATEMENT_CATEGORY_VIOLENCE'::text])))
+CONSTRAINT complaint.complaint_decision_ground_check CHECK ((decision_ground = ANY (ARRAY['DECISION_GROUND_ILLEGAL_CONTENT'::text, 'DECISION_GROUND_INCOMPATIBLE_CONTENT'::text])))
+CONSTRAINT complaint.complaint_decision_ground_pair_check CHECK (((decision_ground IS NULL) = (decision_category IS NULL)))
 CONSTRAINT complaint.complaint_duplicate_of_fk FOREIGN KEY (duplicate_of) REFERENCES complaint(id) ON DELETE RESTRICT
 CONSTRAINT complaint.complaint_escalated_by_fk FOREIGN KEY (escalated_by) REFERENCES staff_user(id) ON DELETE SET NULL
 CONSTRAINT complaint.complaint_idempotency_key_key UNIQUE (idempotency_key)

@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { ArticlesModule } from './articles/articles.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
+import { BundleModule } from './bundle/bundle.module';
 import { CalendarModule } from './calendar/calendar.module';
 import { ComplaintsModule } from './complaints/complaints.module';
 import { AppConfig } from './config/config';
@@ -38,6 +39,7 @@ export class AppModule {
         RegisterModule,
         ReportsModule,
         IntegrityModule,
+        BundleModule,
       ],
       controllers: [HealthController],
     };

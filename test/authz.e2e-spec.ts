@@ -56,6 +56,8 @@ const ADMIN_ONLY = [
   'POST /api/v1/integrity/verify',
   'GET /staff/integrity',
   'POST /staff/integrity/verify',
+  'GET /staff/complaints/:reference/bundle.zip',
+  'GET /api/v1/complaints/:reference/bundle',
 ];
 
 /** Mounted on Express directly, not by a Nest controller; the guard does not see them. */

@@ -126,6 +126,11 @@ describe('case actions: the page and the API from one declaration', () => {
     expect(uphold.fields.map((f) => [f.name, f.type, f.required])).toEqual([
       ['remedies', 'remedies', true],
       ['reason', 'text', true],
+      // The statement of reasons' ground, prefilled (test/decision-ground.e2e-spec.ts).
+      ['decisionGround', 'choice', false],
+      ['category', 'choice', false],
+      ['legalGround', 'text', false],
+      ['groundExplanation', 'text', false],
     ]);
     expect(uphold.fields[0].choices?.map((c) => c.item)).toEqual([0, 1]);
     expect(uphold.fields[0].choices?.[0].remedies).not.toContain('remove_article');
@@ -147,7 +152,7 @@ describe('case actions: the page and the API from one declaration', () => {
     const approve = (await expectSameList(admin, ref, ['approve', 'send_back', 'reject'])).find(
       (a) => a.kind === 'approve',
     );
-    expect(approve).toMatchObject({ needs: [], optional: ['remedies', 'reason'] });
+    expect(approve).toMatchObject({ needs: [], optional: ['remedies', 'reason', 'ground'] });
     expect(approve?.fields.every((f) => !f.required)).toBe(true);
   });
 

@@ -6,7 +6,16 @@ import type { ActorRole, CaseTimerKind, ComplaintState, EdgeGuard, EdgeRecord, S
 import type { CounterNoticeFiling } from './counter-notice';
 import { REMEDIES } from './complaint-item.entity';
 import type { Remedy } from './complaint-item.entity';
-import type { Locale } from './legal-basis';
+import type { LegalBasis, Locale } from './legal-basis';
+import {
+  BASIS_STATEMENT,
+  DECISION_GROUNDS,
+  GROUND_TEXT_MAX,
+  isDecisionGround,
+  isStatementCategory,
+  personalDataIn,
+} from './decision-ground';
+import type { DecisionGroundRecord } from './decision-ground';
 import type { StoredFile } from './evidence-storage';
 import { widerThanProposed } from './remedy-reach';
 import { mayAppeal } from './appeal-window';
@@ -34,6 +43,11 @@ export interface TransitionInput {
   duplicateOf?: string;
   /** An edge's `date` need: a calendar date, YYYY-MM-DD (validated by TransitionDto). */
   date?: string;
+  /** The `ground` need (decision-ground.ts): omitted parts are the legal basis's defaults. */
+  decisionGround?: string;
+  category?: string;
+  legalGround?: string;
+  groundExplanation?: string;
   /** The complainant's answer to a request for information (needs_info -> in_review). */
   answer?: { text: string; files: StoredFile[] };
   /** A party's appeal (decided state -> appeal_review): who, their words and their files. */
@@ -54,12 +68,17 @@ export interface CaseRow {
   version: number;
   legal_basis: string;
   locale: Locale;
-  complainant: { name: string; email: string };
+  complainant: { name: string; email: string; phone?: string; address?: string; actingFor?: string };
   assignee_id: string | null;
   escalated_by: string | null;
   decided_by: string | null;
   decision_reason: string | null;
   proposed_remedies: RemedyChoice[] | null;
+  /** The ground an earlier decision of the case recorded (an appeal decision starts from it). */
+  decision_ground: string | null;
+  decision_category: string | null;
+  decision_legal_ground: string | null;
+  decision_ground_explanation: string | null;
   info_request: { missing: string[]; message?: string; requestedBy?: string; requestedAt?: string } | null;
   items: Array<{
     id: string;
@@ -100,6 +119,8 @@ export interface EdgeContext {
   litigationProof?: { id: string; body: string; file_ids: string[] };
   /** When the remedies are reversed (record restoration_date). */
   restoreAt?: Date;
+  /** The decision's ground for its statement of reasons (statement_ground). */
+  ground?: DecisionGroundRecord;
 }
 
 /** A counter_notice row as effects read it. */
@@ -327,6 +348,10 @@ export const GUARDS: Record<EdgeGuard, (ctx: EdgeContext) => void | Promise<void
     ctx.litigationProof = row;
     ctx.audit.litigationProof = row.id;
   },
+  statement_ground: (ctx) => {
+    ctx.ground = statementGround(ctx);
+    ctx.audit.statement = ctx.ground;
+  },
   timer_due: ({ input, now, audit }) => {
     const t = input.timer;
     if (!t || CASE_TIMERS[t.kind]?.fires !== input.to || t.dueAt.getTime() > now.getTime()) {
@@ -357,8 +382,80 @@ export const RECORDS: Record<EdgeRecord, (ctx: EdgeContext) => Record<string, un
   decision: (ctx) => ({ decided_by: ctx.actor.id, decision_reason: reasonOf(ctx) }),
   clear_proposal: () => ({ proposed_remedies: null }),
   duplicate_of: (ctx) => ({ duplicate_of: ctx.earlier?.id ?? null }),
-  clear_decision: () => ({ decided_by: null, decision_reason: null }),
+  clear_decision: () => ({
+    decided_by: null,
+    decision_reason: null,
+    decision_ground: null,
+    decision_category: null,
+    decision_legal_ground: null,
+    decision_ground_explanation: null,
+  }),
+  statement_ground: ({ ground }) => ({
+    decision_ground: ground?.ground ?? null,
+    decision_category: ground?.category ?? null,
+    decision_legal_ground: ground?.legalGround ?? null,
+    decision_ground_explanation: ground?.explanation ?? null,
+  }),
 };
+
+/** What a decision of this case starts from: the ground its earlier decision recorded, else its basis's. */
+export function defaultGround(c: {
+  legal_basis: string;
+  decision_ground: string | null;
+  decision_category: string | null;
+  decision_legal_ground: string | null;
+  decision_ground_explanation: string | null;
+}): DecisionGroundRecord {
+  const basis = BASIS_STATEMENT[c.legal_basis as LegalBasis];
+  if (!isDecisionGround(c.decision_ground) || !isStatementCategory(c.decision_category)) return basis;
+  return {
+    ground: c.decision_ground,
+    category: c.decision_category,
+    legalGround: c.decision_legal_ground ?? basis.legalGround,
+    explanation: c.decision_ground_explanation ?? basis.explanation,
+  };
+}
+
+/**
+ * The decision's ground: what was given, the rest from the legal basis's default; refused (422)
+ * outside the vocabulary, too long, or naming a party (statements are published without personal data).
+ */
+function statementGround({ c, input }: EdgeContext): DecisionGroundRecord {
+  const basis = defaultGround(c);
+  const text = (v: string | undefined, fallback: string) => (v?.trim() ? v.trim() : fallback);
+  const record = {
+    ground: input.decisionGround?.trim() || basis.ground,
+    category: input.category?.trim() || basis.category,
+    legalGround: text(input.legalGround, basis.legalGround),
+    explanation: text(input.groundExplanation, basis.explanation),
+  };
+  const errors = [];
+  if (!isDecisionGround(record.ground))
+    errors.push(fieldError('decisionGround', 'invalid', `one of ${DECISION_GROUNDS.join(', ')}`));
+  if (!isStatementCategory(record.category))
+    errors.push(fieldError('category', 'invalid', 'a STATEMENT_CATEGORY_* value of the DSA Transparency Database'));
+  const parties = [
+    c.complainant?.name,
+    c.complainant?.email,
+    c.complainant?.phone,
+    c.complainant?.address,
+    c.complainant?.actingFor,
+    ...c.items.flatMap((i) => [i.owner_name, i.owner_email]),
+  ];
+  for (const [field, value] of [
+    ['legalGround', record.legalGround],
+    ['groundExplanation', record.explanation],
+  ] as const) {
+    if (value.length > GROUND_TEXT_MAX)
+      errors.push(fieldError(field, 'tooLong', `at most ${GROUND_TEXT_MAX} characters`));
+    else if (personalDataIn(value, parties).length)
+      errors.push(
+        fieldError(field, 'personalData', 'published in the statement of reasons: no name or contact detail'),
+      );
+  }
+  if (errors.length) throw new ValidationError(errors);
+  return record as DecisionGroundRecord;
+}
 
 function validRemedies(c: CaseRow, remedies: TransitionInput['remedies']): RemedyChoice[] {
   const list = remedies ?? [];

@@ -48,8 +48,10 @@ export type ActorRole = (typeof ACTOR_ROLES)[number];
  *   remedies     a remedy per item
  *   duplicateOf  the reference of the earlier case
  *   date         a calendar date, YYYY-MM-DD (TransitionInput.date)
+ *   ground       the decision's ground and category for its statement of reasons, in the EU DSA
+ *                Transparency Database's vocabulary (decision-ground.ts), prefilled from the basis
  */
-export type EdgeNeed = 'reason' | 'missing' | 'remedies' | 'duplicateOf' | 'date';
+export type EdgeNeed = 'reason' | 'missing' | 'remedies' | 'duplicateOf' | 'date' | 'ground';
 
 /** The staff actions the case page offers (claim and send back both lead to in_review). */
 export const STAFF_ACTIONS = [
@@ -103,6 +105,8 @@ export type StaffAction = (typeof STAFF_ACTIONS)[number];
  *   counter_notice_filed     the owner's counter-notice, its fields checked for the basis (counter-notice.ts)
  *   pending_counter_notice   the case's counter-notice awaiting review (loaded for records and mails)
  *   pending_litigation_proof the complainant's proof of a suit or complaint awaiting review
+ *   statement_ground  the decision's ground and category from the vocabulary (the basis's when not
+ *                     given), its texts free of the parties' names and contact details
  */
 export type EdgeGuard =
   | 'assignee'
@@ -122,7 +126,8 @@ export type EdgeGuard =
   | 'restorable'
   | 'counter_notice_filed'
   | 'pending_counter_notice'
-  | 'pending_litigation_proof';
+  | 'pending_litigation_proof'
+  | 'statement_ground';
 
 /**
  * What an edge writes on the case row besides state and version (columns in `complaint-guards.ts`).
@@ -132,7 +137,8 @@ export type EdgeGuard =
  *   decision                   decided_by and the decision's reasons
  *   clear_proposal             a direct decision drops an earlier proposal
  *   duplicate_of               the earlier case this one joins
- *   clear_decision             a reopened notice has no decision yet (decided_by, reasons)
+ *   clear_decision             a reopened notice has no decision yet (decided_by, reasons, ground)
+ *   statement_ground           the decision's ground, category and their texts (decision_ground, ...)
  */
 export type EdgeRecord =
   | 'assign_actor'
@@ -143,7 +149,8 @@ export type EdgeRecord =
   | 'decision'
   | 'clear_proposal'
   | 'duplicate_of'
-  | 'clear_decision';
+  | 'clear_decision'
+  | 'statement_ground';
 
 /**
  * The queue's due time after the edge, counted in working days of the case's calendar
@@ -385,8 +392,9 @@ export const COMPLAINT_TRANSITIONS: Record<ComplaintState, readonly Edge[]> = {
       roles: STAFF,
       action: 'uphold',
       needs: ['remedies', 'reason'],
-      guards: ['assignee', 'remedy_per_item', 'reason', 'no_whole_article'],
-      records: ['decision', 'clear_proposal'],
+      optional: ['ground'],
+      guards: ['assignee', 'remedy_per_item', 'reason', 'no_whole_article', 'statement_ground'],
+      records: ['decision', 'clear_proposal', 'statement_ground'],
       due: 'clear',
       effects: DECISION_MAILS,
     },
@@ -395,8 +403,9 @@ export const COMPLAINT_TRANSITIONS: Record<ComplaintState, readonly Edge[]> = {
       roles: STAFF,
       action: 'reject',
       needs: ['reason'],
-      guards: ['assignee', 'reason'],
-      records: ['decision'],
+      optional: ['ground'],
+      guards: ['assignee', 'reason', 'statement_ground'],
+      records: ['decision', 'statement_ground'],
       due: 'clear',
       effects: [mail('complaint-rejected'), WINDOW_OPENS],
     },
@@ -434,9 +443,9 @@ export const COMPLAINT_TRANSITIONS: Record<ComplaintState, readonly Edge[]> = {
       to: 'actioned',
       roles: ['admin'],
       action: 'approve',
-      optional: ['remedies', 'reason'],
-      guards: ['second_person', 'within_proposal'],
-      records: ['decision'],
+      optional: ['remedies', 'reason', 'ground'],
+      guards: ['second_person', 'within_proposal', 'statement_ground'],
+      records: ['decision', 'statement_ground'],
       due: 'clear',
       effects: DECISION_MAILS,
     },
@@ -445,8 +454,9 @@ export const COMPLAINT_TRANSITIONS: Record<ComplaintState, readonly Edge[]> = {
       roles: ['admin'],
       action: 'reject',
       needs: ['reason'],
-      guards: ['second_person', 'reason'],
-      records: ['decision'],
+      optional: ['ground'],
+      guards: ['second_person', 'reason', 'statement_ground'],
+      records: ['decision', 'statement_ground'],
       due: 'clear',
       effects: [mail('complaint-rejected'), WINDOW_OPENS],
     },
@@ -605,8 +615,9 @@ export const COMPLAINT_TRANSITIONS: Record<ComplaintState, readonly Edge[]> = {
       roles: STAFF,
       action: 'appeal_action',
       needs: ['reason', 'remedies'],
-      guards: ['other_decider', 'reason', 'remedy_per_item', 'appeal_whole_article'],
-      records: ['decision', 'clear_proposal'],
+      optional: ['ground'],
+      guards: ['other_decider', 'reason', 'remedy_per_item', 'appeal_whole_article', 'statement_ground'],
+      records: ['decision', 'clear_proposal', 'statement_ground'],
       due: 'clear',
       effects: [{ kind: 'remedies', op: 'apply', webhooks: true }, ...APPEAL_DECIDED],
     },

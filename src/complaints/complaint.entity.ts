@@ -3,6 +3,8 @@ import { COMPLAINT_STATES } from './complaint-state';
 import type { ComplaintState } from './complaint-state';
 import { LEGAL_BASES, REQUESTER_CATEGORIES } from './legal-basis';
 import type { LegalBasis, Locale, RequesterCategory } from './legal-basis';
+import { DECISION_GROUNDS, STATEMENT_CATEGORIES } from './decision-ground';
+import type { DecisionGround, StatementCategory } from './decision-ground';
 import { StaffUser } from '../auth/staff-user.entity';
 import { ComplaintItem } from './complaint-item.entity';
 import { EvidenceFile } from './evidence-file.entity';
@@ -22,6 +24,9 @@ const list = (xs: readonly string[]) => xs.map((x) => `'${x}'`).join(', ');
 @Check('complaint_state_check', `state IN (${list(COMPLAINT_STATES)})`)
 @Check('complaint_legal_basis_check', `legal_basis IN (${list(LEGAL_BASES)})`)
 @Check('complaint_locale_check', `locale IN ('zh-CN', 'en')`)
+@Check('complaint_decision_ground_check', `decision_ground IN (${list(DECISION_GROUNDS)})`)
+@Check('complaint_decision_category_check', `decision_category IN (${list(STATEMENT_CATEGORIES)})`)
+@Check('complaint_decision_ground_pair_check', '(decision_ground IS NULL) = (decision_category IS NULL)')
 @Check('complaint_requester_category_check', `requester_category IN (${list(REQUESTER_CATEGORIES)})`)
 @Index('complaint_email_idx', { synchronize: false })
 @Index('complaint_duplicate_of_idx', { synchronize: false })
@@ -125,6 +130,19 @@ export class Complaint {
 
   @Column({ name: 'decision_reason', type: 'text', nullable: true })
   decisionReason: string | null;
+
+  /** The decision's ground and category for its statement of reasons (decision-ground.ts); null before recorded. */
+  @Column({ name: 'decision_ground', type: 'text', nullable: true })
+  decisionGround: DecisionGround | null;
+
+  @Column({ name: 'decision_category', type: 'text', nullable: true })
+  decisionCategory: StatementCategory | null;
+
+  @Column({ name: 'decision_legal_ground', type: 'text', nullable: true })
+  decisionLegalGround: string | null;
+
+  @Column({ name: 'decision_ground_explanation', type: 'text', nullable: true })
+  decisionGroundExplanation: string | null;
 
   @Column({ name: 'info_request', type: 'jsonb', nullable: true })
   infoRequest: { missing: string[]; message?: string; requestedBy: string; requestedAt: string } | null;

@@ -138,6 +138,7 @@ export class ComplaintsService {
     const rows = await tx.query<CaseRow[]>(
       `SELECT c.id, c.reference, c.state, c.version, c.legal_basis, c.locale, c.complainant, c.assignee_id,
               c.escalated_by, c.decided_by, c.decision_reason, c.proposed_remedies, c.info_request,
+              c.decision_ground, c.decision_category, c.decision_legal_ground, c.decision_ground_explanation,
               (SELECT json_agg(json_build_object('id', i.id, 'position', i.position, 'kind', i.kind, 'article_id', i.article_id,
                         'image_id', i.image_id, 'detail', i.detail, 'title', a.title, 'url', a.url,
                         'owner_name', a.owner_name, 'owner_email', a.owner_email,
@@ -161,7 +162,11 @@ export class ComplaintsService {
             ? (input.missing ?? []).some((m) => m.trim())
             : need === 'remedies'
               ? !!input.remedies?.length
-              : !!input.duplicateOf?.trim();
+              : need === 'ground'
+                ? !!input.decisionGround?.trim() && !!input.category?.trim()
+                : need === 'date'
+                  ? !!input.date
+                  : !!input.duplicateOf?.trim();
       if (!given) errors.push(fieldError(need, 'required', `${need} is required for this step`));
     }
     if (errors.length) throw new ValidationError(errors);

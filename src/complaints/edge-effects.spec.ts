@@ -168,6 +168,10 @@ function fixture(tx: EntityManager, from: ComplaintState, edge: Edge): EdgeConte
     escalated_by: 's2',
     decided_by: null,
     decision_reason: 'Proposed reasons',
+    decision_ground: null,
+    decision_category: null,
+    decision_legal_ground: null,
+    decision_ground_explanation: null,
     proposed_remedies: [
       { item: 0, remedy: 'remove_image' },
       { item: 1, remedy: 'add_correction' },

@@ -12,6 +12,7 @@ import type { CaseAction } from './case.service';
 import { actionForms, EMPTY_FORM, mapTransitionForm } from './case-forms';
 import type { TypedForm } from './case-forms';
 import { NEEDS } from './edge-needs';
+import { BASIS_STATEMENT } from '../complaints/decision-ground';
 import type { NeedContext } from './edge-needs';
 
 const PARTIALS = join(__dirname, '..', '..', 'templates', 'partials');
@@ -38,6 +39,7 @@ const CTX: NeedContext = {
     { item: 1, remedy: 'add_correction' },
   ],
   duplicateCandidates: ['ND-2026-000100'],
+  ground: BASIS_STATEMENT['cn-copyright'],
 };
 
 /** A viewer and a case row on which every person guard of `edge` passes. */
@@ -287,7 +289,7 @@ describe('the case page’s action forms, generated from COMPLAINT_TRANSITIONS',
       CTX,
     );
     expect(approve.needs).toEqual([]);
-    expect(approve.optional).toEqual(['remedies', 'reason']);
+    expect(approve.optional).toEqual(['remedies', 'reason', 'ground']);
     expect(approve.fields.every((f) => !f.required)).toBe(true);
     const rows = approve.fields[0].choices ?? [];
     expect(rows[0]).toMatchObject({ proposed: { remedy: 'remove_image', text: 'Photo removed' } });

@@ -88,6 +88,8 @@ export interface FieldView {
   value: unknown;
   invalid: boolean;
   required: boolean;
+  /** choice: the options (labels `case.choice.<field>.<value>`, else the value), the current one selected. */
+  options?: Array<{ value: string; label: string; selected: boolean }>;
 }
 
 export interface NeedView {
@@ -160,14 +162,26 @@ export function actionForms(actions: readonly CaseAction[], ctx: FormContext): A
       const f: Record<string, FieldView> = {};
       for (const field of fields) {
         const spec = NEEDS[need].fields.find((s) => s.name === field.name);
+        const value = mine
+          ? (ctx.form.values[field.name] ?? '')
+          : (ctx.prefill?.[a.kind]?.[field.name] ?? field.default ?? '');
         f[field.name] = {
           id: `${a.kind}-${spec?.id ?? field.name}`,
           name: field.name,
           label: text(`${p}.${field.name}`, `case.field.${field.name}`) ?? field.name,
           hint: text(`${p}.${field.name}.hint`, `case.field.${field.name}.hint`),
-          value: mine ? (ctx.form.values[field.name] ?? '') : (ctx.prefill?.[a.kind]?.[field.name] ?? ''),
+          value,
           invalid: mine && ctx.errorFields.includes(field.name),
           required: field.required,
+          ...(field.options
+            ? {
+                options: field.options.map((o) => ({
+                  value: o,
+                  label: text(`case.choice.${field.name}.${o}`) ?? o,
+                  selected: o === value,
+                })),
+              }
+            : {}),
         };
       }
       const view: NeedView = {

@@ -231,6 +231,8 @@ export class CaseController {
       doneText: doneText === doneKey ? translate(locale, 'case.done.transition') : doneText,
       form,
       actionForms: forms,
+      // The evidence bundle (src/bundle/): admins only, as its routes.
+      canExport: user.role === 'admin',
       misuse: {
         warnings: await this.misuse.warningsFor(view.reference),
         canWarn: user.role === 'admin',

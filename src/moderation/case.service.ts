@@ -1,4 +1,6 @@
 import { COUNTER_NOTICE_FIELDS, hasCounterNotice } from '../complaints/counter-notice';
+import { defaultGround } from '../complaints/complaint-guards';
+import type { DecisionGroundRecord } from '../complaints/decision-ground';
 import type { CounterNoticeBasis } from '../complaints/counter-notice';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
@@ -44,6 +46,8 @@ export interface CaseView {
   assignee: { id: string; displayName: string } | null;
   escalatedBy: { id: string; displayName: string } | null;
   decisionReason: string | null;
+  /** The ground and category the decision recorded for its statement of reasons (null: none recorded). */
+  decisionGround: DecisionGroundRecord | null;
   proposedRemedies: Array<{ item: number; remedy: string; text?: string }> | null;
   infoRequest: { missing: string[]; message?: string } | null;
   duplicateOf: string | null;
@@ -260,6 +264,7 @@ export class CaseService {
       items: items.map((i) => ({ position: i.position as number, kind: i.kind as string })),
       proposedRemedies: (c.proposed_remedies as NeedContext['proposedRemedies']) ?? null,
       duplicateCandidates: candidates.map((r) => r.reference),
+      ground: defaultGround(c as Parameters<typeof defaultGround>[0]),
     };
     return {
       reference: c.reference as string,
@@ -277,6 +282,14 @@ export class CaseService {
       assignee: c.assignee_id ? { id: c.assignee_id as string, displayName: c.assignee_name as string } : null,
       escalatedBy: c.escalated_by ? { id: c.escalated_by as string, displayName: c.escalated_by_name as string } : null,
       decisionReason: (c.decision_reason as string | null) ?? null,
+      decisionGround: c.decision_ground
+        ? {
+            ground: c.decision_ground as DecisionGroundRecord['ground'],
+            category: c.decision_category as DecisionGroundRecord['category'],
+            legalGround: (c.decision_legal_ground as string | null) ?? '',
+            explanation: (c.decision_ground_explanation as string | null) ?? '',
+          }
+        : null,
       proposedRemedies: (c.proposed_remedies as CaseView['proposedRemedies']) ?? null,
       infoRequest: (c.info_request as CaseView['infoRequest']) ?? null,
       duplicateOf: (c.duplicate_of_reference as string | null) ?? null,

@@ -2,6 +2,8 @@ import type { Edge, EdgeNeed } from '../complaints/complaint-state';
 import { REMEDIES } from '../complaints/complaint-item.entity';
 import type { Remedy } from '../complaints/complaint-item.entity';
 import { choicesWithin } from '../complaints/remedy-reach';
+import { DECISION_GROUNDS, STATEMENT_CATEGORIES } from '../complaints/decision-ground';
+import type { DecisionGroundRecord } from '../complaints/decision-ground';
 
 /**
  * Each kind of need an edge declares (COMPLAINT_TRANSITIONS `needs` / `optional`), in one place:
@@ -21,11 +23,22 @@ import { choicesWithin } from '../complaints/remedy-reach';
  *   remedies   [{ item, remedy, text? }], one per item
  *   reference  a case reference, e.g. ND-2026-000100
  *   date       a calendar date, YYYY-MM-DD
+ *   choice     one of `options` (the page: a select), `default` unless changed
  */
-export type FieldType = 'text' | 'lines' | 'remedies' | 'reference' | 'date';
+export type FieldType = 'text' | 'lines' | 'remedies' | 'reference' | 'date' | 'choice';
 
 /** A transition-body property filled by a need. */
-export type NeedFieldName = 'reason' | 'missing' | 'message' | 'remedies' | 'duplicateOf' | 'date';
+export type NeedFieldName =
+  | 'reason'
+  | 'missing'
+  | 'message'
+  | 'remedies'
+  | 'duplicateOf'
+  | 'date'
+  | 'decisionGround'
+  | 'category'
+  | 'legalGround'
+  | 'groundExplanation';
 
 export interface NeedField {
   name: NeedFieldName;
@@ -46,19 +59,28 @@ export interface ActionField {
   choices?: Array<{ item: number; remedies: Remedy[]; proposed?: { remedy: Remedy; text?: string } }>;
   /** duplicateOf: the references it may name (the same complainant's undecided cases). */
   candidates?: string[];
+  /** choice: the values it may take. */
+  options?: readonly string[];
+  /** What the form starts with, to confirm or change (ground: the case's default). */
+  default?: string;
 }
+
+/** What a need offers per field (options and defaults). */
+export type FieldOffer = Partial<Record<NeedFieldName, Pick<ActionField, 'options' | 'default'>>>;
 
 /** What the case offers a need: read once by CaseService.view. */
 export interface NeedContext {
   items: ReadonlyArray<{ position: number; kind: string }>;
   proposedRemedies: ReadonlyArray<{ item: number; remedy: string; text?: string }> | null;
   duplicateCandidates: readonly string[];
+  /** ground: what a decision starts from (the earlier decision's, else the legal basis's default). */
+  ground: DecisionGroundRecord;
 }
 
 export interface NeedSpec {
   fields: readonly NeedField[];
   /** Choices or candidates for the need on this edge of this case. */
-  offer?(edge: Edge, ctx: NeedContext): Pick<ActionField, 'choices' | 'candidates'>;
+  offer?(edge: Edge, ctx: NeedContext): Pick<ActionField, 'choices' | 'candidates'> & { fields?: FieldOffer };
   /**
    * The posted form → the transition body's fields (only what was posted, in the shape
    * TransitionDto validates) and what the person typed (kept when the page comes back with an error).
@@ -162,6 +184,32 @@ export const NEEDS: { readonly [N in EdgeNeed]: NeedSpec } = {
     fields: [{ name: 'date', type: 'date', core: true }],
     fromForm: textField('date'),
   },
+  /** Prefilled with the case's default so staff confirm or change it; the texts are published in statements. */
+  ground: {
+    fields: [
+      { name: 'decisionGround', type: 'choice', core: true },
+      { name: 'category', type: 'choice', core: true },
+      { name: 'legalGround', type: 'text', core: false },
+      { name: 'groundExplanation', type: 'text', core: false },
+    ],
+    offer: (_edge, ctx) => ({
+      fields: {
+        decisionGround: { options: DECISION_GROUNDS, default: ctx.ground.ground },
+        category: { options: STATEMENT_CATEGORIES, default: ctx.ground.category },
+        legalGround: { default: ctx.ground.legalGround },
+        groundExplanation: { default: ctx.ground.explanation },
+      },
+    }),
+    fromForm(body) {
+      const read = ['decisionGround', 'category', 'legalGround', 'groundExplanation'].map((n) =>
+        textField(n as NeedFieldName)(body),
+      );
+      return {
+        raw: Object.assign({}, ...read.map((r) => r.raw)) as Record<string, unknown>,
+        typed: Object.assign({}, ...read.map((r) => r.typed)) as Record<string, unknown>,
+      };
+    },
+  },
 };
 
 /** The needs of an edge in the order its form asks for them: required first, then optional. */
@@ -177,13 +225,14 @@ export function edgeNeeds(edge: Edge): Array<{ need: EdgeNeed; required: boolean
 export function actionFields(edge: Edge, ctx: NeedContext): ActionField[] {
   return edgeNeeds(edge).flatMap(({ need, required }) => {
     const spec = NEEDS[need];
-    const offer = spec.offer?.(edge, ctx) ?? {};
+    const { fields, ...offer } = spec.offer?.(edge, ctx) ?? {};
     return spec.fields.map((f): ActionField => ({
       name: f.name,
       need,
       type: f.type,
       required: required && f.core,
       ...offer,
+      ...(fields?.[f.name] ?? {}),
     }));
   });
 }

@@ -6,6 +6,7 @@ import { NotFoundError, ValidationError } from '../common/domain-error';
 import type { Remedy } from '../complaints/complaint-item.entity';
 import type { LegalBasis, RequesterCategory } from '../complaints/legal-basis';
 import { statementOf, StatementOfReasons } from './statement-of-reasons';
+import type { DecisionGround, StatementCategory } from '../complaints/decision-ground';
 
 /**
  * A case is in the public register when a decision applied a measure to at least one of its items
@@ -70,6 +71,18 @@ export function publicOrganisation(
   const n = name?.trim().toLowerCase();
   if (n && (org.toLowerCase().includes(n) || n.includes(org.toLowerCase()))) return null;
   return org;
+}
+
+/** A decided case as its statement is built from: structured columns only (no free text a party wrote). */
+interface StatementRow {
+  id: string;
+  reference: string;
+  legal_basis: LegalBasis;
+  content_date: Date | null;
+  decision_ground: DecisionGround | null;
+  decision_category: StatementCategory | null;
+  decision_legal_ground: string | null;
+  decision_ground_explanation: string | null;
 }
 
 @Injectable()
@@ -234,9 +247,7 @@ export class RegisterService {
     });
   }
 
-  private async facts(
-    rows: Array<{ id: string; reference: string; legal_basis: LegalBasis; content_date: Date | null }>,
-  ) {
+  private async facts(rows: StatementRow[]) {
     if (rows.length === 0) return [];
     const items = await this.db.query<
       Array<{
@@ -257,6 +268,15 @@ export class RegisterService {
           reference: r.reference,
           legalBasis: r.legal_basis,
           contentDate: r.content_date,
+          recorded:
+            r.decision_ground && r.decision_category
+              ? {
+                  ground: r.decision_ground,
+                  category: r.decision_category,
+                  legalGround: r.decision_legal_ground ?? '',
+                  explanation: r.decision_ground_explanation ?? '',
+                }
+              : null,
           items: items
             .filter((i) => i.complaint_id === r.id)
             .map((i) => ({
@@ -270,15 +290,17 @@ export class RegisterService {
       .filter((s): s is StatementOfReasons => s !== null);
   }
 
-  private readonly statementSelect = `SELECT c.id, c.reference, c.legal_basis,
+  private readonly statementSelect = `SELECT c.id, c.reference, c.legal_basis, c.decision_ground, c.decision_category,
+      c.decision_legal_ground, c.decision_ground_explanation,
       (SELECT min(a.published_at) FROM complaint_item i JOIN article a ON a.id = i.article_id WHERE i.complaint_id = c.id) AS content_date
     FROM complaint c`;
 
   /** The statement of one decision (admin); 404 when the case restricted nothing. */
   async statement(reference: string): Promise<StatementOfReasons> {
-    const rows = await this.db.query<
-      Array<{ id: string; reference: string; legal_basis: LegalBasis; content_date: Date | null }>
-    >(`${this.statementSelect} WHERE c.reference = $1 AND ${IN_REGISTER}`, [reference]);
+    const rows = await this.db.query<StatementRow[]>(
+      `${this.statementSelect} WHERE c.reference = $1 AND ${IN_REGISTER}`,
+      [reference],
+    );
     const [s] = await this.facts(rows);
     if (!s) throw new NotFoundError('No statement of reasons for that reference');
     return s;
@@ -286,9 +308,7 @@ export class RegisterService {
 
   /** Statements of the decisions first applied in [from, to) (admin), oldest first, at most 1000. */
   async statements(from: Date, to: Date): Promise<StatementOfReasons[]> {
-    const rows = await this.db.query<
-      Array<{ id: string; reference: string; legal_basis: LegalBasis; content_date: Date | null }>
-    >(
+    const rows = await this.db.query<StatementRow[]>(
       `${this.statementSelect}
         JOIN LATERAL (SELECT min(remedy_applied_at) AS applied FROM complaint_item
                        WHERE complaint_id = c.id AND remedy IS NOT NULL AND remedy <> 'no_action') d ON true

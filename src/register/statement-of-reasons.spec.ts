@@ -1,5 +1,6 @@
 import { REMEDIES } from '../complaints/complaint-item.entity';
 import { LEGAL_BASES } from '../complaints/legal-basis';
+import { isStatementCategory, personalDataIn, STATEMENT_CATEGORIES } from '../complaints/decision-ground';
 import { BASIS_STATEMENT, REMEDY_VISIBILITY, statementOf } from './statement-of-reasons';
 
 const at = new Date('2026-11-20T03:00:00Z');
@@ -13,7 +14,44 @@ describe('statement of reasons mapping (DSA Transparency Database)', () => {
     for (const b of LEGAL_BASES) {
       expect(BASIS_STATEMENT[b].ground).toMatch(/^DECISION_GROUND_(ILLEGAL|INCOMPATIBLE)_CONTENT$/);
       expect(BASIS_STATEMENT[b].category).toMatch(/^STATEMENT_CATEGORY_[A-Z_]+$/);
+      // Every basis default is in the vocabulary a decision is validated against.
+      expect([b, isStatementCategory(BASIS_STATEMENT[b].category)]).toEqual([b, true]);
     }
+    expect(new Set(STATEMENT_CATEGORIES).size).toBe(16);
+  });
+
+  it('uses the ground a decision recorded, the texts on the side of its ground', () => {
+    const s = statementOf({
+      reference: 'ND-2026-000002',
+      legalBasis: 'cn-personal-rights',
+      contentDate: null,
+      items: [{ kind: 'article', remedy: 'add_correction', appliedAt: at, reversedAt: null }],
+      recorded: {
+        ground: 'DECISION_GROUND_INCOMPATIBLE_CONTENT',
+        category: 'STATEMENT_CATEGORY_ILLEGAL_OR_HARMFUL_SPEECH',
+        legalGround: 'Editorial accuracy policy, section 3',
+        explanation: 'A caption stated an unproven accusation as fact.',
+      },
+    });
+    expect(s).toMatchObject({
+      decision_ground: 'DECISION_GROUND_INCOMPATIBLE_CONTENT',
+      category: 'STATEMENT_CATEGORY_ILLEGAL_OR_HARMFUL_SPEECH',
+      illegal_content_legal_ground: null,
+      illegal_content_explanation: null,
+      incompatible_content_ground: 'Editorial accuracy policy, section 3',
+      incompatible_content_explanation: 'A caption stated an unproven accusation as fact.',
+    });
+  });
+
+  it('finds a party’s details in a text whatever the case and spacing, ignoring short values', () => {
+    const who = ['Zhao  Wei', 'zhao@example.test', '+86 139 0000 1234', 'Li', null];
+    expect(personalDataIn('Complaint by ZHAO WEI (Zhao@Example.test)', who)).toEqual([
+      'Zhao  Wei',
+      'zhao@example.test',
+    ]);
+    expect(personalDataIn('call +86  139 0000 1234', who)).toEqual(['+86 139 0000 1234']);
+    // Two letters would match too much ("Li" in "literally"): not compared.
+    expect(personalDataIn('literally nothing personal', who)).toEqual([]);
   });
 
   it('a copyright removal of an image: disabled, illegal content, IP category, image type', () => {

@@ -1,11 +1,15 @@
 import type { Remedy } from '../complaints/complaint-item.entity';
+import { BASIS_STATEMENT } from '../complaints/decision-ground';
+import type { DecisionGroundRecord } from '../complaints/decision-ground';
 import type { LegalBasis } from '../complaints/legal-basis';
 
 /**
  * Statements of reasons in the field names and enum values of the EU DSA Transparency Database
  * (transparency.dsa.ec.europa.eu, "API and Schema"). Built only from structured fields (basis,
- * remedies, item kinds, dates, the case reference): never from free text a person wrote, so a
- * statement carries no personal data (DSA Art. 24(5)). The mapping is documented in the README.
+ * remedies, item kinds, dates, the case reference) and the ground the decision recorded (chosen
+ * from the vocabulary by staff, its texts checked for the parties' names and contact details):
+ * never from free text a party wrote, so a statement carries no personal data (DSA Art. 24(5)).
+ * The mapping is documented in the README.
  */
 export interface StatementOfReasons {
   decision_visibility: string[];
@@ -39,6 +43,8 @@ export interface DecisionFacts {
     reversedAt: Date | null;
   }>;
   contentDate: Date | null;
+  /** The ground and category the decision recorded; null for decisions taken before they were recorded. */
+  recorded?: DecisionGroundRecord | null;
 }
 
 /** The EEA: the measures apply on the whole site, everywhere it is read. */
@@ -57,46 +63,8 @@ export const REMEDY_VISIBILITY: Record<Remedy, string | null> = {
   no_action: null,
 };
 
-/** Our legal bases: ground, category and the legal ground in words. */
-export const BASIS_STATEMENT: Record<
-  LegalBasis,
-  { ground: StatementOfReasons['decision_ground']; category: string; legalGround: string; explanation: string }
-> = {
-  'cn-copyright': {
-    ground: 'DECISION_GROUND_ILLEGAL_CONTENT',
-    category: 'STATEMENT_CATEGORY_INTELLECTUAL_PROPERTY_INFRINGEMENTS',
-    legalGround:
-      'Copyright: Regulations on the Protection of the Right to Network Dissemination of Information (PRC), Art. 14',
-    explanation:
-      'A rights holder notified the content as infringing copyright; after review the notice was found valid.',
-  },
-  'us-dmca': {
-    ground: 'DECISION_GROUND_ILLEGAL_CONTENT',
-    category: 'STATEMENT_CATEGORY_INTELLECTUAL_PROPERTY_INFRINGEMENTS',
-    legalGround: 'Copyright: US Digital Millennium Copyright Act, 17 U.S.C. 512(c)',
-    explanation:
-      'A rights holder notified the content as infringing copyright; after review the notice was found valid.',
-  },
-  'cn-personal-rights': {
-    ground: 'DECISION_GROUND_ILLEGAL_CONTENT',
-    category: 'STATEMENT_CATEGORY_DATA_PROTECTION_AND_PRIVACY_VIOLATIONS',
-    legalGround: 'Personality rights (reputation, likeness or privacy): Civil Code of the PRC, Art. 1195',
-    explanation:
-      'A person concerned notified the content as infringing their personality rights; after review the notice was found valid.',
-  },
-  'eu-dsa': {
-    ground: 'DECISION_GROUND_ILLEGAL_CONTENT',
-    category: 'STATEMENT_CATEGORY_NOT_SPECIFIED_NOTICE',
-    legalGround: 'Notice of illegal content: EU Digital Services Act, Art. 16',
-    explanation: 'The notifier gave reasons why the content is illegal; after review the notice was found valid.',
-  },
-  accuracy: {
-    ground: 'DECISION_GROUND_INCOMPATIBLE_CONTENT',
-    category: 'STATEMENT_CATEGORY_OTHER_VIOLATION_TC',
-    legalGround: "The publisher's editorial accuracy policy",
-    explanation: 'A request showed the content to be inaccurate; it was corrected under our accuracy policy.',
-  },
-};
+/** Our legal bases: ground, category and the legal ground in words (the default a decision is prefilled with). */
+export { BASIS_STATEMENT };
 
 const KIND_CONTENT_TYPE = { article: 'CONTENT_TYPE_TEXT', passage: 'CONTENT_TYPE_TEXT', image: 'CONTENT_TYPE_IMAGE' };
 const REMEDY_WORDS: Record<Remedy, string> = {
@@ -117,7 +85,8 @@ export function statementOf(f: DecisionFacts): StatementOfReasons | null {
   const visibility = [
     ...new Set(acted.map((i) => REMEDY_VISIBILITY[i.remedy as Remedy]).filter((v): v is string => !!v)),
   ];
-  const basis = BASIS_STATEMENT[f.legalBasis];
+  // Decisions record their ground; older ones are read through their legal basis.
+  const basis = f.recorded ?? BASIS_STATEMENT[f.legalBasis];
   const applied = acted.map((i) => (i.appliedAt as Date).getTime());
   const allReversed = acted.every((i) => i.reversedAt);
   const illegal = basis.ground === 'DECISION_GROUND_ILLEGAL_CONTENT';

@@ -538,6 +538,39 @@ export const EN: Messages = {
   'case.action.escalate.reason': 'Reasons (sent to the complainant)',
   'case.field.reason': 'Reasons',
   'case.field.date': 'Date',
+  'case.bundle.download': 'Evidence bundle (ZIP)',
+  'case.bundle.hint':
+    'the case, its files, every message and the sealed audit trail, with how to verify it (VERIFY.txt)',
+  'case.ground.legend': 'Statement of reasons: ground and category',
+  'case.ground.hint':
+    'Prefilled from the legal basis: confirm or change. Published in the statement of reasons (EU DSA Transparency Database): no names or contact details.',
+  'case.field.decisionGround': 'Ground',
+  'case.field.category': 'Category',
+  'case.field.legalGround': 'Legal ground (law or policy relied on)',
+  'case.field.groundExplanation': 'Why the content is illegal or incompatible',
+  'case.choice.decisionGround.DECISION_GROUND_ILLEGAL_CONTENT': 'Illegal content',
+  'case.choice.decisionGround.DECISION_GROUND_INCOMPATIBLE_CONTENT':
+    "Incompatible with the publisher's terms and policies",
+  'case.choice.category.STATEMENT_CATEGORY_ANIMAL_WELFARE': 'Animal welfare',
+  'case.choice.category.STATEMENT_CATEGORY_CONSUMER_INFORMATION': 'Consumer information infringements',
+  'case.choice.category.STATEMENT_CATEGORY_CYBER_VIOLENCE': 'Cyber violence',
+  'case.choice.category.STATEMENT_CATEGORY_CYBER_VIOLENCE_AGAINST_WOMEN': 'Cyber violence against women',
+  'case.choice.category.STATEMENT_CATEGORY_DATA_PROTECTION_AND_PRIVACY_VIOLATIONS':
+    'Data protection and privacy violations',
+  'case.choice.category.STATEMENT_CATEGORY_ILLEGAL_OR_HARMFUL_SPEECH': 'Illegal or harmful speech (e.g. defamation)',
+  'case.choice.category.STATEMENT_CATEGORY_INTELLECTUAL_PROPERTY_INFRINGEMENTS': 'Intellectual property infringements',
+  'case.choice.category.STATEMENT_CATEGORY_NEGATIVE_EFFECTS_ON_CIVIC_DISCOURSE_OR_ELECTIONS':
+    'Negative effects on civic discourse or elections',
+  'case.choice.category.STATEMENT_CATEGORY_NOT_SPECIFIED_NOTICE':
+    'Type of illegal content not specified by the notifier',
+  'case.choice.category.STATEMENT_CATEGORY_OTHER_VIOLATION_TC': "Other violation of the publisher's terms and policies",
+  'case.choice.category.STATEMENT_CATEGORY_PROTECTION_OF_MINORS': 'Protection of minors',
+  'case.choice.category.STATEMENT_CATEGORY_RISK_FOR_PUBLIC_SECURITY': 'Risk for public security',
+  'case.choice.category.STATEMENT_CATEGORY_SCAMS_AND_FRAUD': 'Scams and/or fraud',
+  'case.choice.category.STATEMENT_CATEGORY_SELF_HARM': 'Self-harm',
+  'case.choice.category.STATEMENT_CATEGORY_UNSAFE_AND_PROHIBITED_PRODUCTS':
+    'Unsafe, non-compliant or prohibited products',
+  'case.choice.category.STATEMENT_CATEGORY_VIOLENCE': 'Violence',
   'case.field.remedies': 'A remedy for each item',
   'case.remedies.choose': 'Choose a remedy',
   'case.remedies.textHint': 'Correction text or a note for the newsroom (optional)',

@@ -16,6 +16,8 @@ import {
 import { COMPLAINT_STATES, STAFF_ACTIONS } from '../../complaints/complaint-state';
 import type { ComplaintState, StaffAction } from '../../complaints/complaint-state';
 import { REMEDIES } from '../../complaints/complaint-item.entity';
+import { DECISION_GROUNDS, GROUND_TEXT_MAX, STATEMENT_CATEGORIES } from '../../complaints/decision-ground';
+import type { DecisionGround, StatementCategory } from '../../complaints/decision-ground';
 import type { Remedy } from '../../complaints/complaint-item.entity';
 
 export class RemedyDto {
@@ -108,6 +110,40 @@ export class TransitionDto {
   @Matches(/^\d{4}-\d{2}-\d{2}$/)
   @IsISO8601({ strict: true })
   date?: string;
+
+  @ApiPropertyOptional({
+    enum: DECISION_GROUNDS,
+    description:
+      'Deciding (uphold, reject, approve, appeal_action; need `ground`): the ground of the statement of reasons. Omitted: the default listed in `actions[].fields[].default` (the legal basis’s)',
+  })
+  @IsOptional()
+  @IsIn(DECISION_GROUNDS)
+  decisionGround?: DecisionGround;
+
+  @ApiPropertyOptional({
+    enum: STATEMENT_CATEGORIES,
+    description: 'Deciding: the category of the statement of reasons (EU DSA Transparency Database vocabulary)',
+  })
+  @IsOptional()
+  @IsIn(STATEMENT_CATEGORIES)
+  category?: StatementCategory;
+
+  @ApiPropertyOptional({
+    description:
+      'Deciding: the law or policy relied on (illegal_content_legal_ground / incompatible_content_ground); published, so no name or contact detail (422 personalData)',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(GROUND_TEXT_MAX)
+  legalGround?: string;
+
+  @ApiPropertyOptional({
+    description: 'Deciding: why the content is illegal or incompatible (…_explanation); published, no personal data',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(GROUND_TEXT_MAX)
+  groundExplanation?: string;
 
   @ApiPropertyOptional({ description: 'An internal note (never sent to a party)' })
   @IsOptional()
