@@ -68,6 +68,10 @@ export class EnvSchema {
   MAIL_WORKER: string = 'true';
 
   @IsOptional()
+  @IsIn(['true', 'false'], { message: 'INTAKE_FAST_PATH must be true or false' })
+  INTAKE_FAST_PATH: string = 'true';
+
+  @IsOptional()
   @Transform(toInt)
   @IsInt()
   @Min(10)
@@ -336,6 +340,8 @@ export interface AppConfig {
   migrationsRun: boolean;
   demoData: boolean;
   mailWorker: boolean;
+  /** Serve a plain JSON `POST /api/v1/complaints` below Nest and Express (src/complaints/intake-fast-path.ts). */
+  intakeFastPath: boolean;
   mailPollMs: number;
   mailMaxAttempts: number;
   mailRetryBaseMs: number;
@@ -514,6 +520,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     migrationsRun: parsed.MIGRATIONS_RUN === 'true',
     demoData: parsed.DEMO_DATA === 'true',
     mailWorker: parsed.MAIL_WORKER === 'true',
+    intakeFastPath: parsed.INTAKE_FAST_PATH === 'true',
     mailPollMs: parsed.MAIL_POLL_MS,
     mailMaxAttempts: parsed.MAIL_MAX_ATTEMPTS,
     mailRetryBaseMs: parsed.MAIL_RETRY_BASE_MS,
