@@ -71,6 +71,14 @@ export class EnvSchema {
   @IsIn(['true', 'false'], { message: 'INTAKE_FAST_PATH must be true or false' })
   INTAKE_FAST_PATH: string = 'true';
 
+  /** `npm start` runs this many server processes on the one port (node:cluster); needs DATABASE_URL and SMTP_URL. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'WEB_PROCESSES must be a whole number' })
+  @Min(1, { message: 'WEB_PROCESSES must be at least 1' })
+  @Max(16, { message: 'WEB_PROCESSES must be at most 16' })
+  WEB_PROCESSES: number = 1;
+
   @IsOptional()
   @Transform(toInt)
   @IsInt()
@@ -342,6 +350,8 @@ export interface AppConfig {
   mailWorker: boolean;
   /** Serve a plain JSON `POST /api/v1/complaints` below Nest and Express (src/complaints/intake-fast-path.ts). */
   intakeFastPath: boolean;
+  /** WEB_PROCESSES: server processes main.ts starts on the one port. */
+  webProcesses: number;
   mailPollMs: number;
   mailMaxAttempts: number;
   mailRetryBaseMs: number;
@@ -521,6 +531,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     demoData: parsed.DEMO_DATA === 'true',
     mailWorker: parsed.MAIL_WORKER === 'true',
     intakeFastPath: parsed.INTAKE_FAST_PATH === 'true',
+    webProcesses: parsed.WEB_PROCESSES,
     mailPollMs: parsed.MAIL_POLL_MS,
     mailMaxAttempts: parsed.MAIL_MAX_ATTEMPTS,
     mailRetryBaseMs: parsed.MAIL_RETRY_BASE_MS,
