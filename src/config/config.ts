@@ -79,6 +79,14 @@ export class EnvSchema {
   @Max(16, { message: 'WEB_PROCESSES must be at most 16' })
   WEB_PROCESSES: number = 1;
 
+  /** PostgreSQL connections per server process (node-postgres pool size). */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'DB_POOL_MAX must be a whole number' })
+  @Min(2, { message: 'DB_POOL_MAX must be at least 2' })
+  @Max(200, { message: 'DB_POOL_MAX must be at most 200' })
+  DB_POOL_MAX: number = 20;
+
   @IsOptional()
   @Transform(toInt)
   @IsInt()
@@ -352,6 +360,8 @@ export interface AppConfig {
   intakeFastPath: boolean;
   /** WEB_PROCESSES: server processes main.ts starts on the one port. */
   webProcesses: number;
+  /** DB_POOL_MAX: PostgreSQL connections per server process. */
+  dbPoolMax: number;
   mailPollMs: number;
   mailMaxAttempts: number;
   mailRetryBaseMs: number;
@@ -532,6 +542,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     mailWorker: parsed.MAIL_WORKER === 'true',
     intakeFastPath: parsed.INTAKE_FAST_PATH === 'true',
     webProcesses: parsed.WEB_PROCESSES,
+    dbPoolMax: parsed.DB_POOL_MAX,
     mailPollMs: parsed.MAIL_POLL_MS,
     mailMaxAttempts: parsed.MAIL_MAX_ATTEMPTS,
     mailRetryBaseMs: parsed.MAIL_RETRY_BASE_MS,
