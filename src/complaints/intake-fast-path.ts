@@ -45,7 +45,7 @@ export class IntakeFastPath {
   private readonly logger = new Logger('Errors');
   private readonly securityHeaders: Array<[string, string]>;
   private readonly trustProxy: (addr: string | undefined, i: number) => boolean;
-  private readonly etag: (body: Buffer, encoding?: string) => string;
+  private readonly etag: (body: string | Buffer, encoding?: string) => string;
   private readonly ipOf: (req: IncomingMessage) => string | undefined;
 
   constructor(
@@ -56,7 +56,7 @@ export class IntakeFastPath {
   ) {
     this.securityHeaders = securityHeaders;
     this.trustProxy = express.get('trust proxy fn') as (addr: string | undefined, i: number) => boolean;
-    this.etag = express.get('etag fn') as (body: Buffer, encoding?: string) => string;
+    this.etag = express.get('etag fn') as (body: string | Buffer, encoding?: string) => string;
     // Express's req.ip: proxy-addr over the socket address and X-Forwarded-For with `trust proxy`.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const proxyaddr = require('proxy-addr') as (req: IncomingMessage, trust: unknown) => string;
@@ -146,15 +146,18 @@ export class IntakeFastPath {
     return list;
   }
 
-  /** What Express's res.json() sends: the JSON, its type with charset, its length and weak ETag. */
+  /**
+   * What Express's res.json() sends: the JSON, its type with charset, its length and weak ETag. The
+   * body goes as a string, which Node writes in one piece with the head (a Buffer takes a writev).
+   */
   private send(res: ServerResponse, status: number, headers: Array<[string, string]>, value: unknown): void {
-    const buf = Buffer.from(JSON.stringify(value), 'utf8');
+    const text = JSON.stringify(value);
     for (const [name, v] of headers) res.setHeader(name, v);
     res.setHeader('Content-Type', 'application/json; charset=utf-8');
-    res.setHeader('Content-Length', String(buf.length));
-    res.setHeader('ETag', this.etag(buf, 'utf8'));
+    res.setHeader('Content-Length', String(Buffer.byteLength(text, 'utf8')));
+    res.setHeader('ETag', this.etag(text, 'utf8'));
     res.statusCode = status;
-    res.end(buf);
+    res.end(text, 'utf8');
   }
 }
 
