@@ -11,6 +11,7 @@ import { AppModule } from './app.module';
 import { DemoSeedService } from './articles/demo-seed.service';
 import { SESSION_PATHS, StaffSessions } from './auth/staff-sessions';
 import { AllExceptionsFilter } from './common/http-exception.filter';
+import { installIntakeFastPath } from './complaints/intake-fast-path';
 import { securityHeaders } from './common/security-headers';
 import { sitePath } from './common/site-path';
 import { configureViews } from './common/views';
@@ -64,5 +65,7 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
     if (ran.length) new Logger('Migrations').log(`Applied ${ran.map((m) => m.name).join(', ')}`);
   }
   if (config.demoData) await app.get(DemoSeedService).seedOnce();
+  // A plain JSON filing is served below Nest and Express, answering exactly as the route would.
+  if (config.intakeFastPath) installIntakeFastPath(app);
   return app;
 }

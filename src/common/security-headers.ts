@@ -24,6 +24,19 @@ export function fixedHeaders(
   make: typeof helmet,
   options: Parameters<typeof helmet>[0],
 ): (req: Request, res: Response, next: NextFunction) => void {
+  const { set, removed } = helmetOutput(make, options);
+  return (_req, res, next) => {
+    for (const name of removed) res.removeHeader(name);
+    for (const [name, value] of set) res.setHeader(name, value);
+    next();
+  };
+}
+
+/** The headers helmet sets (in order) and removes with `options`, worked out once. */
+function helmetOutput(
+  make: typeof helmet,
+  options: Parameters<typeof helmet>[0],
+): { set: Array<[string, string]>; removed: string[] } {
   let dynamic = false;
   JSON.stringify(options, (_key, value: unknown) => {
     if (typeof value === 'function') dynamic = true;
@@ -42,11 +55,15 @@ export function fixedHeaders(
     done = true;
   });
   if (!done) throw new Error('fixedHeaders: helmet did not finish synchronously');
-  return (_req, res, next) => {
-    for (const name of removed) res.removeHeader(name);
-    for (const [name, value] of set) res.setHeader(name, value);
-    next();
-  };
+  return { set, removed };
+}
+
+/**
+ * The headers securityHeaders() sets, for a response that never went through Express (the intake
+ * fast path): on a fresh response there is nothing for helmet to remove.
+ */
+export function fixedHeaderList(): Array<[string, string]> {
+  return helmetOutput(helmet, HELMET_OPTIONS).set;
 }
 
 /** The helmet headers of HELMET_OPTIONS, set once per response. */

@@ -21,6 +21,18 @@ describe('configuration', () => {
     expect(c.uploadDir).toMatch(/\.data\/uploads$/);
   });
 
+  it('serves intake by the fast path in one process with 20 connections unless told otherwise', () => {
+    expect(loadConfig({})).toMatchObject({ intakeFastPath: true, webProcesses: 1, dbPoolMax: 20 });
+    expect(loadConfig({ INTAKE_FAST_PATH: 'false', WEB_PROCESSES: '2', DB_POOL_MAX: '32' })).toMatchObject({
+      intakeFastPath: false,
+      webProcesses: 2,
+      dbPoolMax: 32,
+    });
+    expect(() => loadConfig({ INTAKE_FAST_PATH: 'no' })).toThrow(/INTAKE_FAST_PATH must be true or false/);
+    expect(() => loadConfig({ WEB_PROCESSES: '0' })).toThrow(/WEB_PROCESSES must be at least 1/);
+    expect(() => loadConfig({ DB_POOL_MAX: '1' })).toThrow(/DB_POOL_MAX must be at least 2/);
+  });
+
   it('reads and converts what is set', () => {
     const c = loadConfig({
       PORT: '8080',

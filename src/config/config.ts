@@ -68,6 +68,26 @@ export class EnvSchema {
   MAIL_WORKER: string = 'true';
 
   @IsOptional()
+  @IsIn(['true', 'false'], { message: 'INTAKE_FAST_PATH must be true or false' })
+  INTAKE_FAST_PATH: string = 'true';
+
+  /** `npm start` runs this many server processes on the one port (node:cluster); needs DATABASE_URL and SMTP_URL. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'WEB_PROCESSES must be a whole number' })
+  @Min(1, { message: 'WEB_PROCESSES must be at least 1' })
+  @Max(16, { message: 'WEB_PROCESSES must be at most 16' })
+  WEB_PROCESSES: number = 1;
+
+  /** PostgreSQL connections per server process (node-postgres pool size). */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'DB_POOL_MAX must be a whole number' })
+  @Min(2, { message: 'DB_POOL_MAX must be at least 2' })
+  @Max(200, { message: 'DB_POOL_MAX must be at most 200' })
+  DB_POOL_MAX: number = 20;
+
+  @IsOptional()
   @Transform(toInt)
   @IsInt()
   @Min(10)
@@ -336,6 +356,12 @@ export interface AppConfig {
   migrationsRun: boolean;
   demoData: boolean;
   mailWorker: boolean;
+  /** Serve a plain JSON `POST /api/v1/complaints` below Nest and Express (src/complaints/intake-fast-path.ts). */
+  intakeFastPath: boolean;
+  /** WEB_PROCESSES: server processes main.ts starts on the one port. */
+  webProcesses: number;
+  /** DB_POOL_MAX: PostgreSQL connections per server process. */
+  dbPoolMax: number;
   mailPollMs: number;
   mailMaxAttempts: number;
   mailRetryBaseMs: number;
@@ -514,6 +540,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     migrationsRun: parsed.MIGRATIONS_RUN === 'true',
     demoData: parsed.DEMO_DATA === 'true',
     mailWorker: parsed.MAIL_WORKER === 'true',
+    intakeFastPath: parsed.INTAKE_FAST_PATH === 'true',
+    webProcesses: parsed.WEB_PROCESSES,
+    dbPoolMax: parsed.DB_POOL_MAX,
     mailPollMs: parsed.MAIL_POLL_MS,
     mailMaxAttempts: parsed.MAIL_MAX_ATTEMPTS,
     mailRetryBaseMs: parsed.MAIL_RETRY_BASE_MS,

@@ -7,9 +7,9 @@ import { ENTITIES } from './entities';
 /**
  * The one place that builds DataSource options, shared by the app, the migration CLI
  * (`npm run migration:*`, through cli-data-source.ts) and the tests. synchronize is never on: the schema comes from
- * the reviewed migrations in migrations/.
+ * the reviewed migrations in migrations/. `poolMax`: connections per process (DB_POOL_MAX for the app).
  */
-export function dataSourceOptions(url: string): DataSourceOptions {
+export function dataSourceOptions(url: string, poolMax = 20): DataSourceOptions {
   const fromDist = __filename.endsWith('.js');
   return {
     type: 'postgres',
@@ -19,6 +19,6 @@ export function dataSourceOptions(url: string): DataSourceOptions {
     migrationsTableName: 'typeorm_migrations',
     synchronize: false,
     migrationsRun: false,
-    extra: { max: 20 },
+    extra: { max: poolMax },
   };
 }

@@ -62,18 +62,51 @@ function print(f: Figures): void {
   if (f.firstError) console.log(`${''.padEnd(24)} first error: ${f.firstError}`);
 }
 
-/** utime+stime of a process in ms (Linux /proc; clock ticks are 10 ms on every Linux we run). */
-function cpuMs(pid: number | undefined): number | undefined {
-  if (!pid || !existsSync(`/proc/${pid}/stat`)) return undefined;
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
+/** The process and its children (the server processes of WEB_PROCESSES > 1). */
+function processTree(pid: number): number[] {
+  const children = readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+  return [pid, ...children];
 }
 
+/** utime+stime of a process and its children in ms (Linux /proc; clock ticks are 10 ms on every Linux we run). */
+function cpuMs(pid: number | undefined): number | undefined {
+  if (!pid || !existsSync(`/proc/${pid}/stat`)) return undefined;
+  let total = 0;
+  for (const p of processTree(pid)) {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      total += (Number(fields[11]) + Number(fields[12])) * 10;
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return total;
+}
+
+/** Peak RSS of the process plus that of each of its children (each counted at its own peak). */
 function peakRssMiB(pid: number | undefined): number | undefined {
   if (!pid || !existsSync(`/proc/${pid}/status`)) return undefined;
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : undefined;
+  let total = 0;
+  for (const p of processTree(pid)) {
+    try {
+      const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
+      if (m) total += Number(m[1]) / 1024;
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return total;
 }
 
 const load = () =>
