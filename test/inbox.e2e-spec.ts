@@ -484,6 +484,12 @@ describe('mail to the contact address (zero-config: the local SMTP server files 
         complainant: { name: 'Ada Lovelace' },
         explanation: 'The date in the second paragraph is wrong.',
       };
+      // The declarations are what the message states, never assumed: none ticked, the basis refuses it.
+      const unstated = await api('POST', `/api/v1/inbox/${id}/file`, body);
+      expect(unstated.status).toBe(422);
+      const unstatedErr = (await unstated.json()) as { details: Array<{ field: string }> };
+      expect(unstatedErr.details.map((d) => d.field)).toContain('declarations.truthful');
+      Object.assign(body, { stated: { truthful: true } });
       const res = await api('POST', `/api/v1/inbox/${id}/file`, body);
       expect(res.status).toBe(201);
       const { status, complaintReference } = (await res.json()) as { status: string; complaintReference: string };
@@ -518,6 +524,11 @@ describe('mail to the contact address (zero-config: the local SMTP server files 
         [complaintReference],
       );
       expect(c.complainant_email).toBe(from);
+      const [decl] = await db.query<Array<{ declarations: Record<string, boolean> }>>(
+        `SELECT declarations FROM complaint WHERE id = $1`,
+        [c.id],
+      );
+      expect(decl.declarations).toMatchObject({ truthful: true, goodFaith: false, perjury: false });
       const files = await db.query<Array<{ original_name: string }>>(
         `SELECT original_name FROM evidence_file WHERE complaint_id = $1`,
         [c.id],

@@ -28,6 +28,14 @@ class InboxOriginalWorkDto {
   @ApiPropertyOptional() url?: string;
 }
 
+class InboxStatedDto {
+  @ApiPropertyOptional({ description: 'the message states that its content is accurate' }) truthful?: boolean;
+  @ApiPropertyOptional({ description: 'the message states a good-faith belief that the use is not authorised' })
+  goodFaith?: boolean;
+  @ApiPropertyOptional({ description: 'the message makes its statements under penalty of perjury (DMCA)' })
+  perjury?: boolean;
+}
+
 /** One body for the three outcomes; which fields apply depends on `action`. */
 export class FileInboxMessageDto {
   @ApiProperty({ enum: ['new_case', 'attach', 'dismiss'] })
@@ -48,6 +56,12 @@ export class FileInboxMessageDto {
   explanation?: string;
   @ApiPropertyOptional({ type: InboxOriginalWorkDto })
   originalWork?: InboxOriginalWorkDto;
+  @ApiPropertyOptional({
+    type: InboxStatedDto,
+    description:
+      'new_case: the declarations the message itself makes (true only where it says so); a basis that requires one it lacks answers 422',
+  })
+  stated?: InboxStatedDto;
   @ApiPropertyOptional({ description: 'attach: the reference of the existing case (ND-YYYY-NNNNNN)' })
   reference?: string;
   @ApiPropertyOptional({ enum: DISMISS_CATEGORIES, description: 'dismiss: why it is not a complaint' })
@@ -76,6 +90,11 @@ function toAction(b: FileInboxMessageDto): FileAction {
           organisation: str(body.complainant?.organisation) || undefined,
         },
         explanation: str(body.explanation),
+        stated: {
+          truthful: body.stated?.truthful === true,
+          goodFaith: body.stated?.goodFaith === true,
+          perjury: body.stated?.perjury === true,
+        },
         originalWork: body.originalWork?.description
           ? { description: str(body.originalWork.description), url: str(body.originalWork.url) || undefined }
           : undefined,

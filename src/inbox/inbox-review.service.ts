@@ -57,6 +57,8 @@ export type FileAction =
       complainant: { name: string; phone?: string; address?: string; organisation?: string };
       explanation?: string;
       originalWork?: { description: string; url?: string };
+      /** What the message itself states, as the moderator read it (never assumed). */
+      stated?: { truthful?: boolean; goodFaith?: boolean; perjury?: boolean };
     }
   | { action: 'attach'; reference: string }
   | { action: 'dismiss'; category: string; reason: string };
@@ -259,8 +261,14 @@ export class InboxReviewService {
       items: urls.map((articleUrl) => ({ articleUrl, kind: 'article' })),
       explanation: (input.explanation?.trim() || stripQuoted(r.text_body) || r.text_body).slice(0, 10000),
       ...(input.originalWork?.description ? { originalWork: input.originalWork } : {}),
-      // The sender's statement is the email; the moderator files it as sent.
-      declarations: { truthful: true, goodFaith: true },
+      // The declarations are those the email itself makes, as the moderator ticked them: a basis
+      // that requires one the email lacks refuses the filing (422), and the moderator asks the
+      // sender instead (the acknowledgement's prefilled form link carries the declarations).
+      declarations: {
+        truthful: input.stated?.truthful === true,
+        goodFaith: input.stated?.goodFaith === true,
+        perjury: input.stated?.perjury === true,
+      },
     };
     const parts = await Promise.all(
       r.attachments.map(async (a) => {
@@ -288,7 +296,16 @@ export class InboxReviewService {
         action: 'inbox.filed',
         subjectType: 'inbox_message',
         subjectId: r.id,
-        payload: { reference: r.reference, to: 'new_case', complaint: result.reference },
+        payload: {
+          reference: r.reference,
+          to: 'new_case',
+          complaint: result.reference,
+          statedInMessage: {
+            truthful: input.stated?.truthful === true,
+            goodFaith: input.stated?.goodFaith === true,
+            perjury: input.stated?.perjury === true,
+          },
+        },
       });
       await this.audit.append(tx, {
         actorType: by.role,

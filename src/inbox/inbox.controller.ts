@@ -35,6 +35,11 @@ export function formToAction(b: Record<string, unknown>): FileAction {
       organisation: first(b.organisation) || undefined,
     },
     explanation: first(b.explanation),
+    stated: {
+      truthful: all(b.stated).includes('truthful'),
+      goodFaith: all(b.stated).includes('goodFaith'),
+      perjury: all(b.stated).includes('perjury'),
+    },
     originalWork: first(b.originalWorkDescription)
       ? { description: first(b.originalWorkDescription), url: first(b.originalWorkUrl) || undefined }
       : undefined,
@@ -132,7 +137,18 @@ export class InboxController {
         return this.renderMessage(res, 422, id, user, {
           open: action.action,
           typed: b,
-          errors: err.fields.map((f) => ({ field: f.field, message: f.message })),
+          errors: err.fields.map((f) => {
+            const stated = /^declarations\.(truthful|goodFaith|perjury)$/.exec(f.field)?.[1];
+            const locale = localeOf(res);
+            return stated
+              ? {
+                  field: f.field,
+                  message: translate(locale, 'inbox.error.unstated', {
+                    what: translate(locale, `inbox.stated.${stated}`),
+                  }),
+                }
+              : { field: f.field, message: f.message };
+          }),
         });
       if (err instanceof ConflictError) return this.renderMessage(res, 409, id, user, { conflict: true });
       throw err;
@@ -181,6 +197,11 @@ export class InboxController {
         originalWorkUrl: first(typed.originalWorkUrl),
         reference: first(typed.reference),
         reason: first(typed.reason),
+        stated: {
+          truthful: all(typed.stated).includes('truthful'),
+          goodFaith: all(typed.stated).includes('goodFaith'),
+          perjury: all(typed.stated).includes('perjury'),
+        },
       },
     });
   }

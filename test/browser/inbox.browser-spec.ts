@@ -88,6 +88,14 @@ describe('the staff inbox in the browser', () => {
     await screenshot(page, 'inbox-message-en');
 
     await page.selectOption('#nc-basis', 'accuracy');
+    // Nothing ticked: the basis needs the statement of accuracy, the page says which, nothing filed.
+    await Promise.all([
+      page.waitForSelector('.error-summary'),
+      page.click('[data-action="new_case"] button[type=submit]'),
+    ]);
+    expect(await page.locator('.error-summary [data-field="declarations.truthful"]').count()).toBe(1);
+    await screenshot(page, 'inbox-message-unstated-en');
+    await page.check('input[name="stated"][value="truthful"]');
     await Promise.all([
       page.waitForURL(/\/staff\/complaints\/ND-/),
       page.click('[data-action="new_case"] button[type=submit]'),

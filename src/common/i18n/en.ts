@@ -1024,6 +1024,13 @@ export const EN: Messages = {
   'inbox.field.phone': 'Phone (required for DMCA)',
   'inbox.field.originalWork': 'The original work (for copyright)',
   'inbox.field.originalWorkUrl': 'Where the original is (URL, optional)',
+  'inbox.error.unstated': 'this legal basis needs the sender to state {what}; the message as ticked does not',
+  'inbox.field.stated': 'What the message itself states',
+  'inbox.field.statedHint':
+    'Tick only what the sender wrote. Where the legal basis requires a statement the message lacks, the case cannot be filed: reply asking for it, or point the sender to the complaint form.',
+  'inbox.stated.truthful': 'that the information in it is accurate',
+  'inbox.stated.goodFaith': 'a good-faith belief that the use is not authorised by the rights holder, its agent or the law',
+  'inbox.stated.perjury': 'under penalty of perjury, that they are the rights holder or authorised to act for them',
   'inbox.field.explanation': 'Statement',
   'inbox.action.newCaseSubmit': 'Create the case',
   'inbox.action.attach': 'Add to an existing case',

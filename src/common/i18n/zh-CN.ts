@@ -952,6 +952,13 @@ export const ZH_CN: Messages = {
   'inbox.field.phone': '电话（DMCA 投诉必填）',
   'inbox.field.originalWork': '原作品（著作权投诉）',
   'inbox.field.originalWorkUrl': '原作品所在位置（网址，选填）',
+  'inbox.error.unstated': '该法律依据要求发件人声明“{what}”，按所勾选内容邮件中没有该声明',
+  'inbox.field.stated': '邮件本身作出的声明',
+  'inbox.field.statedHint':
+    '仅勾选发件人在邮件中明确写出的声明。若所选法律依据要求的声明邮件中没有，则无法立案：请回复发件人补充，或请其使用投诉表单。',
+  'inbox.stated.truthful': '所述信息真实准确',
+  'inbox.stated.goodFaith': '善意相信该使用未经权利人、其代理人或法律授权',
+  'inbox.stated.perjury': '在伪证罪责任下声明其为权利人或经授权代表权利人',
   'inbox.field.explanation': '投诉陈述',
   'inbox.action.newCaseSubmit': '立案',
   'inbox.action.attach': '归入已有案件',
