@@ -56,6 +56,10 @@ const ADMIN_ONLY = [
   'POST /api/v1/integrity/verify',
   'GET /staff/integrity',
   'POST /staff/integrity/verify',
+  'GET /staff/reports',
+  'GET /staff/reports/:file',
+  'GET /api/v1/reports',
+  'GET /api/v1/reports/:section',
 ];
 
 /** Mounted on Express directly, not by a Nest controller; the guard does not see them. */
