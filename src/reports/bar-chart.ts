@@ -14,6 +14,10 @@ export interface ChartInput {
   orientation: 'horizontal' | 'vertical';
   /** How a value is written next to its bar and in its title. */
   format: (v: number) => string;
+  /** Whole numbers only (counts): the axis steps are whole too. */
+  integer: boolean;
+  /** Drawing width in px (the SVG scales down with its container). */
+  width: number;
 }
 
 export interface ChartBar {
@@ -47,18 +51,23 @@ export interface ChartModel {
   empty: boolean;
 }
 
-/** A round axis maximum at or above `max`: 1, 2, 2.5 or 5 times a power of ten. */
-export function niceMax(max: number): number {
-  if (!(max > 0)) return 1;
-  const p = 10 ** Math.floor(Math.log10(max));
-  for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= max) return m * p;
-  return 10 * p;
+/**
+ * The value axis: a round step (1, 2, 2.5 or 5 times a power of ten; whole numbers for counts) for
+ * about four intervals, and the top as a whole number of steps at or above the largest value.
+ */
+export function axisScale(max: number, integer: boolean): { top: number; step: number } {
+  if (!(max > 0)) return { top: 1, step: integer ? 1 : 0.25 };
+  const raw = max / 4;
+  const p = 10 ** Math.floor(Math.log10(raw));
+  const found = [1, 2, 2.5, 5, 10].map((m) => m * p).find((s) => s >= raw && (!integer || Number.isInteger(s)));
+  const step = integer ? Math.max(1, Math.ceil(found ?? raw)) : (found ?? 10 * p);
+  return { top: Math.ceil(max / step - 1e-9) * step, step };
 }
 
 /** Rough text width in px at 12px: CJK characters are a full em, others a little over half. */
 export function textWidth(s: string, size = 12): number {
   let w = 0;
-  for (const ch of s) w += /[\u2e80-\u9fff\uff00-\uffef]/.test(ch) ? size : size * 0.58;
+  for (const ch of s) w += /[\u2026\u2e80-\u9fff\uac00-\ud7af\uff00-\uffef]/.test(ch) ? size : size * 0.58;
   return w;
 }
 
@@ -76,9 +85,10 @@ function ellipsis(s: string, maxPx: number): string {
 
 export function barChart(input: ChartInput): ChartModel {
   const { categories, series, orientation, format } = input;
-  const width = 720;
+  const width = input.width;
   const values = categories.flatMap((c) => series.map((s) => input.value(c.key, s.key) ?? 0));
-  const top = niceMax(Math.max(0, ...values));
+  const { top, step } = axisScale(Math.max(0, ...values), input.integer);
+  const ticks = Math.round(top / step);
   const empty = values.every((v) => v === 0);
   const legendH = series.length > 1 ? 26 : 0;
   const bars: ChartBar[] = [];
@@ -90,7 +100,6 @@ export function barChart(input: ChartInput): ChartModel {
     l.x = x;
     x += 24 + textWidth(l.label) + 18;
   }
-  const ticks = 4;
 
   if (orientation === 'horizontal') {
     const labelW = Math.min(220, Math.max(60, ...categories.map((c) => textWidth(c.label) + 14)));
@@ -134,7 +143,7 @@ export function barChart(input: ChartInput): ChartModel {
         y1: plot.y,
         x2: gx,
         y2: plot.y + plot.height,
-        text: format((top * i) / ticks),
+        text: format(Math.round(step * i * 100) / 100),
         tx: gx,
         ty: plot.y + plot.height + 16,
         anchor: 'middle',
@@ -157,7 +166,7 @@ export function barChart(input: ChartInput): ChartModel {
 
   const plot = { x: 44, y: legendH + 10, width: width - 56, height: 180 };
   const colW = plot.width / Math.max(1, categories.length);
-  const barW = Math.max(2, (colW * 0.72) / series.length);
+  const barW = Math.max(2, Math.min(56, (colW * 0.72) / series.length));
   const every = Math.max(1, Math.ceil(categories.length / 10));
   categories.forEach((c, ci) => {
     const colX = plot.x + ci * colW + (colW - barW * series.length) / 2;
@@ -196,7 +205,7 @@ export function barChart(input: ChartInput): ChartModel {
       y1: gy,
       x2: plot.x + plot.width,
       y2: gy,
-      text: format((top * i) / ticks),
+      text: format(Math.round(step * i * 100) / 100),
       tx: plot.x - 6,
       ty: gy + 4,
       anchor: 'end',

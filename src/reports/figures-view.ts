@@ -10,14 +10,17 @@ export function sectionView(s: Section, period: ReportPeriod, locale: Locale) {
   const t = (k: string) => translate(locale, k);
   const units = new Map(s.columns.map((c) => [c.key, c.unit]));
   const chartUnit: Unit = units.get(s.chart.series[0]) ?? 'count';
-  const unitSuffix = chartUnit === 'hours' ? ` ${t('figures.unit.hours')}` : '';
   const byKey = new Map(s.rows.map((r) => [r.key, r]));
+  const wide = s.columns.length > 2 || s.chart.orientation === 'vertical';
   const chart = barChart({
     categories: s.rows.map((r) => ({ key: r.key, label: r.label })),
     series: s.chart.series.map((k) => ({ key: k, label: t(`figures.col.${k}`) })),
     value: (c, k) => byKey.get(c)?.values[k] ?? null,
     orientation: s.chart.orientation,
-    format: (v) => `${formatFigure(Math.round(v * 100) / 100, chartUnit)}${unitSuffix}`,
+    format: (v) => formatFigure(Math.round(v * 100) / 100, chartUnit),
+    integer: chartUnit === 'count',
+    // Beside its table when the table is narrow (two columns or fewer), above it otherwise.
+    width: wide ? 820 : 600,
   });
   const q = new URLSearchParams(period.query).toString();
   return {
@@ -36,6 +39,7 @@ export function sectionView(s: Section, period: ReportPeriod, locale: Locale) {
       })),
     })),
     empty: s.rows.length === 0,
+    wide,
     csvHref: `/staff/reports/${s.key}.csv?${q}`,
     jsonHref: `/staff/reports/${s.key}.json?${q}`,
   };

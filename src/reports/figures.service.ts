@@ -203,7 +203,8 @@ export class FiguresService {
           key,
           ...one('cases'),
           rows: rows
-            .sort((a, b) => b.n - a.n || (a.name ?? '').localeCompare(b.name ?? ''))
+            // Most first; cases nobody holds last.
+            .sort((a, b) => Number(!a.key) - Number(!b.key) || b.n - a.n || (a.name ?? '').localeCompare(b.name ?? ''))
             .map((r) => ({ key: r.key, label: r.name ?? t('figures.nobody'), values: { cases: r.n } })),
         };
       }
