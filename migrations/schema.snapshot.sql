@@ -514,6 +514,7 @@ INDEX CREATE INDEX intake_replay_expires_idx ON public.intake_replay USING btree
 INDEX CREATE INDEX litigation_proof_decided_idx ON public.litigation_proof USING btree (decided_at) WHERE (decided_at IS NOT NULL)
 INDEX CREATE INDEX mail_job_complaint_idx ON public.mail_job USING btree (complaint_id)
 INDEX CREATE INDEX mail_job_due_idx ON public.mail_job USING btree (next_attempt_at) WHERE (state = ANY (ARRAY['pending'::text, 'sending'::text]))
+INDEX CREATE INDEX mail_job_receipt_idx ON public.mail_job USING btree (created_at) INCLUDE (complaint_id, sent_at) WHERE (template = 'complaint-receipt'::text)
 INDEX CREATE INDEX sla_breach_due_idx ON public.sla_breach USING btree (due_at)
 INDEX CREATE INDEX sla_breach_pending_idx ON public.sla_breach USING btree (due_at) WHERE (notified_at IS NULL)
 INDEX CREATE INDEX staff_invitation_user_idx ON public.staff_invitation USING btree (user_id)

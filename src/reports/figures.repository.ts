@@ -156,11 +156,11 @@ export class FiguresRepository {
        percentile_cont(0.9) WITHIN GROUP (ORDER BY ${col}) AS p90_${col}`;
     return this.q(
       `WITH m AS (
-         SELECT 'receipt_mail' AS key, c.received_at AS a, r.sent_at AS b, c.legal_basis
-           FROM complaint c
-           JOIN LATERAL (SELECT min(j.sent_at) AS sent_at FROM mail_job j
-                          WHERE j.complaint_id = c.id AND j.template = 'complaint-receipt') r ON r.sent_at IS NOT NULL
-          WHERE ${IN('c.received_at')}
+         -- The receipt is queued by the intake statement itself: created_at = received_at.
+         SELECT 'receipt_mail' AS key, c.received_at AS a, j.sent_at AS b, c.legal_basis
+           FROM complaint c JOIN mail_job j ON j.complaint_id = c.id
+          WHERE ${IN('c.received_at')} AND j.template = 'complaint-receipt' AND j.sent_at IS NOT NULL
+            AND ${IN('j.created_at')}
          UNION ALL
          SELECT 'first_review', received_at, first_reviewed_at, legal_basis FROM complaint WHERE ${IN('first_reviewed_at')}
          UNION ALL

@@ -141,8 +141,9 @@ export async function loadReportFixture(
     ['C', 30],
   ] as const)
     await db.query(
-      `INSERT INTO mail_job (template, locale, to_address, message_id, payload, complaint_id, state, sent_at)
-       SELECT 'complaint-receipt', 'zh-CN', 'fixture@example.test', $2, '{}', c.id, 'sent', c.received_at + make_interval(mins => $3)
+      `INSERT INTO mail_job (template, locale, to_address, message_id, payload, complaint_id, state, sent_at, created_at)
+       SELECT 'complaint-receipt', 'zh-CN', 'fixture@example.test', $2, '{}', c.id, 'sent', c.received_at + make_interval(mins => $3),
+              c.received_at
          FROM complaint c WHERE c.id = $1`,
       [ids[c], `<figures-${c}@example.test>`, minutes],
     );
