@@ -116,7 +116,9 @@ COLUMN complaint.due_at timestamp with time zone
 COLUMN complaint.duplicate_of uuid
 COLUMN complaint.escalated_by uuid
 COLUMN complaint.explanation text NOT NULL
+COLUMN complaint.first_decided_by uuid
 COLUMN complaint.first_reviewed_at timestamp with time zone
+COLUMN complaint.first_reviewed_by uuid
 COLUMN complaint.id uuid NOT NULL DEFAULT gen_random_uuid()
 COLUMN complaint.idempotency_key text
 COLUMN complaint.info_request jsonb
@@ -383,6 +385,8 @@ CONSTRAINT complaint.complaint_decided_check CHECK (((decided_at IS NULL) = (dec
 CONSTRAINT complaint.complaint_decided_state_check CHECK ((decided_state = ANY (ARRAY['actioned'::text, 'rejected'::text, 'duplicate'::text, 'not_processed'::text])))
 CONSTRAINT complaint.complaint_duplicate_of_fk FOREIGN KEY (duplicate_of) REFERENCES complaint(id) ON DELETE RESTRICT
 CONSTRAINT complaint.complaint_escalated_by_fk FOREIGN KEY (escalated_by) REFERENCES staff_user(id) ON DELETE SET NULL
+CONSTRAINT complaint.complaint_first_decided_by_fk FOREIGN KEY (first_decided_by) REFERENCES staff_user(id) ON DELETE SET NULL
+CONSTRAINT complaint.complaint_first_reviewed_by_fk FOREIGN KEY (first_reviewed_by) REFERENCES staff_user(id) ON DELETE SET NULL
 CONSTRAINT complaint.complaint_idempotency_key_key UNIQUE (idempotency_key)
 CONSTRAINT complaint.complaint_legal_basis_check CHECK ((legal_basis = ANY (ARRAY['cn-copyright'::text, 'cn-personal-rights'::text, 'us-dmca'::text, 'eu-dsa'::text, 'accuracy'::text])))
 CONSTRAINT complaint.complaint_locale_check CHECK ((locale = ANY (ARRAY['zh-CN'::text, 'en'::text])))
@@ -486,10 +490,10 @@ INDEX CREATE INDEX audit_seal_last_event_idx ON public.audit_seal USING btree ((
 INDEX CREATE INDEX case_timer_due_idx ON public.case_timer USING btree (due_at) WHERE (done_at IS NULL)
 INDEX CREATE INDEX complainant_warning_email_idx ON public.complainant_warning USING btree (email, created_at)
 INDEX CREATE INDEX complaint_appealed_at_idx ON public.complaint USING btree (appealed_at) INCLUDE (appeal_outcome, appeal_reversed) WHERE (appealed_at IS NOT NULL)
-INDEX CREATE INDEX complaint_decided_at_idx ON public.complaint USING btree (decided_at) INCLUDE (decided_state, received_at, first_reviewed_at) WHERE (decided_at IS NOT NULL)
+INDEX CREATE INDEX complaint_decided_at_idx ON public.complaint USING btree (decided_at) INCLUDE (decided_state, received_at, first_reviewed_at, first_decided_by, legal_basis) WHERE (decided_at IS NOT NULL)
 INDEX CREATE INDEX complaint_duplicate_of_idx ON public.complaint USING btree (duplicate_of) WHERE ((state = 'duplicate'::text) AND (duplicate_of IS NOT NULL))
 INDEX CREATE INDEX complaint_email_idx ON public.complaint USING btree (complainant_email)
-INDEX CREATE INDEX complaint_first_reviewed_at_idx ON public.complaint USING btree (first_reviewed_at) INCLUDE (received_at) WHERE (first_reviewed_at IS NOT NULL)
+INDEX CREATE INDEX complaint_first_reviewed_at_idx ON public.complaint USING btree (first_reviewed_at) INCLUDE (received_at, first_reviewed_by, legal_basis) WHERE (first_reviewed_at IS NOT NULL)
 INDEX CREATE INDEX complaint_item_article_idx ON public.complaint_item USING btree (article_id)
 INDEX CREATE INDEX complaint_item_standing_idx ON public.complaint_item USING btree (article_id, remedy) WHERE ((remedy_applied_at IS NOT NULL) AND (remedy_reversed_at IS NULL))
 INDEX CREATE INDEX complaint_link_related_idx ON public.complaint_link USING btree (related_id)
@@ -500,7 +504,7 @@ INDEX CREATE INDEX complaint_queue_state_idx ON public.complaint USING btree (st
 INDEX CREATE INDEX complaint_received_at_idx ON public.complaint USING btree (received_at) INCLUDE (legal_basis, state, channel, id)
 INDEX CREATE INDEX complaint_renotice_barred_by_idx ON public.complaint USING btree (renotice_barred_by) WHERE (renotice_barred_by IS NOT NULL)
 INDEX CREATE INDEX complaint_response_complaint_idx ON public.complaint_response USING btree (complaint_id, created_at)
-INDEX CREATE INDEX complaint_restored_at_idx ON public.complaint USING btree (restored_at) WHERE (restored_at IS NOT NULL)
+INDEX CREATE INDEX complaint_restored_at_idx ON public.complaint USING btree (restored_at) INCLUDE (received_at, legal_basis) WHERE (restored_at IS NOT NULL)
 INDEX CREATE INDEX complaint_search_idx ON public.complaint USING gin ((((((((reference || ' '::text) || (complainant ->> 'name'::text)) || ' '::text) || complainant_email) || ' '::text) || article_title)) gin_trgm_ops) WHERE (state = ANY (ARRAY['received'::text, 'in_review'::text, 'needs_info'::text, 'escalated'::text, 'counter_notice_review'::text, 'appeal_review'::text]))
 INDEX CREATE INDEX complaint_state_idx ON public.complaint USING btree (state)
 INDEX CREATE INDEX complaint_withdrawn_at_idx ON public.complaint USING btree (withdrawn_at) WHERE (withdrawn_at IS NOT NULL)

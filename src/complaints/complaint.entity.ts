@@ -163,6 +163,20 @@ export class Complaint {
   @Column({ name: 'first_reviewed_at', type: 'timestamptz', nullable: true })
   firstReviewedAt: Date | null;
 
+  @Column({ name: 'first_reviewed_by', type: 'uuid', nullable: true })
+  firstReviewedById: string | null;
+
+  @ManyToOne(() => StaffUser, { onDelete: 'SET NULL' })
+  @JoinColumn({ name: 'first_reviewed_by', foreignKeyConstraintName: 'complaint_first_reviewed_by_fk' })
+  firstReviewedBy?: StaffUser | null;
+
+  @Column({ name: 'first_decided_by', type: 'uuid', nullable: true })
+  firstDecidedById: string | null;
+
+  @ManyToOne(() => StaffUser, { onDelete: 'SET NULL' })
+  @JoinColumn({ name: 'first_decided_by', foreignKeyConstraintName: 'complaint_first_decided_by_fk' })
+  firstDecidedBy?: StaffUser | null;
+
   @Column({ name: 'decided_at', type: 'timestamptz', nullable: true })
   decidedAt: Date | null;
 

@@ -1197,7 +1197,7 @@ export const EN: Messages = {
   'figures.note.appeals':
     'First appeals filed in the period; reversed: the appeal led to another outcome than the decision appealed.',
   'figures.note.workload':
-    'Staff transitions in the period: cases claimed, decisions taken (first decisions and appeals), and the median hours from receipt to their first decisions.',
+    'Per staff member: the cases whose first review (normally the claim) they took in the period, the first decisions they took in the period, and the median hours from receipt to those decisions. Appeal decisions are counted under Appeals.',
   'figures.col.label': 'Category',
   'figures.col.complaints': 'Complaints',
   'figures.col.items': 'Items',

@@ -1122,7 +1122,7 @@ export const ZH_CN: Messages = {
   'figures.note.legal-process': '本期间提交的反通知（及其处理结果）、本期间开始的恢复和诉讼保留。',
   'figures.note.appeals': '本期间首次提出的申诉；改判：申诉后的结果不同于被申诉的决定。',
   'figures.note.workload':
-    '本期间员工的状态变更：认领的案件、作出的决定（首次决定和申诉决定），以及从收到到其首次决定的小时数中位数。',
+    '按员工统计：本期间由其首次审核（通常即认领）的案件、由其作出的首次决定，以及从收到投诉到这些决定的小时数中位数。申诉决定计入“申诉”部分。',
   'figures.col.label': '类别',
   'figures.col.complaints': '投诉数',
   'figures.col.items': '对象数',
