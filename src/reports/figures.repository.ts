@@ -63,7 +63,7 @@ export interface WorkloadRow {
 }
 
 const IN = (col: string) => `${col} >= $1 AND ${col} < $2`;
-const HOURS = (a: string, b: string) => `extract(epoch FROM (${b} - ${a})) / 3600`;
+const HOURS = (a: string, b: string) => `date_part('epoch', ${b} - ${a}) / 3600`;
 
 /**
  * Working days between instants a and b of a case on `basis`, in its calendar (slaRegion: us-dmca
@@ -72,7 +72,7 @@ const HOURS = (a: string, b: string) => `extract(epoch FROM (${b} - ${a})) / 360
  */
 function workingDays(a: string, b: string, basis: string): string {
   const cnDay = (ts: string) =>
-    `(floor((extract(epoch FROM ${ts}) + 28800) / 86400)::int - ($3::date - DATE '1970-01-01'))`;
+    `(floor((date_part('epoch', ${ts}) + 28800) / 86400)::int - ($3::date - DATE '1970-01-01'))`;
   const usDay = (ts: string) => `((${ts} AT TIME ZONE 'America/New_York')::date - $3::date)`;
   const at = (arr: string, day: string) => `${arr}[LEAST(GREATEST(${day}, 0), cardinality(${arr}) - 1) + 1]`;
   const diff = (arr: string, day: (ts: string) => string) => `(${at(arr, day(b))} - ${at(arr, day(a))})`;
