@@ -99,11 +99,17 @@ COLUMN complainant_warning.email text NOT NULL
 COLUMN complainant_warning.id uuid NOT NULL DEFAULT gen_random_uuid()
 COLUMN complainant_warning.reason text NOT NULL
 COLUMN complainant_warning.warned_by uuid NOT NULL
+COLUMN complaint.appeal_outcome text
+COLUMN complaint.appeal_reversed boolean
+COLUMN complaint.appealed_at timestamp with time zone
 COLUMN complaint.article_title text NOT NULL DEFAULT ''::text
 COLUMN complaint.assignee_id uuid
+COLUMN complaint.channel text
 COLUMN complaint.complainant jsonb NOT NULL
 COLUMN complaint.complainant_email text NOT NULL
+COLUMN complaint.decided_at timestamp with time zone
 COLUMN complaint.decided_by uuid
+COLUMN complaint.decided_state text
 COLUMN complaint.decision_category text
 COLUMN complaint.decision_ground text
 COLUMN complaint.decision_ground_explanation text
@@ -114,6 +120,9 @@ COLUMN complaint.due_at timestamp with time zone
 COLUMN complaint.duplicate_of uuid
 COLUMN complaint.escalated_by uuid
 COLUMN complaint.explanation text NOT NULL
+COLUMN complaint.first_decided_by uuid
+COLUMN complaint.first_reviewed_at timestamp with time zone
+COLUMN complaint.first_reviewed_by uuid
 COLUMN complaint.id uuid NOT NULL DEFAULT gen_random_uuid()
 COLUMN complaint.idempotency_key text
 COLUMN complaint.info_request jsonb
@@ -127,10 +136,12 @@ COLUMN complaint.renotice_barred_by uuid
 COLUMN complaint.request_hash text
 COLUMN complaint.requester_category text NOT NULL DEFAULT 'rights_holder'::text
 COLUMN complaint.restoration_due_at timestamp with time zone
+COLUMN complaint.restored_at timestamp with time zone
 COLUMN complaint.state text NOT NULL DEFAULT 'received'::text
 COLUMN complaint.tracking_token_hash text NOT NULL
 COLUMN complaint.updated_at timestamp with time zone NOT NULL DEFAULT now()
 COLUMN complaint.version integer NOT NULL DEFAULT 1
+COLUMN complaint.withdrawn_at timestamp with time zone
 COLUMN complaint_item.article_id uuid NOT NULL
 COLUMN complaint_item.article_url text NOT NULL
 COLUMN complaint_item.complaint_id uuid NOT NULL
@@ -371,13 +382,19 @@ CONSTRAINT complainant_warning.complainant_warning_complaint_fk FOREIGN KEY (com
 CONSTRAINT complainant_warning.complainant_warning_pkey PRIMARY KEY (id)
 CONSTRAINT complainant_warning.complainant_warning_reason_check CHECK ((length(btrim(reason)) > 0))
 CONSTRAINT complainant_warning.complainant_warning_staff_fk FOREIGN KEY (warned_by) REFERENCES staff_user(id) ON DELETE RESTRICT
+CONSTRAINT complaint.complaint_appeal_outcome_check CHECK ((appeal_outcome = ANY (ARRAY['actioned'::text, 'rejected'::text, 'restored'::text])))
 CONSTRAINT complaint.complaint_assignee_fk FOREIGN KEY (assignee_id) REFERENCES staff_user(id) ON DELETE SET NULL
+CONSTRAINT complaint.complaint_channel_check CHECK ((channel = ANY (ARRAY['form'::text, 'api'::text, 'mail'::text])))
 CONSTRAINT complaint.complaint_decided_by_fk FOREIGN KEY (decided_by) REFERENCES staff_user(id) ON DELETE SET NULL
+CONSTRAINT complaint.complaint_decided_check CHECK (((decided_at IS NULL) = (decided_state IS NULL)))
+CONSTRAINT complaint.complaint_decided_state_check CHECK ((decided_state = ANY (ARRAY['actioned'::text, 'rejected'::text, 'duplicate'::text, 'not_processed'::text])))
 CONSTRAINT complaint.complaint_decision_category_check CHECK ((decision_category = ANY (ARRAY['STATEMENT_CATEGORY_ANIMAL_WELFARE'::text, 'STATEMENT_CATEGORY_CONSUMER_INFORMATION'::text, 'STATEMENT_CATEGORY_CYBER_VIOLENCE'::text, 'STATEMENT_CATEGORY_CYBER_VIOLENCE_AGAINST_WOMEN'::text, 'STATEMENT_CATEGORY_DATA_PROTECTION_AND_PRIVACY_VIOLATIONS'::text, 'STATEMENT_CATEGORY_ILLEGAL_OR_HARMFUL_SPEECH'::text, 'STATEMENT_CATEGORY_INTELLECTUAL_PROPERTY_INFRINGEMENTS'::text, 'STATEMENT_CATEGORY_NEGATIVE_EFFECTS_ON_CIVIC_DISCOURSE_OR_ELECTIONS'::text, 'STATEMENT_CATEGORY_NOT_SPECIFIED_NOTICE'::text, 'STATEMENT_CATEGORY_OTHER_VIOLATION_TC'::text, 'STATEMENT_CATEGORY_PROTECTION_OF_MINORS'::text, 'STATEMENT_CATEGORY_RISK_FOR_PUBLIC_SECURITY'::text, 'STATEMENT_CATEGORY_SCAMS_AND_FRAUD'::text, 'STATEMENT_CATEGORY_SELF_HARM'::text, 'STATEMENT_CATEGORY_UNSAFE_AND_PROHIBITED_PRODUCTS'::text, 'STATEMENT_CATEGORY_VIOLENCE'::text])))
 CONSTRAINT complaint.complaint_decision_ground_check CHECK ((decision_ground = ANY (ARRAY['DECISION_GROUND_ILLEGAL_CONTENT'::text, 'DECISION_GROUND_INCOMPATIBLE_CONTENT'::text])))
 CONSTRAINT complaint.complaint_decision_ground_pair_check CHECK (((decision_ground IS NULL) = (decision_category IS NULL)))
 CONSTRAINT complaint.complaint_duplicate_of_fk FOREIGN KEY (duplicate_of) REFERENCES complaint(id) ON DELETE RESTRICT
 CONSTRAINT complaint.complaint_escalated_by_fk FOREIGN KEY (escalated_by) REFERENCES staff_user(id) ON DELETE SET NULL
+CONSTRAINT complaint.complaint_first_decided_by_fk FOREIGN KEY (first_decided_by) REFERENCES staff_user(id) ON DELETE SET NULL
+CONSTRAINT complaint.complaint_first_reviewed_by_fk FOREIGN KEY (first_reviewed_by) REFERENCES staff_user(id) ON DELETE SET NULL
 CONSTRAINT complaint.complaint_idempotency_key_key UNIQUE (idempotency_key)
 CONSTRAINT complaint.complaint_legal_basis_check CHECK ((legal_basis = ANY (ARRAY['cn-copyright'::text, 'cn-personal-rights'::text, 'us-dmca'::text, 'eu-dsa'::text, 'accuracy'::text])))
 CONSTRAINT complaint.complaint_locale_check CHECK ((locale = ANY (ARRAY['zh-CN'::text, 'en'::text])))
@@ -475,12 +492,16 @@ INDEX CREATE INDEX access_link_complaint_idx ON public.access_link USING btree (
 INDEX CREATE INDEX access_link_mail_job_idx ON public.access_link USING btree (mail_job_id) WHERE (mail_job_id IS NOT NULL)
 INDEX CREATE INDEX article_correction_article_idx ON public.article_correction USING btree (article_id)
 INDEX CREATE INDEX article_published_at_idx ON public.article USING btree (published_at DESC)
+INDEX CREATE INDEX audit_event_action_time_idx ON public.audit_event USING btree (action, occurred_at, id)
 INDEX CREATE INDEX audit_event_subject_idx ON public.audit_event USING btree (subject_type, subject_id, id)
 INDEX CREATE INDEX audit_seal_last_event_idx ON public.audit_seal USING btree ((event_ids[cardinality(event_ids)]))
 INDEX CREATE INDEX case_timer_due_idx ON public.case_timer USING btree (due_at) WHERE (done_at IS NULL)
 INDEX CREATE INDEX complainant_warning_email_idx ON public.complainant_warning USING btree (email, created_at)
+INDEX CREATE INDEX complaint_appealed_at_idx ON public.complaint USING btree (appealed_at) INCLUDE (appeal_outcome, appeal_reversed) WHERE (appealed_at IS NOT NULL)
+INDEX CREATE INDEX complaint_decided_at_idx ON public.complaint USING btree (decided_at) INCLUDE (decided_state, received_at, first_reviewed_at, first_decided_by, legal_basis) WHERE (decided_at IS NOT NULL)
 INDEX CREATE INDEX complaint_duplicate_of_idx ON public.complaint USING btree (duplicate_of) WHERE ((state = 'duplicate'::text) AND (duplicate_of IS NOT NULL))
 INDEX CREATE INDEX complaint_email_idx ON public.complaint USING btree (complainant_email)
+INDEX CREATE INDEX complaint_first_reviewed_at_idx ON public.complaint USING btree (first_reviewed_at) INCLUDE (received_at, first_reviewed_by, legal_basis) WHERE (first_reviewed_at IS NOT NULL)
 INDEX CREATE INDEX complaint_item_article_idx ON public.complaint_item USING btree (article_id)
 INDEX CREATE INDEX complaint_item_standing_idx ON public.complaint_item USING btree (article_id, remedy) WHERE ((remedy_applied_at IS NOT NULL) AND (remedy_reversed_at IS NULL))
 INDEX CREATE INDEX complaint_link_related_idx ON public.complaint_link USING btree (related_id)
@@ -488,19 +509,25 @@ INDEX CREATE INDEX complaint_note_complaint_idx ON public.complaint_note USING b
 INDEX CREATE INDEX complaint_queue_assignee_idx ON public.complaint USING btree (assignee_id, due_at, id) WHERE (state = ANY (ARRAY['received'::text, 'in_review'::text, 'needs_info'::text, 'escalated'::text, 'counter_notice_review'::text, 'appeal_review'::text]))
 INDEX CREATE INDEX complaint_queue_idx ON public.complaint USING btree (due_at, id) WHERE (state = ANY (ARRAY['received'::text, 'in_review'::text, 'needs_info'::text, 'escalated'::text, 'counter_notice_review'::text, 'appeal_review'::text]))
 INDEX CREATE INDEX complaint_queue_state_idx ON public.complaint USING btree (state, due_at, id) INCLUDE (legal_basis, assignee_id) WHERE (state = ANY (ARRAY['received'::text, 'in_review'::text, 'needs_info'::text, 'escalated'::text, 'counter_notice_review'::text, 'appeal_review'::text]))
-INDEX CREATE INDEX complaint_received_at_idx ON public.complaint USING btree (received_at)
+INDEX CREATE INDEX complaint_received_at_idx ON public.complaint USING btree (received_at) INCLUDE (legal_basis, state, channel, id)
 INDEX CREATE INDEX complaint_renotice_barred_by_idx ON public.complaint USING btree (renotice_barred_by) WHERE (renotice_barred_by IS NOT NULL)
 INDEX CREATE INDEX complaint_response_complaint_idx ON public.complaint_response USING btree (complaint_id, created_at)
+INDEX CREATE INDEX complaint_restored_at_idx ON public.complaint USING btree (restored_at) INCLUDE (received_at, legal_basis) WHERE (restored_at IS NOT NULL)
 INDEX CREATE INDEX complaint_search_idx ON public.complaint USING gin ((((((((reference || ' '::text) || (complainant ->> 'name'::text)) || ' '::text) || complainant_email) || ' '::text) || article_title)) gin_trgm_ops) WHERE (state = ANY (ARRAY['received'::text, 'in_review'::text, 'needs_info'::text, 'escalated'::text, 'counter_notice_review'::text, 'appeal_review'::text]))
 INDEX CREATE INDEX complaint_state_idx ON public.complaint USING btree (state)
+INDEX CREATE INDEX complaint_withdrawn_at_idx ON public.complaint USING btree (withdrawn_at) WHERE (withdrawn_at IS NOT NULL)
 INDEX CREATE INDEX counter_notice_complaint_idx ON public.counter_notice USING btree (complaint_id, created_at)
+INDEX CREATE INDEX counter_notice_created_idx ON public.counter_notice USING btree (created_at)
 INDEX CREATE INDEX evidence_file_complaint_idx ON public.evidence_file USING btree (complaint_id)
 INDEX CREATE INDEX inbox_message_complaint_idx ON public.inbox_message USING btree (complaint_id)
 INDEX CREATE INDEX inbox_message_sender_idx ON public.inbox_message USING btree (lower(from_address), received_at)
 INDEX CREATE INDEX inbox_message_unfiled_idx ON public.inbox_message USING btree (received_at) WHERE (status = 'unfiled'::text)
 INDEX CREATE INDEX intake_replay_expires_idx ON public.intake_replay USING btree (expires_at)
+INDEX CREATE INDEX litigation_proof_decided_idx ON public.litigation_proof USING btree (decided_at) WHERE (decided_at IS NOT NULL)
 INDEX CREATE INDEX mail_job_complaint_idx ON public.mail_job USING btree (complaint_id)
 INDEX CREATE INDEX mail_job_due_idx ON public.mail_job USING btree (next_attempt_at) WHERE (state = ANY (ARRAY['pending'::text, 'sending'::text]))
+INDEX CREATE INDEX mail_job_receipt_idx ON public.mail_job USING btree (created_at) INCLUDE (complaint_id, sent_at) WHERE (template = 'complaint-receipt'::text)
+INDEX CREATE INDEX sla_breach_due_idx ON public.sla_breach USING btree (due_at)
 INDEX CREATE INDEX sla_breach_pending_idx ON public.sla_breach USING btree (due_at) WHERE (notified_at IS NULL)
 INDEX CREATE INDEX staff_invitation_user_idx ON public.staff_invitation USING btree (user_id)
 INDEX CREATE INDEX staff_session_expire_idx ON public.staff_session USING btree (expire)

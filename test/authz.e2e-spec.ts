@@ -58,6 +58,10 @@ const ADMIN_ONLY = [
   'POST /staff/integrity/verify',
   'GET /staff/complaints/:reference/bundle.zip',
   'GET /api/v1/complaints/:reference/bundle',
+  'GET /staff/reports',
+  'GET /staff/reports/:file',
+  'GET /api/v1/reports',
+  'GET /api/v1/reports/:section',
 ];
 
 /** Mounted on Express directly, not by a Nest controller; the guard does not see them. */

@@ -9,6 +9,7 @@ export type AuditActorType = 'complainant' | 'content_owner' | 'moderator' | 'ad
   `actor_type IN ('complainant', 'content_owner', 'moderator', 'admin', 'system', 'cms')`,
 )
 @Index('audit_event_subject_idx', ['subjectType', 'subjectId', 'id'])
+@Index('audit_event_action_time_idx', ['action', 'occurredAt', 'id'])
 export class AuditEvent {
   @PrimaryGeneratedColumn('increment', { type: 'bigint' })
   id: string;

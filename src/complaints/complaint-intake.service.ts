@@ -277,6 +277,7 @@ export class ComplaintIntakeService {
       idempotencyKey && this.config.idempotencyReplayHours > 0 ? token : null,
       this.config.idempotencyReplayHours,
       dto.requesterCategory ?? defaultRequesterCategory(dto.legalBasis, dto.complainant.actingFor),
+      ctx.channel,
     ];
 
     // One round trip: the lock and the statement go out in one write as one transaction (committed
@@ -286,7 +287,7 @@ export class ComplaintIntakeService {
     // Both are named: parsed once per connection, not on every complaint.
     const [, rows] = await runPipelined(this.pool, [
       { name: 'intake-lock-v1', text: 'SELECT pg_advisory_xact_lock($1::bigint)', values: [lockKey(email)] },
-      { name: 'intake-v3', text: INTAKE_SQL, values: params },
+      { name: 'intake-v4', text: INTAKE_SQL, values: params },
     ]);
     const row = rows[0] as {
       reference: string;
@@ -364,12 +365,14 @@ WITH newitems AS (
 ), c AS (
   INSERT INTO complaint (reference, state, legal_basis, locale, complainant, complainant_email, original_work,
                          explanation, declarations, tracking_token_hash, duplicate_of, idempotency_key, request_hash,
-                         article_title, due_at, requester_category, renotice_barred_by)
+                         article_title, due_at, requester_category, renotice_barred_by, channel, decided_at, decided_state)
   SELECT 'ND-' || to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYYY') || '-' || lpad(nextval('complaint_reference_seq')::text, 6, '0'),
          CASE WHEN dup.id IS NULL THEN 'received' ELSE 'duplicate' END,
          $1, $2, $3::jsonb, $4, $5::jsonb, $6, $7::jsonb, $8, dup.id, $10, $11, $17,
          CASE WHEN dup.id IS NULL THEN now() + make_interval(hours => $18::int) END,
-         $21, CASE WHEN dup.id IS NULL THEN (SELECT id FROM barred) END
+         $21, CASE WHEN dup.id IS NULL THEN (SELECT id FROM barred) END,
+         -- Report milestones: how it came in; a repeat is decided (duplicate) at receipt.
+         $22, CASE WHEN dup.id IS NOT NULL THEN now() END, CASE WHEN dup.id IS NOT NULL THEN 'duplicate' END
     FROM (SELECT 1) one LEFT JOIN dup ON true
   RETURNING id, reference, state, renotice_barred_by
 ), links AS (

@@ -28,6 +28,10 @@ const list = (xs: readonly string[]) => xs.map((x) => `'${x}'`).join(', ');
 @Check('complaint_decision_category_check', `decision_category IN (${list(STATEMENT_CATEGORIES)})`)
 @Check('complaint_decision_ground_pair_check', '(decision_ground IS NULL) = (decision_category IS NULL)')
 @Check('complaint_requester_category_check', `requester_category IN (${list(REQUESTER_CATEGORIES)})`)
+@Check('complaint_channel_check', `channel IN ('form', 'api', 'mail')`)
+@Check('complaint_decided_state_check', `decided_state IN ('actioned', 'rejected', 'duplicate', 'not_processed')`)
+@Check('complaint_decided_check', `(decided_at IS NULL) = (decided_state IS NULL)`)
+@Check('complaint_appeal_outcome_check', `appeal_outcome IN ('actioned', 'rejected', 'restored')`)
 @Index('complaint_email_idx', { synchronize: false })
 @Index('complaint_duplicate_of_idx', { synchronize: false })
 @Index('complaint_received_at_idx', { synchronize: false })
@@ -37,6 +41,11 @@ const list = (xs: readonly string[]) => xs.map((x) => `'${x}'`).join(', ');
 @Index('complaint_search_idx', { synchronize: false })
 @Index('complaint_queue_state_idx', { synchronize: false })
 @Index('complaint_renotice_barred_by_idx', { synchronize: false })
+@Index('complaint_decided_at_idx', { synchronize: false })
+@Index('complaint_first_reviewed_at_idx', { synchronize: false })
+@Index('complaint_restored_at_idx', { synchronize: false })
+@Index('complaint_withdrawn_at_idx', { synchronize: false })
+@Index('complaint_appealed_at_idx', { synchronize: false })
 export class Complaint {
   @PrimaryGeneratedColumn('uuid')
   id: string;
@@ -161,6 +170,51 @@ export class Complaint {
   @ManyToOne(() => Complaint, { onDelete: 'RESTRICT' })
   @JoinColumn({ name: 'renotice_barred_by', foreignKeyConstraintName: 'complaint_renotice_barred_by_fk' })
   renoticeBarredBy?: Complaint | null;
+
+  /*
+   * Milestones for the reports (migration ReportMilestones): each set once, by the transition
+   * that reaches it (complaint-milestones.ts) or at intake; null until then.
+   */
+  @Column({ type: 'text', nullable: true })
+  channel: 'form' | 'api' | 'mail' | null;
+
+  @Column({ name: 'first_reviewed_at', type: 'timestamptz', nullable: true })
+  firstReviewedAt: Date | null;
+
+  @Column({ name: 'first_reviewed_by', type: 'uuid', nullable: true })
+  firstReviewedById: string | null;
+
+  @ManyToOne(() => StaffUser, { onDelete: 'SET NULL' })
+  @JoinColumn({ name: 'first_reviewed_by', foreignKeyConstraintName: 'complaint_first_reviewed_by_fk' })
+  firstReviewedBy?: StaffUser | null;
+
+  @Column({ name: 'first_decided_by', type: 'uuid', nullable: true })
+  firstDecidedById: string | null;
+
+  @ManyToOne(() => StaffUser, { onDelete: 'SET NULL' })
+  @JoinColumn({ name: 'first_decided_by', foreignKeyConstraintName: 'complaint_first_decided_by_fk' })
+  firstDecidedBy?: StaffUser | null;
+
+  @Column({ name: 'decided_at', type: 'timestamptz', nullable: true })
+  decidedAt: Date | null;
+
+  @Column({ name: 'decided_state', type: 'text', nullable: true })
+  decidedState: 'actioned' | 'rejected' | 'duplicate' | 'not_processed' | null;
+
+  @Column({ name: 'withdrawn_at', type: 'timestamptz', nullable: true })
+  withdrawnAt: Date | null;
+
+  @Column({ name: 'restored_at', type: 'timestamptz', nullable: true })
+  restoredAt: Date | null;
+
+  @Column({ name: 'appealed_at', type: 'timestamptz', nullable: true })
+  appealedAt: Date | null;
+
+  @Column({ name: 'appeal_outcome', type: 'text', nullable: true })
+  appealOutcome: 'actioned' | 'rejected' | 'restored' | null;
+
+  @Column({ name: 'appeal_reversed', type: 'boolean', nullable: true })
+  appealReversed: boolean | null;
 
   @OneToMany(() => ComplaintItem, (i) => i.complaint)
   items?: ComplaintItem[];

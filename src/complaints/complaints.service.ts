@@ -9,6 +9,7 @@ import type { AppConfig } from '../config/config';
 import { OutboxSignal } from '../mail/outbox-signal';
 import { fieldError } from './complaint-validation';
 import { checkTransition } from './complaint-state-machine';
+import { milestoneAssignments } from './complaint-milestones';
 import type { ComplaintState, Edge, EdgeDue } from './complaint-state';
 import { GUARDS, RECORDS } from './complaint-guards';
 import type { Actor, CaseRow, EdgeContext, TransitionInput } from './complaint-guards';
@@ -88,11 +89,13 @@ export class ComplaintsService {
     const set: Record<string, unknown> = {};
     for (const record of edge.records ?? []) Object.assign(set, RECORDS[record](ctx));
     if (edge.due) set.due_at = ctx.dueAt = await this.due(c, edge.due, ctx.now);
-    const sets = Object.keys(set).map((col, i) => `${col} = $${i + 5}`);
+    const values = Object.values(set);
+    const milestones = milestoneAssignments(c.state, input.to, actor.role, `$${values.length + 5}`);
+    const sets = [...Object.keys(set).map((col, i) => `${col} = $${i + 5}`), ...milestones.sql];
     const rows = await tx.query<Array<{ version: number }>>(
       `UPDATE complaint SET state = $1, version = version + 1, updated_at = now()${sets.length ? ', ' + sets.join(', ') : ''}
         WHERE id = $2 AND state = $3 AND version = $4 RETURNING version`,
-      [input.to, c.id, c.state, c.version, ...Object.values(set)],
+      [input.to, c.id, c.state, c.version, ...values, ...(milestones.usesActor ? [actor.id] : [])],
     );
     const updated = returnedRows<{ version: number }>(rows);
     if (updated.length === 0) throw new ConflictError('Another action on this case won; reload and try again');

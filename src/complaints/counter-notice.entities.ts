@@ -10,6 +10,7 @@ export type CounterNoticeStatus = 'pending' | 'incomplete' | 'invalid' | 'valid'
 @Check('counter_notice_decided_check', `(status = 'pending') = (decided_at IS NULL)`)
 @Index('counter_notice_one_pending_idx', ['complaintId'], { unique: true, where: `status = 'pending'` })
 @Index('counter_notice_complaint_idx', ['complaintId', 'createdAt'])
+@Index('counter_notice_created_idx', ['createdAt'])
 export class CounterNotice {
   @PrimaryGeneratedColumn('uuid') id: string;
   @Column({ name: 'complaint_id', type: 'uuid' }) complaintId: string;
@@ -36,6 +37,7 @@ export class CounterNotice {
 @Check('litigation_proof_status_check', `status IN ('pending', 'accepted', 'refused')`)
 @Check('litigation_proof_decided_check', `(status = 'pending') = (decided_at IS NULL)`)
 @Index('litigation_proof_one_pending_idx', ['complaintId'], { unique: true, where: `status = 'pending'` })
+@Index('litigation_proof_decided_idx', { synchronize: false })
 export class LitigationProof {
   @PrimaryGeneratedColumn('uuid') id: string;
   @Column({ name: 'complaint_id', type: 'uuid' }) complaintId: string;

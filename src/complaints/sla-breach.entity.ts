@@ -10,6 +10,7 @@ import { Complaint } from './complaint.entity';
 @Unique('sla_breach_complaint_due_uq', ['complaintId', 'dueAt'])
 @Check('sla_breach_notified_check', `(notified_at IS NULL) = (recipients IS NULL)`)
 @Index('sla_breach_pending_idx', { synchronize: false })
+@Index('sla_breach_due_idx', { synchronize: false })
 export class SlaBreach {
   @PrimaryGeneratedColumn('uuid')
   id: string;

@@ -14,6 +14,7 @@ export type MailJobState = 'pending' | 'sending' | 'sent' | 'failed';
 @Check('mail_job_state_check', `state IN ('pending', 'sending', 'sent', 'failed')`)
 @Index('mail_job_due_idx', { synchronize: false })
 @Index('mail_job_complaint_idx', ['complaintId'])
+@Index('mail_job_receipt_idx', { synchronize: false })
 export class MailJob {
   @PrimaryGeneratedColumn('uuid')
   id: string;

@@ -1,12 +1,21 @@
 import { Module } from '@nestjs/common';
+import { CalendarModule } from '../calendar/calendar.module';
+import { FiguresApiController } from './figures-api.controller';
+import { FiguresPagesController } from './figures-pages.controller';
+import { FiguresRepository } from './figures.repository';
+import { FiguresService } from './figures.service';
 import { ReportsApiController } from './reports-api.controller';
 import { ReportsPagesController } from './reports-pages.controller';
 import { ReportsRepository } from './reports.repository';
 import { ReportsService } from './reports.service';
 
-/** Admin reports: read-only views over cases and the audit trail (every SQL statement in ReportsRepository). */
+/**
+ * Admin reports: read-only views over cases and the audit trail (SQL in ReportsRepository) and
+ * the period reports (SQL in FiguresRepository). Nothing here writes.
+ */
 @Module({
-  controllers: [ReportsApiController, ReportsPagesController],
-  providers: [ReportsRepository, ReportsService],
+  imports: [CalendarModule],
+  controllers: [ReportsApiController, FiguresApiController, ReportsPagesController, FiguresPagesController],
+  providers: [ReportsRepository, ReportsService, FiguresRepository, FiguresService],
 })
 export class ReportsModule {}

@@ -1,0 +1,117 @@
+import type { Browser, BrowserContext } from 'playwright-core';
+import { DataSource } from 'typeorm';
+import { loadReportFixture } from '../factories/report-fixture';
+import { startTestApp, TestApp } from '../helpers/app';
+import { launchBrowser, screenshot } from '../helpers/browser';
+import { createStaff, tokenStaff } from '../helpers/staff';
+
+/**
+ * The period reports in Chromium, in Chinese and English: an admin opens /staff/reports from the
+ * navigation, picks March 2021 in the period form, and reads every section's chart and table
+ * (the fixture of report-figures.e2e-spec.ts); a print rendering leaves the form and links out.
+ * Screenshots: test-results/screenshots/report-figures-*.png.
+ */
+describe('reports: period figures in the browser', () => {
+  let t: TestApp;
+  let db: DataSource;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+  let admin: { email: string; password: string };
+
+  beforeAll(async () => {
+    t = await startTestApp({ TIMER_WORKER: 'false', AUDIT_SEAL_MS: '3600000', LOG_LEVEL: 'error' });
+    db = t.app.get(DataSource);
+    browser = await launchBrowser();
+    admin = await createStaff(db, { role: 'admin', displayName: '周管理' });
+    await loadReportFixture(db, {
+      admin: await tokenStaff(db, 'admin', '钱复核'),
+      mod1: await tokenStaff(db, 'moderator', 'Li Moderator'),
+      mod2: await tokenStaff(db, 'moderator', '孙审核'),
+    });
+  }, 90000);
+
+  afterAll(async () => {
+    for (const c of contexts) await c.close().catch(() => undefined);
+    await browser?.close();
+    await t?.close();
+  });
+
+  for (const lang of ['zh-CN', 'en'] as const) {
+    it(`shows every section of a chosen month as a chart and a table (${lang})`, async () => {
+      const context = await browser.newContext({ locale: lang, viewport: { width: 1280, height: 900 } });
+      contexts.push(context);
+      const page = await context.newPage();
+      await page.goto(`${t.baseUrl}/staff/login?lang=${lang}`);
+      await page.locator('input[name="email"]').fill(admin.email);
+      await page.locator('input[name="password"]').fill(admin.password);
+      await Promise.all([page.waitForNavigation(), page.locator('form button[type="submit"]').first().click()]);
+
+      await page.goto(`${t.baseUrl}/staff/queue`);
+      await Promise.all([page.waitForNavigation(), page.locator('.staff-nav a[href="/staff/reports"]').click()]);
+      expect(await page.locator('.staff-nav a[href="/staff/reports"][aria-current="page"]').count()).toBe(1);
+      // The default is the current month; choose March 2021.
+      await page.locator('#figures-kind').selectOption('month');
+      await page.locator('#figures-month').fill('2021-03');
+      await Promise.all([page.waitForNavigation(), page.locator('.figures__form button[type="submit"]').click()]);
+      await expect(page.locator('.figures__period').getAttribute('data-period-first')).resolves.toBe('2021-03-01');
+
+      expect(await page.locator('section[data-section]').count()).toBe(12);
+      expect(await page.locator('section[data-section] svg.chart[role="img"]').count()).toBe(12);
+      // Every chart is named for assistive technology, and each bar reads its figure.
+      const titles = await page.locator('svg.chart > title').allTextContents();
+      expect(titles.every((x) => x.trim().length > 0)).toBe(true);
+      const decision = page.locator(
+        'section[data-section="times"] g.chart__datum[data-key="decision"][data-series="median_hours"]',
+      );
+      await expect(decision.getAttribute('data-value')).resolves.toBe('72');
+      await expect(
+        page.locator('table[data-table="times"] tr[data-key="decision"] td[data-col="p90_working_days"]').textContent(),
+      ).resolves.toBe('2.6');
+      await expect(
+        page
+          .locator('table[data-table="appeals"] tr[data-key="reversed"] td[data-col="share_of_decided"]')
+          .textContent(),
+      ).resolves.toBe('50 %');
+      const basis = page.locator('section[data-section="by-basis"] table tbody tr');
+      expect(await basis.count()).toBe(5);
+      await expect(page.locator('section[data-section="by-basis"] table').textContent()).resolves.toContain(
+        lang === 'en' ? 'US DMCA' : '美国',
+      );
+      // Bars are drawn in proportion: cn-copyright (3) three times as long as accuracy (1).
+      const width = async (key: string) =>
+        Number(
+          await page
+            .locator(`section[data-section="by-basis"] g.chart__datum[data-key="${key}"] rect`)
+            .getAttribute('width'),
+        );
+      expect(await width('cn-copyright')).toBeCloseTo(3 * (await width('accuracy')), 0);
+      // Labels stay inside the drawing: no text overflows the SVG's left edge.
+      await screenshot(page, `report-figures-${lang}`);
+      const overflow = await page.evaluate<string[]>(
+        `[...document.querySelectorAll('svg.chart')].flatMap((svg) => {
+           const box = svg.getBoundingClientRect();
+           return [...svg.querySelectorAll('text')]
+             .filter((el) => el.getBoundingClientRect().left < box.left - 1 || el.getBoundingClientRect().right > box.right + 1)
+             .map((el) => svg.dataset.chart + ': ' + el.textContent);
+         })`,
+      );
+      expect(overflow).toEqual([]);
+
+      // Printable: no navigation, form or export links; every chart still there.
+      await page.emulateMedia({ media: 'print' });
+      expect(await page.locator('.figures__form').isVisible()).toBe(false);
+      expect(await page.locator('.staff-nav').isVisible()).toBe(false);
+      expect(await page.locator('.figures__exports').first().isVisible()).toBe(false);
+      expect(await page.locator('svg.chart').first().isVisible()).toBe(true);
+      await screenshot(page, `report-figures-print-${lang}`);
+      await page.emulateMedia({ media: 'screen' });
+
+      // The CSV link of a section downloads it.
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.locator('section[data-section="outcomes"] a[data-export="csv"]').click(),
+      ]);
+      expect(download.suggestedFilename()).toBe('outcomes-2021-03-01-2021-03-31.csv');
+    }, 60000);
+  }
+});
