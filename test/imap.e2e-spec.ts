@@ -290,10 +290,10 @@ describe('the contact mailbox over IMAP (dovecot)', () => {
 
   it('a message that cannot be filed is recorded and passed over; the ones after it are still read', async () => {
     const inbox = t.app.get(InboxService);
-    const original = inbox.receive.bind(inbox);
-    const spy = jest.spyOn(inbox, 'receive').mockImplementation((raw, source) => {
+    const original = inbox.prepare.bind(inbox);
+    const spy = jest.spyOn(inbox, 'prepare').mockImplementation((raw) => {
       if (raw.includes('POISON')) return Promise.reject(new Error('parser exploded'));
-      return original(raw, source);
+      return original(raw);
     });
     try {
       await append(await compose({ from: 'p@example.org', to: contact, subject: 'POISON', text: 'x' }));

@@ -5,9 +5,10 @@
  * notice_desk_bench_inbox on DATABASE_URL's server, starts the app in this process with IMAP_URL
  * pointing at dovecot and SMTP_URL at an in-process sink, APPENDs BENCH_COUNT (10,000) messages
  * (a realistic mix: Chinese and English, one in five with a PDF, some article links, distinct
- * senders), and waits until every message is filed and its receipt has reached the sink. Prints
- * messages filed per second, receipts per second, and the time from APPEND to receipt received
- * (p50, p99). The database is dropped at the end.
+ * senders; composed before the clock starts, appended over BENCH_APPEND_CONNECTIONS (4)
+ * connections), and waits until every message is filed and its receipt has reached the sink.
+ * Prints messages filed per second, receipts per second, and the time from APPEND to receipt
+ * received (p50, p99). The database is dropped at the end.
  */
 import iconv from 'iconv-lite';
 import { ImapFlow } from 'imapflow';
@@ -26,6 +27,7 @@ import { SmtpSink } from '../helpers/smtp-sink';
 const env = process.env;
 const COUNT = Number(env.BENCH_COUNT ?? 10_000);
 const DB = 'notice_desk_bench_inbox';
+const LANES = Number(env.BENCH_APPEND_CONNECTIONS ?? 4);
 const pdf = Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n');
 
 function pct(sorted: number[], p: number): number {
@@ -68,14 +70,18 @@ async function main(): Promise<void> {
     `SELECT url FROM article ORDER BY published_at DESC LIMIT 1`,
   );
 
-  const client = new ImapFlow({
-    host: '127.0.0.1',
-    port: dovecot.port,
-    secure: false,
-    auth: { user: dovecot.user, pass: dovecot.pass },
-    logger: false,
-  });
-  await client.connect();
+  const imap = () =>
+    new ImapFlow({
+      host: '127.0.0.1',
+      port: dovecot.port,
+      secure: false,
+      auth: { user: dovecot.user, pass: dovecot.pass },
+      logger: false,
+    });
+  // APPEND over a few connections at once (a busy mailbox gets mail from many senders), so the
+  // appending side is not what limits the rate measured.
+  const clients = Array.from({ length: LANES }, imap);
+  await Promise.all(clients.map((c) => c.connect()));
   const appendedAt = new Map<string, number>();
   const receiptAt = new Map<string, number>();
   const origPush = sink.messages.push.bind(sink.messages);
@@ -84,8 +90,9 @@ async function main(): Promise<void> {
     return origPush(...items);
   };
 
-  console.log(`appending ${COUNT} messages to dovecot …`);
-  const started = performance.now();
+  // Composed before the clock starts: the messages exist before they are delivered.
+  console.log(`composing ${COUNT} messages …`);
+  const messages: Array<{ id: string; raw: Buffer | string }> = [];
   for (let i = 0; i < COUNT; i++) {
     const id = `<bench-${i}-${Date.now()}@bench.example>`;
     const zh = i % 2 === 0;
@@ -116,15 +123,31 @@ async function main(): Promise<void> {
           })
             .compile()
             .build();
-    appendedAt.set(id, performance.now());
-    await client.append('INBOX', raw);
+    messages.push({ id, raw });
   }
+
+  console.log(`appending ${COUNT} messages to dovecot over ${LANES} connection(s) …`);
+  const started = performance.now();
+  let next = 0;
+  await Promise.all(
+    clients.map(async (c) => {
+      while (next < messages.length) {
+        const { id, raw } = messages[next++];
+        appendedAt.set(id, performance.now());
+        await c.append('INBOX', raw);
+      }
+    }),
+  );
   const appended = performance.now();
-  console.log(`appended in ${((appended - started) / 1000).toFixed(1)} s`);
+  console.log(
+    `appended in ${((appended - started) / 1000).toFixed(1)} s (${(COUNT / ((appended - started) / 1000)).toFixed(0)} msg/s)`,
+  );
 
   let filedAt = 0;
+  let firstAt = 0;
   for (;;) {
     const [{ n }] = await db.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM inbox_message`);
+    if (!firstAt && n > 0) firstAt = performance.now();
     if (!filedAt && n >= COUNT) filedAt = performance.now();
     if (filedAt && receiptAt.size >= COUNT) break;
     if (performance.now() - appended > 30 * 60_000) throw new Error(`gave up: ${n} filed, ${receiptAt.size} receipts`);
@@ -138,11 +161,14 @@ async function main(): Promise<void> {
     `filed (from first APPEND):   ${s(filedAt - started)} s, ${(COUNT / ((filedAt - started) / 1000)).toFixed(0)} msg/s`,
   );
   console.log(
+    `filing (first row to last):  ${s(filedAt - firstAt)} s, ${(COUNT / ((filedAt - firstAt) / 1000)).toFixed(0)} msg/s`,
+  );
+  console.log(
     `answered (receipts at sink): ${s(done - started)} s, ${(COUNT / ((done - started) / 1000)).toFixed(0)} msg/s`,
   );
   console.log(`APPEND → receipt received:   p50 ${s(pct(latencies, 50))} s, p99 ${s(pct(latencies, 99))} s`);
 
-  await client.logout();
+  await Promise.all(clients.map((c) => c.logout()));
   await app.close();
   await sink.stop();
   await dovecot.stop();
