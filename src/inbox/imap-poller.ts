@@ -308,7 +308,8 @@ export class ImapPoller implements OnApplicationBootstrap, OnModuleDestroy {
    */
   private async archiveLeftovers(client: ImapFlow, folder: string, last: number): Promise<void> {
     const found = await client.search({ uid: `1:${last}` }, { uid: true });
-    const left = (Array.isArray(found) ? found : []).filter((u) => u <= last).slice(0, this.batchSize);
+    // The newest first: a lost move is just below the mark; old unreadable messages wait behind it.
+    const left = (Array.isArray(found) ? found : []).filter((u) => u <= last).slice(-this.batchSize);
     if (!left.length) return;
     const seen: Array<{ uid: number; sha256: string; messageId: string | null }> = [];
     for await (const msg of client.fetch(left.join(','), { uid: true, source: true, envelope: true }, { uid: true }))
