@@ -409,8 +409,15 @@ describe('the contact mailbox over IMAP (dovecot)', () => {
       t.app.get(AuditService),
       t.app.get<AppConfig>(APP_CONFIG),
     );
-    await Promise.all([poller.runOnce(), second.runOnce(), poller.runOnce(), second.runOnce()]);
-    await settle();
+    // Batches of 5: each run also reads the next batch ahead while it files, and the other
+    // instance may take that batch first.
+    poller.batchSize = second.batchSize = 5;
+    try {
+      await Promise.all([poller.runOnce(), second.runOnce(), poller.runOnce(), second.runOnce()]);
+      await settle();
+    } finally {
+      poller.batchSize = 250;
+    }
     // A crash after filing but before the mark committed: the next run reads everything again.
     await db.query(`UPDATE inbox_imap_state SET last_uid = 0`);
     await settle();

@@ -52,7 +52,8 @@ export function parseImapUrl(url: string): ImapTarget {
 @Injectable()
 export class ImapPoller implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('ImapPoller');
-  readonly batchSize = 250;
+  /** Messages read and filed per transaction (tests lower it). */
+  batchSize = 250;
   /** A batch stops before this many bytes of raw mail (it is held in memory while filed). */
   readonly maxBatchBytes = 64 * 1024 * 1024;
   private readonly loop: PollLoop;
@@ -148,6 +149,7 @@ export class ImapPoller implements OnApplicationBootstrap, OnModuleDestroy {
     const files = new FilingFiles();
     let results: ReceiveResult[] = [];
     let filedUids: number[] = [];
+    let next: Ahead | undefined;
     try {
       await runner.startTransaction();
       await runner.query(
@@ -180,31 +182,28 @@ export class ImapPoller implements OnApplicationBootstrap, OnModuleDestroy {
       if (archive && last > 0) await this.archiveLeftovers(client, archive, last);
       const found = await client.search({ uid: `${last + 1}:*` }, { uid: true });
       const uids = (Array.isArray(found) ? found : []).filter((u) => u > last).sort((a, b) => a - b);
-      const batch = await this.withinBytes(client, uids.slice(0, this.batchSize));
-      const fetched: Array<{ uid: number; source: Buffer }> = [];
-      // One FETCH for the batch, in UID order: replies are filed after the messages they answer.
-      if (batch.length)
-        for await (const msg of client.fetch(
-          `${batch[0]}:${batch[batch.length - 1]}`,
-          { uid: true, source: true },
-          { uid: true },
-        )) {
-          if (this.loop.stopped) break;
-          if (msg.uid <= last || !msg.source) continue;
-          fetched.push({ uid: msg.uid, source: msg.source });
-        }
-      // Parsing is the CPU part; a few at a time keeps the event loop and the disk busy together.
-      const prepared: Array<{ uid: number; item: PreparedInbound }> = [];
-      const unreadable: Array<{ uid: number; source: Buffer; err: unknown }> = [];
-      await mapLimit(fetched, 4, async ({ uid, source }) => {
-        try {
-          prepared.push({ uid, item: await this.inbox.prepare(source) });
-        } catch (err) {
-          if (isInfrastructure(err)) throw err;
-          unreadable.push({ uid, source, err });
-        }
-      });
-      prepared.sort((a, b) => a.uid - b.uid);
+      // The batch read ahead by the previous run (while it was filing), if it is the one due now.
+      const ahead = this.ahead;
+      this.ahead = undefined;
+      let batch: number[];
+      let read: ReadBatch;
+      if (ahead && ahead.validity === validity && ahead.uids[0] === uids[0]) {
+        batch = ahead.uids;
+        read = await ahead.read;
+      } else {
+        batch = await this.withinBytes(client, uids.slice(0, this.batchSize));
+        read = await this.readBatch(client, batch, last);
+      }
+      const { fetched, prepared, unreadable } = read;
+      // Read (fetch and parse) the next batch while this one is filed: the CPU work of one overlaps
+      // the database and disk waits of the other. It is kept for the next run, not filed here.
+      const rest = uids.filter((u) => u > batch[batch.length - 1]);
+      if (rest.length && fetched.length === batch.length && !this.loop.stopped) {
+        const uidsAhead = await this.withinBytes(client, rest.slice(0, this.batchSize));
+        const readAhead = this.readBatch(client, uidsAhead, batch[batch.length - 1]);
+        readAhead.catch(() => undefined);
+        next = { validity, uids: uidsAhead, read: readAhead };
+      }
       const tx = runner.manager;
       await runner.query('SAVEPOINT inbox_batch');
       try {
@@ -262,6 +261,7 @@ export class ImapPoller implements OnApplicationBootstrap, OnModuleDestroy {
         [target.key, validity, last],
       );
       await runner.commitTransaction();
+      this.ahead = next;
       this.inbox.afterCommit(results);
       if (archive) {
         // Only what is filed now (our own mail echoed back and unreadable messages stay).
@@ -277,9 +277,40 @@ export class ImapPoller implements OnApplicationBootstrap, OnModuleDestroy {
       }
       throw err;
     } finally {
+      // A read ahead uses this connection: let it finish before logging out.
+      await next?.read.catch(() => undefined);
       await client?.logout().catch(() => undefined);
       await runner.release();
     }
+  }
+
+  /** Fetches the messages (one FETCH, in UID order) and parses them, a few at a time. */
+  private async readBatch(client: ImapFlow, batch: number[], last: number): Promise<ReadBatch> {
+    const fetched: Array<{ uid: number; source: Buffer }> = [];
+    // Replies are filed after the messages they answer: UID order.
+    if (batch.length)
+      for await (const msg of client.fetch(
+        `${batch[0]}:${batch[batch.length - 1]}`,
+        { uid: true, source: true },
+        { uid: true },
+      )) {
+        if (this.loop.stopped) break;
+        if (msg.uid <= last || !msg.source) continue;
+        fetched.push({ uid: msg.uid, source: msg.source });
+      }
+    fetched.sort((a, b) => a.uid - b.uid);
+    const prepared: Array<{ uid: number; item: PreparedInbound }> = [];
+    const unreadable: Array<{ uid: number; source: Buffer; err: unknown }> = [];
+    await mapLimit(fetched, 4, async ({ uid, source }) => {
+      try {
+        prepared.push({ uid, item: await this.inbox.prepare(source) });
+      } catch (err) {
+        if (isInfrastructure(err)) throw err;
+        unreadable.push({ uid, source, err });
+      }
+    });
+    prepared.sort((a, b) => a.uid - b.uid);
+    return { fetched, prepared, unreadable };
   }
 
   /** The first UIDs whose messages together stay under maxBatchBytes (at least one). */
@@ -350,6 +381,20 @@ export class ImapPoller implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private archiveReady = false;
+  private ahead?: Ahead;
+}
+
+interface ReadBatch {
+  fetched: Array<{ uid: number; source: Buffer }>;
+  prepared: Array<{ uid: number; item: PreparedInbound }>;
+  unreadable: Array<{ uid: number; source: Buffer; err: unknown }>;
+}
+
+/** The next batch, read while the previous one was filed; used by the next run if still due. */
+interface Ahead {
+  validity: string;
+  uids: number[];
+  read: Promise<ReadBatch>;
 }
 
 /** The database or the disk being away: the batch stops and is read again, nothing is passed over. */

@@ -2,7 +2,7 @@
  * `npm run bench:inbox`: the contact mailbox over IMAP, end to end.
  *
  * Starts Debian's dovecot-imapd (test/dovecot/, as the IMAP spec does), creates the database
- * notice_desk_bench_inbox on DATABASE_URL's server, starts the app in this process with IMAP_URL
+ * notice_desk_bench_inbox_<pid> on DATABASE_URL's server, starts the app in this process with IMAP_URL
  * pointing at dovecot and SMTP_URL at an in-process sink, APPENDs BENCH_COUNT (10,000) messages
  * (a realistic mix: Chinese and English, one in five with a PDF, some article links, distinct
  * senders; composed before the clock starts, appended over BENCH_APPEND_CONNECTIONS (4)
@@ -28,7 +28,8 @@ import { SmtpSink } from '../helpers/smtp-sink';
 
 const env = process.env;
 const COUNT = Number(env.BENCH_COUNT ?? 10_000);
-const DB = 'notice_desk_bench_inbox';
+// One database per run (pid), so runs side by side do not drop each other's.
+const DB = `notice_desk_bench_inbox_${process.pid}`;
 const LANES = Number(env.BENCH_APPEND_CONNECTIONS ?? 4);
 const BACKLOG = env.BENCH_BACKLOG === '1';
 const pdf = Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n');
