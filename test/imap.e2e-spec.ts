@@ -38,6 +38,17 @@ describe('the contact mailbox over IMAP (dovecot)', () => {
   const append = async (raw: Buffer | string) => {
     await client.append('INBOX', raw);
   };
+  /** Messages that arrive in INBOX in one go (moved there together), so one batch reads them all. */
+  const appendTogether = async (raws: Buffer[]) => {
+    await client.mailboxCreate('Hold');
+    for (const raw of raws) await client.append('Hold', raw);
+    const lock = await client.getMailboxLock('Hold');
+    try {
+      await client.messageMove('1:*', 'INBOX');
+    } finally {
+      lock.release();
+    }
+  };
   /** Reads the mailbox until nothing is new, then sends every reply that was queued. */
   const settle = async () => {
     await poller.drain();
@@ -290,10 +301,10 @@ describe('the contact mailbox over IMAP (dovecot)', () => {
 
   it('a message that cannot be filed is recorded and passed over; the ones after it are still read', async () => {
     const inbox = t.app.get(InboxService);
-    const original = inbox.receive.bind(inbox);
-    const spy = jest.spyOn(inbox, 'receive').mockImplementation((raw, source) => {
+    const original = inbox.prepare.bind(inbox);
+    const spy = jest.spyOn(inbox, 'prepare').mockImplementation((raw) => {
       if (raw.includes('POISON')) return Promise.reject(new Error('parser exploded'));
-      return original(raw, source);
+      return original(raw);
     });
     try {
       await append(await compose({ from: 'p@example.org', to: contact, subject: 'POISON', text: 'x' }));
@@ -313,6 +324,67 @@ describe('the contact mailbox over IMAP (dovecot)', () => {
     } finally {
       spy.mockRestore();
     }
+  });
+
+  it('in one batch, a follow-up to a message read with it joins that thread: one receipt for the two', async () => {
+    const first = `<${randomUUID()}@thread.example>`;
+    const follow = `<${randomUUID()}@thread.example>`;
+    await appendTogether([
+      await compose({ from: 'pat@example.org', to: contact, subject: 'Photo', messageId: first, text: 'My photo.' }),
+      await compose({
+        from: 'pat@example.org',
+        to: contact,
+        subject: 'Re: Photo',
+        messageId: follow,
+        inReplyTo: first,
+        references: [first],
+        text: 'Forgot the link.',
+      }),
+    ]);
+    await settle();
+    // One transaction filed both (now() is the transaction's start).
+    const times = await db.query<Array<{ received_at: Date }>>(
+      `SELECT received_at FROM inbox_message WHERE message_id = ANY($1)`,
+      [[first, follow]],
+    );
+    expect(times).toHaveLength(2);
+    expect(times[0].received_at.getTime()).toBe(times[1].received_at.getTime());
+    expect((await row(first))[0]).toMatchObject({ kind: 'new', status: 'unfiled' });
+    expect((await row(follow))[0]).toMatchObject({ kind: 'new', status: 'unfiled' });
+    expect(repliesTo(first)).toHaveLength(1);
+    expect(repliesTo(follow)).toHaveLength(0);
+  });
+
+  it('a message whose filing fails sinks only itself: the rest of its batch is filed one by one', async () => {
+    const inbox = t.app.get(InboxService);
+    const original = inbox.fileMany.bind(inbox);
+    const spy = jest
+      .spyOn(inbox, 'fileMany')
+      .mockImplementation((tx, items, source, files) =>
+        items.some((i) => i.raw.includes('FILEBOMB'))
+          ? Promise.reject(new Error('filing exploded'))
+          : original(tx, items, source, files),
+      );
+    const before = `<${randomUUID()}@bomb.example>`;
+    const after = `<${randomUUID()}@bomb.example>`;
+    try {
+      await appendTogether([
+        await compose({ from: 'r@example.org', to: contact, subject: 'Before', messageId: before, text: 'x' }),
+        await compose({ from: 's@example.org', to: contact, subject: 'FILEBOMB', text: 'y' }),
+        await compose({ from: 'u@example.org', to: contact, subject: 'After', messageId: after, text: 'z' }),
+      ]);
+      await settle();
+    } finally {
+      spy.mockRestore();
+    }
+    expect(await row(before)).toHaveLength(1);
+    expect(await row(after)).toHaveLength(1);
+    expect(repliesTo(before)).toHaveLength(1);
+    expect(repliesTo(after)).toHaveLength(1);
+    const events = await db.query<Array<{ payload: { error: string } }>>(
+      `SELECT payload FROM audit_event WHERE action = 'inbox.unreadable' AND payload->>'error' = 'filing exploded'`,
+    );
+    expect(events).toHaveLength(1);
   });
 
   it('two pollers at once and a poller that died before recording its place: every message filed and answered once', async () => {
@@ -337,8 +409,15 @@ describe('the contact mailbox over IMAP (dovecot)', () => {
       t.app.get(AuditService),
       t.app.get<AppConfig>(APP_CONFIG),
     );
-    await Promise.all([poller.runOnce(), second.runOnce(), poller.runOnce(), second.runOnce()]);
-    await settle();
+    // Batches of 5: each run also reads the next batch ahead while it files, and the other
+    // instance may take that batch first.
+    poller.batchSize = second.batchSize = 5;
+    try {
+      await Promise.all([poller.runOnce(), second.runOnce(), poller.runOnce(), second.runOnce()]);
+      await settle();
+    } finally {
+      poller.batchSize = 250;
+    }
     // A crash after filing but before the mark committed: the next run reads everything again.
     await db.query(`UPDATE inbox_imap_state SET last_uid = 0`);
     await settle();
@@ -351,5 +430,14 @@ describe('the contact mailbox over IMAP (dovecot)', () => {
       [ids],
     );
     expect(n).toBe(12);
+    // Without IMAP_ARCHIVE_FOLDER nothing is moved or deleted: every message is still in INBOX.
+    const lock = await client.getMailboxLock('INBOX');
+    try {
+      const inFolder: string[] = [];
+      for await (const m of client.fetch('1:*', { envelope: true })) inFolder.push(m.envelope?.messageId ?? '');
+      expect(ids.filter((id) => inFolder.includes(id))).toEqual(ids);
+    } finally {
+      lock.release();
+    }
   });
 });

@@ -313,6 +313,12 @@ export class EnvSchema {
   @Min(50)
   IMAP_POLL_MS: number = 30000;
 
+  /** Filed messages are moved to this IMAP folder (created if missing); unset: mail stays where it is. */
+  @IsOptional()
+  @IsString()
+  @Matches(/^[^\r\n*%]+$/, { message: 'IMAP_ARCHIVE_FOLDER must be a folder name (no line breaks, * or %)' })
+  IMAP_ARCHIVE_FOLDER?: string;
+
   /** DKIM signing of outgoing mail: all three, or none. The key is PEM (\n escapes allowed). */
   @IsOptional()
   @Matches(/^[A-Za-z0-9.-]+$/, { message: 'DKIM_DOMAIN must be a domain name' })
@@ -410,6 +416,8 @@ export interface AppConfig {
   imapUrl?: string;
   /** How often the IMAP poller looks for new mail (it also wakes on the server's EXISTS while idle). */
   imapPollMs: number;
+  /** Filed messages are moved to this folder on the IMAP server; unset: the poller never moves mail. */
+  imapArchiveFolder?: string;
   /** Inbound mail to the contact address: raw .eml and attachments (never served). */
   inboxDir: string;
   /** Acknowledgements one sender gets per hour at most (loops and floods). */
@@ -577,6 +585,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     inboxAckLimit: parsed.INBOX_ACK_LIMIT,
     imapUrl: parsed.IMAP_URL,
     imapPollMs: parsed.IMAP_POLL_MS,
+    imapArchiveFolder: parsed.IMAP_ARCHIVE_FOLDER?.trim() || undefined,
     dkim:
       parsed.DKIM_DOMAIN && parsed.DKIM_SELECTOR && parsed.DKIM_PRIVATE_KEY
         ? {

@@ -116,7 +116,7 @@ async function flatten(
     }
     if (type === 'message/rfc822' && depth < MAX_NESTING) {
       // A forwarded message (a lawyer's letter): its text joins the body, its files the attachments.
-      const inner = await simpleParser(a.content);
+      const inner = await simpleParser(a.content, { skipImageLinks: true, skipTextToHtml: true });
       const from = inner.from?.text ?? '';
       out.text.push(
         `---------- Forwarded message ----------\nFrom: ${from}\nSubject: ${inner.subject ?? ''}\n\n${(inner.text ?? '').trim()}`,
@@ -131,7 +131,8 @@ async function flatten(
 }
 
 export async function parseInbound(raw: Buffer): Promise<ParsedInbound> {
-  const m = await simpleParser(raw, { skipImageLinks: true });
+  // textAsHtml (linkify over the whole text) is never used: skipping it makes parsing ~3x faster.
+  const m = await simpleParser(raw, { skipImageLinks: true, skipTextToHtml: true });
   const rawHead = raw.subarray(0, 64 * 1024).toString('latin1');
   const from = firstAddress(m.from);
   const inReplyTo = ids(m.inReplyTo)[0] ?? null;

@@ -32,6 +32,41 @@ interface ThreadTarget {
   parentId: string | null;
 }
 
+/** A parsed message with what filing needs that does not depend on other messages. */
+export interface PreparedInbound {
+  raw: Buffer;
+  sha256: string;
+  parsed: ParsedInbound;
+  links: InboxArticleLink[];
+  accepted: AcceptedAttachment[];
+  refused: Array<{ name: string; reason: string }>;
+}
+
+/** Files written for a filing transaction (removed again when it does not commit). */
+export class FilingFiles {
+  readonly keys: string[] = [];
+  readonly evidence: StoredFile[] = [];
+}
+
+const OURS: ReceiveResult = {
+  id: '',
+  reference: '',
+  duplicate: false,
+  kind: 'ours',
+  status: 'ignored',
+  complaintReference: null,
+  acknowledged: false,
+};
+
+/** Runs fn over items, at most `limit` at a time. */
+export async function mapLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) await fn(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+}
+
 const CASE_REFERENCE = /\bND-\d{4}-\d{6}\b/;
 const URL_IN_TEXT = /https?:\/\/[^\s<>"'()（）【】，。]+/g;
 
@@ -66,80 +101,338 @@ export class InboxService {
     this.ownAddresses = new Set([addressOf(config.contactEmail), addressOf(config.mailFrom)]);
   }
 
-  async receive(raw: Buffer, source: 'smtp' | 'imap'): Promise<ReceiveResult> {
+  /** Parses a raw message and finds what filing needs that does not depend on other messages. */
+  async prepare(raw: Buffer): Promise<PreparedInbound> {
     const sha256 = createHash('sha256').update(raw).digest('hex');
     const parsed = await parseInbound(raw);
-    const earlier = await this.findExisting(parsed.messageId, sha256);
-    if (earlier) return earlier;
-    // Our own outgoing mail delivered to the contact address (the desk's notices): already in mail_job.
-    if (parsed.messageId) {
-      const [ours] = await this.db.query<Array<{ id: string }>>(`SELECT id FROM mail_job WHERE message_id = $1`, [
-        parsed.messageId,
-      ]);
-      if (ours)
-        return {
-          id: ours.id,
-          reference: '',
-          duplicate: false,
-          kind: 'ours',
-          status: 'ignored',
-          complaintReference: null,
-          acknowledged: false,
-        };
-    }
     const links = await this.articleLinks(parsed);
     const { accepted, refused } = checkAttachments(parsed.attachments, parsed.ignored);
-    const written: string[] = [];
-    let evidence: StoredFile[] = [];
+    return { raw, sha256, parsed, links, accepted, refused };
+  }
+
+  /** One message in its own transaction (the local SMTP server, tests). */
+  async receive(raw: Buffer, source: 'smtp' | 'imap'): Promise<ReceiveResult> {
+    const prepared = await this.prepare(raw);
+    const files = new FilingFiles();
     try {
-      const rawKey = await this.storage.write('raw', raw, '.eml');
-      written.push(rawKey);
-      const attachments: InboxAttachment[] = [];
-      for (const a of accepted) {
-        const storageKey = await this.storage.write('files', a.buffer);
-        written.push(storageKey);
-        attachments.push({
-          name: a.name,
-          contentType: a.contentType,
-          sizeBytes: a.sizeBytes,
-          sha256: a.sha256,
-          storageKey,
-        });
-      }
-      const target = parsed.bounce ? { complaintId: null, parentId: null } : await this.threadOf(parsed);
-      // Files sent to a case become its evidence (written before the transaction, like the form's).
-      if (target.complaintId && accepted.length && !this.isNoise(parsed))
-        evidence = await this.evidence.write(toEvidence(accepted));
-      const result = await this.db.transaction('READ COMMITTED', (tx) =>
-        this.file(tx, {
-          parsed,
-          sha256,
-          rawKey,
-          rawSize: raw.length,
-          source,
-          links,
-          attachments,
-          refused,
-          target,
-          evidence,
-        }),
+      const [result] = await this.db.transaction('READ COMMITTED', (tx) =>
+        this.fileMany(tx, [prepared], source, files),
       );
-      if (!result) {
-        // Another instance filed the same message a moment ago.
-        await this.storage.remove(written);
-        await this.evidence.remove(evidence);
-        return (await this.findExisting(parsed.messageId, sha256)) as ReceiveResult;
-      }
-      if (result.acknowledged || result.complaintReference) this.signal.kick();
-      this.logger.log(
-        `${result.reference} ${result.kind} -> ${result.status}${result.complaintReference ? ` (${result.complaintReference})` : ''}${result.acknowledged ? ', acknowledged' : ''}`,
-      );
+      this.afterCommit([result]);
       return result;
     } catch (err) {
-      await this.storage.remove(written);
-      await this.evidence.remove(evidence);
+      await this.discard(files);
       throw err;
     }
+  }
+
+  /** After the filing transaction committed: wake the mail worker, log. */
+  afterCommit(results: ReceiveResult[]): void {
+    if (results.some((r) => !r.duplicate && (r.acknowledged || r.complaintReference))) this.signal.kick();
+    for (const r of results)
+      if (!r.duplicate && r.kind !== 'ours')
+        this.logger.log(
+          `${r.reference} ${r.kind} -> ${r.status}${r.complaintReference ? ` (${r.complaintReference})` : ''}${r.acknowledged ? ', acknowledged' : ''}`,
+        );
+  }
+
+  /** The files a filing transaction wrote, removed when it does not commit. */
+  async discard(files: FilingFiles): Promise<void> {
+    await this.storage.remove(files.keys.splice(0));
+    await this.evidence.remove(files.evidence.splice(0));
+  }
+
+  /**
+   * Files messages, in order, in the caller's transaction (which the caller commits; on failure
+   * it calls discard(files)). Each is stored once (Message-ID, raw hash: earlier rows, the same
+   * message twice in the list, or another instance filing it now are all duplicates). Messages
+   * that cannot belong to a thread (no In-Reply-To/References, no case reference in the subject,
+   * not a bounce) are filed together, a few statements for the lot: message rows, audit events,
+   * receipts (sender limit counted across the lot). Others go one by one, after those before them,
+   * so a reply finds the message it answers even when both came in the same batch.
+   */
+  async fileMany(
+    tx: EntityManager,
+    items: PreparedInbound[],
+    source: 'smtp' | 'imap',
+    files: FilingFiles,
+  ): Promise<ReceiveResult[]> {
+    const results: Array<ReceiveResult | null> = items.map(() => null);
+    const messageIds = items.map((i) => i.parsed.messageId).filter((x): x is string => !!x);
+    const [earlier, ours] = await Promise.all([
+      this.findExistingMany(
+        tx,
+        messageIds,
+        items.map((i) => i.sha256),
+      ),
+      messageIds.length
+        ? tx.query<Array<{ id: string; message_id: string }>>(
+            `SELECT id, message_id FROM mail_job WHERE message_id = ANY($1)`,
+            [messageIds],
+          )
+        : Promise.resolve([]),
+    ]);
+    const oursById = new Map(ours.map((o) => [o.message_id, o.id]));
+    // The first of several copies in this list is filed; the others point at it.
+    const firstBySha = new Map<string, number>();
+    const firstById = new Map<string, number>();
+    const copyOf = new Map<number, number>();
+    const todo: number[] = [];
+    items.forEach((it, i) => {
+      const id = it.parsed.messageId;
+      const found = earlier.find((e) => e.sha256 === it.sha256 || (!!id && e.messageId === id));
+      if (found) return void (results[i] = found.result);
+      // Our own outgoing mail delivered to the contact address (the desk's notices): already in mail_job.
+      const mine = id ? oursById.get(id) : undefined;
+      if (mine) return void (results[i] = { ...OURS, id: mine });
+      const first = firstBySha.get(it.sha256) ?? (id ? firstById.get(id) : undefined);
+      if (first !== undefined) return void copyOf.set(i, first);
+      firstBySha.set(it.sha256, i);
+      if (id) firstById.set(id, i);
+      todo.push(i);
+    });
+    // Raw messages and attachments, written (and fsynced) a few at a time before the rows.
+    const stored = new Map<number, { rawKey: string; attachments: InboxAttachment[] }>();
+    await mapLimit(todo, 8, async (i) => stored.set(i, await this.writeFiles(items[i], files)));
+
+    let chunk: number[] = [];
+    const flush = async () => {
+      if (!chunk.length) return;
+      const filed = await this.fileUnthreaded(
+        tx,
+        chunk.map((i) => ({ ...items[i], ...stored.get(i)!, source })),
+      );
+      for (const [k, i] of chunk.entries()) results[i] = filed[k] ?? null;
+      chunk = [];
+    };
+    for (const i of todo) {
+      const p = items[i].parsed;
+      if (!p.bounce && !p.threadIds.length && !CASE_REFERENCE.test(p.subject ?? '')) {
+        chunk.push(i);
+        continue;
+      }
+      await flush();
+      results[i] = await this.fileOne(tx, { ...items[i], ...stored.get(i)!, source }, files);
+    }
+    await flush();
+    // Not inserted: another instance filed the same message meanwhile (its row is visible now).
+    const lost = todo.filter((i) => !results[i]);
+    if (lost.length) {
+      await this.storage.remove(
+        lost.flatMap((i) => [stored.get(i)!.rawKey, ...stored.get(i)!.attachments.map((a) => a.storageKey)]),
+      );
+      const now = await this.findExistingMany(
+        tx,
+        messageIds,
+        lost.map((i) => items[i].sha256),
+      );
+      for (const i of lost)
+        results[i] =
+          now.find(
+            (e) =>
+              e.sha256 === items[i].sha256 ||
+              (!!items[i].parsed.messageId && e.messageId === items[i].parsed.messageId),
+          )?.result ?? null;
+    }
+    for (const [i, first] of copyOf) {
+      const r = results[first];
+      if (r) results[i] = { ...r, duplicate: true, acknowledged: false };
+    }
+    return results.map((r, i) => {
+      if (!r) throw new Error(`message ${i} of the batch was neither filed nor found`);
+      return r;
+    });
+  }
+
+  private async writeFiles(
+    item: PreparedInbound,
+    files: FilingFiles,
+  ): Promise<{ rawKey: string; attachments: InboxAttachment[] }> {
+    const rawKey = await this.storage.write('raw', item.raw, '.eml');
+    files.keys.push(rawKey);
+    const attachments: InboxAttachment[] = [];
+    for (const a of item.accepted) {
+      const storageKey = await this.storage.write('files', a.buffer);
+      files.keys.push(storageKey);
+      attachments.push({
+        name: a.name,
+        contentType: a.contentType,
+        sizeBytes: a.sizeBytes,
+        sha256: a.sha256,
+        storageKey,
+      });
+    }
+    return { rawKey, attachments };
+  }
+
+  /** A message that may belong to a thread or a case: threaded in the transaction, filed alone. */
+  private async fileOne(
+    tx: EntityManager,
+    m: PreparedInbound & { rawKey: string; attachments: InboxAttachment[]; source: 'smtp' | 'imap' },
+    files: FilingFiles,
+  ): Promise<ReceiveResult | null> {
+    const p = m.parsed;
+    const target = p.bounce ? { complaintId: null, parentId: null } : await this.threadOf(tx, p);
+    let evidence: StoredFile[] = [];
+    // Files sent to a case become its evidence.
+    if (target.complaintId && m.accepted.length && !this.isNoise(p)) {
+      evidence = await this.evidence.write(toEvidence(m.accepted));
+      files.evidence.push(...evidence);
+    }
+    const result = await this.file(tx, {
+      parsed: p,
+      sha256: m.sha256,
+      rawKey: m.rawKey,
+      rawSize: m.raw.length,
+      source: m.source,
+      links: m.links,
+      attachments: m.attachments,
+      refused: m.refused,
+      target,
+      evidence,
+    });
+    if (!result && evidence.length) await this.evidence.remove(evidence);
+    return result;
+  }
+
+  /**
+   * Messages that belong to no thread, filed with one INSERT each for the rows, their audit
+   * events, their receipts and the receipts' Message-IDs. The per-sender limit counts receipts
+   * already sent this hour and those given earlier in the list. A row another instance inserted
+   * first is left out (null).
+   */
+  private async fileUnthreaded(
+    tx: EntityManager,
+    list: Array<PreparedInbound & { rawKey: string; attachments: InboxAttachment[]; source: 'smtp' | 'imap' }>,
+  ): Promise<Array<ReceiveResult | null>> {
+    const none: ThreadTarget = { complaintId: null, parentId: null };
+    const rows = list.map((m, ord) => {
+      const p = m.parsed;
+      const kind = this.kindOf(p, none);
+      const status: InboxStatus = kind === 'new' || kind === 'unauthenticated' ? 'unfiled' : 'ignored';
+      return {
+        ord,
+        message_id: p.messageId,
+        raw_sha256: m.sha256,
+        raw_key: m.rawKey,
+        raw_size: m.raw.length,
+        source: m.source,
+        from_address: p.fromAddress,
+        from_name: p.fromName?.slice(0, 200) ?? null,
+        subject: p.subject,
+        in_reply_to: p.inReplyTo,
+        thread_ids: p.threadIds,
+        text_body: p.text.replaceAll('\u0000', ''),
+        html_body: p.html?.replaceAll('\u0000', '') ?? null,
+        locale: p.locale,
+        kind,
+        status,
+        article_links: m.links,
+        attachments: m.attachments,
+        refused: m.refused,
+      };
+    });
+    // Row by row in list order (ORDER BY ord), so references follow arrival.
+    const inserted = await tx.query<Array<{ id: string; reference: string; raw_sha256: string }>>(
+      `INSERT INTO inbox_message (reference, message_id, raw_sha256, raw_key, raw_size, source, from_address, from_name,
+                                  subject, in_reply_to, thread_ids, text_body, html_body, locale, kind, status,
+                                  article_links, attachments, refused)
+       SELECT 'M-' || to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYYY') || '-' || lpad(nextval('inbox_reference_seq')::text, 6, '0'),
+              x.message_id, x.raw_sha256, x.raw_key, x.raw_size, x.source, x.from_address, x.from_name, x.subject,
+              x.in_reply_to, ARRAY(SELECT jsonb_array_elements_text(x.thread_ids)), x.text_body, x.html_body, x.locale,
+              x.kind, x.status, x.article_links, x.attachments, x.refused
+         FROM (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(
+                 ord int, message_id text, raw_sha256 text, raw_key text, raw_size int, source text, from_address text,
+                 from_name text, subject text, in_reply_to text, thread_ids jsonb, text_body text, html_body text,
+                 locale text, kind text, status text, article_links jsonb, attachments jsonb, refused jsonb)
+               ORDER BY ord) x
+       ON CONFLICT DO NOTHING RETURNING id, reference, raw_sha256`,
+      [JSON.stringify(rows)],
+    );
+    const bySha = new Map(inserted.map((r) => [r.raw_sha256, r]));
+    const results: Array<ReceiveResult | null> = rows.map((row) => {
+      const r = bySha.get(row.raw_sha256);
+      if (!r) return null;
+      return {
+        id: r.id,
+        reference: r.reference,
+        duplicate: false,
+        kind: row.kind,
+        status: row.status,
+        complaintReference: null,
+        acknowledged: false,
+      };
+    });
+    if (!inserted.length) return results;
+    await this.audit.appendMany(
+      tx,
+      results.flatMap((r, k) =>
+        r
+          ? [
+              {
+                actorType: 'system' as const,
+                action: 'inbox.received',
+                subjectType: 'inbox_message',
+                subjectId: r.id,
+                // No address or text: the trail cannot be erased.
+                payload: {
+                  reference: r.reference,
+                  kind: r.kind,
+                  status: r.status,
+                  sha256: list[k].sha256,
+                  attachments: list[k].attachments.map((a) => ({
+                    sha256: a.sha256,
+                    sizeBytes: a.sizeBytes,
+                    contentType: a.contentType,
+                  })),
+                  refused: list[k].refused.length,
+                },
+              },
+            ]
+          : [],
+      ),
+    );
+    // Receipts: new messages with a sender and a Message-ID to answer, within the sender's limit.
+    const wanting = results
+      .map((r, k) => ({ r, k, p: list[k].parsed }))
+      .filter(({ r, p }) => r?.kind === 'new' && !!p.fromAddress && !!p.messageId);
+    if (!wanting.length) return results;
+    const senders = [...new Set(wanting.map((w) => w.p.fromAddress!))];
+    const counts = await tx.query<Array<{ sender: string; n: number }>>(
+      `SELECT lower(from_address) AS sender, count(*)::int AS n FROM inbox_message
+        WHERE lower(from_address) = ANY($1) AND received_at > now() - interval '1 hour' AND ack_message_id IS NOT NULL
+        GROUP BY 1`,
+      [senders],
+    );
+    const given = new Map(counts.map((c) => [c.sender, c.n]));
+    const acks = wanting.filter(({ p }) => {
+      const n = given.get(p.fromAddress!) ?? 0;
+      if (n >= this.config.inboxAckLimit) return false;
+      given.set(p.fromAddress!, n + 1);
+      return true;
+    });
+    if (!acks.length) return results;
+    const [{ read_by }] = await tx.query<Array<{ read_by: Date }>>(
+      `SELECT now() + make_interval(hours => $1::int) AS read_by`,
+      [this.config.sla.firstReviewHours],
+    );
+    const jobs = await this.outbox.replyMany(
+      tx,
+      'inbox-ack',
+      acks.map(({ r, k, p }) => ({
+        to: p.fromAddress!,
+        locale: p.locale,
+        payload: this.ackPayload(r!.reference, p, list[k].links, read_by),
+        thread: { inReplyTo: p.messageId!, references: [...p.threadIds, p.messageId!].join(' ') },
+      })),
+    );
+    await tx.query(
+      `UPDATE inbox_message m SET ack_message_id = x.ack FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, ack text)
+        WHERE m.id = x.id`,
+      [JSON.stringify(acks.map(({ r }, j) => ({ id: r!.id, ack: jobs[j].messageId })))],
+    );
+    for (const { r } of acks) r!.acknowledged = true;
+    return results;
   }
 
   private isNoise(p: ParsedInbound): boolean {
@@ -333,19 +626,23 @@ export class InboxService {
       'inbox-ack',
       p.fromAddress,
       p.locale,
-      {
-        reference,
-        senderName: p.fromName,
-        subject: p.subject?.replace(/^\s*((re|fwd?|回复|答复|转发)\s*[:：]\s*)+/i, '').slice(0, 200) || null,
-        readBy: read_by.toISOString(),
-        formUrl: this.formUrl(p, links),
-        articleCount: links.length,
-      },
+      this.ackPayload(reference, p, links, read_by),
       null,
       { inReplyTo: p.messageId, references: [...p.threadIds, p.messageId].join(' ') },
     );
     await tx.query(`UPDATE inbox_message SET ack_message_id = $2 WHERE id = $1`, [id, job.messageId]);
     return true;
+  }
+
+  private ackPayload(reference: string, p: ParsedInbound, links: InboxArticleLink[], readBy: Date) {
+    return {
+      reference,
+      senderName: p.fromName,
+      subject: p.subject?.replace(/^\s*((re|fwd?|回复|答复|转发)\s*[:：]\s*)+/i, '').slice(0, 200) || null,
+      readBy: readBy.toISOString(),
+      formUrl: this.formUrl(p, links),
+      articleCount: links.length,
+    };
   }
 
   /** The complaint form, prefilled with what the message said (the form reads these parameters). */
@@ -359,15 +656,15 @@ export class InboxService {
     return `${this.config.publicBaseUrl}/complaints/new?${q.toString()}`;
   }
 
-  private async threadOf(p: ParsedInbound): Promise<ThreadTarget> {
+  private async threadOf(tx: EntityManager, p: ParsedInbound): Promise<ThreadTarget> {
     if (p.threadIds.length) {
-      const [sent] = await this.db.query<Array<{ complaint_id: string }>>(
+      const [sent] = await tx.query<Array<{ complaint_id: string }>>(
         `SELECT complaint_id FROM mail_job WHERE message_id = ANY($1) AND complaint_id IS NOT NULL
           ORDER BY created_at DESC LIMIT 1`,
         [p.threadIds],
       );
       if (sent) return { complaintId: sent.complaint_id, parentId: null };
-      const [inbound] = await this.db.query<Array<{ id: string; complaint_id: string | null }>>(
+      const [inbound] = await tx.query<Array<{ id: string; complaint_id: string | null }>>(
         `SELECT id, complaint_id FROM inbox_message
           WHERE (message_id = ANY($1) OR ack_message_id = ANY($1)) AND kind IN ('new', 'reply')
           ORDER BY (complaint_id IS NULL), received_at DESC LIMIT 1`,
@@ -377,7 +674,7 @@ export class InboxService {
     }
     const ref = CASE_REFERENCE.exec(p.subject ?? '')?.[0];
     if (ref) {
-      const [c] = await this.db.query<Array<{ id: string }>>(`SELECT id FROM complaint WHERE reference = $1`, [ref]);
+      const [c] = await tx.query<Array<{ id: string }>>(`SELECT id FROM complaint WHERE reference = $1`, [ref]);
       if (c) return { complaintId: c.id, parentId: null };
     }
     return { complaintId: null, parentId: null };
@@ -395,26 +692,41 @@ export class InboxService {
     return [...found.values()];
   }
 
-  private async findExisting(messageId: string | null, sha256: string): Promise<ReceiveResult | null> {
-    const rows = await this.db.query<
-      Array<{ id: string; reference: string; kind: InboxKind; status: InboxStatus; complaint_reference: string | null }>
+  /** Rows already filed with one of these Message-IDs or raw hashes. */
+  private async findExistingMany(
+    tx: EntityManager,
+    messageIds: string[],
+    sha256s: string[],
+  ): Promise<Array<{ messageId: string | null; sha256: string; result: ReceiveResult }>> {
+    const rows = await tx.query<
+      Array<{
+        id: string;
+        reference: string;
+        message_id: string | null;
+        raw_sha256: string;
+        kind: InboxKind;
+        status: InboxStatus;
+        complaint_reference: string | null;
+      }>
     >(
-      `SELECT m.id, m.reference, m.kind, m.status, c.reference AS complaint_reference
+      `SELECT m.id, m.reference, m.message_id, m.raw_sha256, m.kind, m.status, c.reference AS complaint_reference
          FROM inbox_message m LEFT JOIN complaint c ON c.id = m.complaint_id
-        WHERE m.raw_sha256 = $2 OR ($1::text IS NOT NULL AND m.message_id = $1) LIMIT 1`,
-      [messageId, sha256],
+        WHERE m.raw_sha256 = ANY($2) OR m.message_id = ANY($1)`,
+      [messageIds, sha256s],
     );
-    const r = rows[0];
-    if (!r) return null;
-    return {
-      id: r.id,
-      reference: r.reference,
-      duplicate: true,
-      kind: r.kind,
-      status: r.status,
-      complaintReference: r.complaint_reference,
-      acknowledged: false,
-    };
+    return rows.map((r) => ({
+      messageId: r.message_id,
+      sha256: r.raw_sha256,
+      result: {
+        id: r.id,
+        reference: r.reference,
+        duplicate: true,
+        kind: r.kind,
+        status: r.status,
+        complaintReference: r.complaint_reference,
+        acknowledged: false,
+      },
+    }));
   }
 }
 

@@ -45,6 +45,17 @@ function label(table: Record<string, Record<MailLocale, string>>, key: unknown, 
   return entry ? entry[localeOf(options)] : str(key);
 }
 
+// Built once: constructing an Intl.DateTimeFormat costs far more than formatting with it.
+const BEIJING_MINUTE = new Intl.DateTimeFormat('en-GB', {
+  timeZone: 'Asia/Shanghai',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+});
+
 /**
  * Dates are shown in Beijing time, the desk's legal time zone; deadlines run on it, so the
  * reader sees the same date the desk records.
@@ -52,19 +63,7 @@ function label(table: Record<string, Record<MailLocale, string>>, key: unknown, 
 export function formatMailDate(iso: unknown, locale: MailLocale): string {
   const d = iso instanceof Date ? iso : new Date(str(iso));
   if (Number.isNaN(d.getTime())) return str(iso);
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-GB', {
-      timeZone: 'Asia/Shanghai',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      hourCycle: 'h23',
-    })
-      .formatToParts(d)
-      .map((p) => [p.type, p.value]),
-  );
+  const parts = Object.fromEntries(BEIJING_MINUTE.formatToParts(d).map((p) => [p.type, p.value]));
   return locale === 'en'
     ? `${parts.day}/${parts.month}/${parts.year} ${parts.hour}:${parts.minute} (Beijing time, UTC+8)`
     : `${parts.year}年${parts.month}月${parts.day}日 ${parts.hour}:${parts.minute}（北京时间）`;

@@ -84,6 +84,41 @@ export class MailOutbox {
     return this.enqueue(tx, { template, locale, to, payload: { ...payload }, complaintId, thread });
   }
 
+  /**
+   * reply() for many messages in one statement (the IMAP poller files a batch per transaction).
+   * Replies without a case only: a case's thread lookup stays in enqueue().
+   */
+  async replyMany<T extends MailTemplate>(
+    tx: EntityManager,
+    template: T,
+    jobs: Array<{ to: string; locale: MailLocale; payload: MailPayloads[T]; thread: MailThread }>,
+  ): Promise<Array<{ id: string; messageId: string }>> {
+    if (DECISION_TEMPLATES.includes(template)) throw new Error(`${template} is queued one by one (send())`);
+    if (!jobs.length) return [];
+    const ids = jobs.map(() => newMessageId(this.domain));
+    await tx.query(
+      `INSERT INTO mail_job (id, template, locale, to_address, message_id, payload, in_reply_to, reply_references)
+       SELECT x.id, $1, x.locale, x.to_address, x.message_id, x.payload, x.in_reply_to, x.reply_references
+         FROM jsonb_to_recordset($2::jsonb) AS x(id uuid, locale text, to_address text, message_id text, payload jsonb,
+                                                 in_reply_to text, reply_references text)`,
+      [
+        template,
+        JSON.stringify(
+          jobs.map((j, i) => ({
+            id: ids[i].id,
+            locale: j.locale,
+            to_address: j.to,
+            message_id: ids[i].messageId,
+            payload: { ...j.payload },
+            in_reply_to: j.thread.inReplyTo,
+            reply_references: j.thread.references,
+          })),
+        ),
+      ],
+    );
+    return ids;
+  }
+
   /** The untyped row writer behind send() (kept for tests that need to write an odd row). */
   async enqueue(tx: EntityManager, job: OutboxJob): Promise<{ id: string; messageId: string }> {
     const reason = job.payload.reason;
