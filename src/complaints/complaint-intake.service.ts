@@ -331,7 +331,7 @@ const workText = (d: string) => `nullif(lower(btrim(regexp_replace(${d}, '\\s+',
  * it, its own audit event, and a complaint-renotice-barred mail besides the receipt. A
  * moderator rejects it (no final decision by software alone). A duplicate is not marked.
  */
-const INTAKE_SQL = `
+export const INTAKE_SQL = `
 WITH newitems AS (
   SELECT * FROM jsonb_to_recordset($12::jsonb) AS x(position int, kind text, article_id uuid, image_id uuid, article_url text, detail text)
 ), earlier AS (
