@@ -389,6 +389,7 @@ export const EN: Messages = {
 
   // Staff: case page, reply templates, staff navigation
   'staff.nav.label': 'Staff navigation',
+  'staff.nav.adminGroup': 'Audit and administration',
   'staff.nav.queue': 'Queue',
   'staff.nav.replies': 'Reply templates',
   'staff.nav.users': 'Staff',

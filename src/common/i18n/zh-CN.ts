@@ -359,6 +359,7 @@ export const ZH_CN: Messages = {
 
   // Staff: case page, reply templates, staff navigation
   'staff.nav.label': '员工导航',
+  'staff.nav.adminGroup': '审计与管理',
   'staff.nav.queue': '队列',
   'staff.nav.replies': '回复模板',
   'staff.nav.users': '员工',
