@@ -708,6 +708,22 @@ describe('staff accounts: sign-in, sessions, lockout, tokens, CSRF (real Postgre
             )
           )[0].s,
         );
+      // The sign-in's own session write may still be landing (seen once under load): wait until
+      // the stored expiry stops moving before ageing it.
+      const expireNow = async () =>
+        String(
+          (
+            await db.query<Array<{ e: string }>>(`SELECT expire::text AS e FROM staff_session WHERE user_id = $1`, [
+              mod.id,
+            ])
+          )[0]?.e,
+        );
+      for (let before = await expireNow(), i = 0; i < 20; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        const after = await expireNow();
+        if (after === before) break;
+        before = after;
+      }
       // Age the row, then one request rolls it forward to a full 5 minutes again.
       await db.query(`UPDATE staff_session SET expire = expire - interval '4 minutes' WHERE user_id = $1`, [mod.id]);
       expect(await left()).toBeLessThan(70);
