@@ -59,8 +59,10 @@ const ADMIN_ONLY = [
   'GET /staff/complaints/:reference/bundle.zip',
   'GET /api/v1/complaints/:reference/bundle',
   'GET /staff/reports',
+  'GET /staff/reports/transparency',
   'GET /staff/reports/:file',
   'GET /api/v1/reports',
+  'GET /api/v1/reports/transparency',
   'GET /api/v1/reports/:section',
 ];
 

@@ -2,11 +2,11 @@ import { translate } from '../common/i18n';
 import type { Locale } from '../complaints/legal-basis';
 import { barChart } from './bar-chart';
 import { formatFigure } from './figures.service';
-import type { Section, Unit } from './figures.service';
+import type { AnySection, Unit } from './figures.service';
 import type { ReportPeriod } from './report-period';
 
 /** What templates/views/staff/reports.hbs draws for one section: heading, chart, table and export links. */
-export function sectionView(s: Section, period: ReportPeriod, locale: Locale) {
+export function sectionView(s: AnySection, period: ReportPeriod, locale: Locale) {
   const t = (k: string) => translate(locale, k);
   const units = new Map(s.columns.map((c) => [c.key, c.unit]));
   const chartUnit: Unit = units.get(s.chart.series[0]) ?? 'count';

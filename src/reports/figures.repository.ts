@@ -257,4 +257,50 @@ export class FiguresRepository {
       [s.from, s.to],
     );
   }
+  /**
+   * Transparency report (DSA Art. 15(1)(d), 网络信息内容生态治理规定 Art. 17): the first appeals filed
+   * in the period (the appeals section's set) by the case's legal basis: filed, decided, reversed.
+   */
+  appealsByBasis(s: Span): Promise<Array<{ key: string; filed: number; decided: number; reversed: number }>> {
+    return this.q(
+      `SELECT legal_basis AS key, count(*)::int AS filed, count(appeal_outcome)::int AS decided,
+              count(*) FILTER (WHERE appeal_reversed)::int AS reversed
+         FROM complaint WHERE ${IN('appealed_at')} GROUP BY 1`,
+      [s.from, s.to],
+    );
+  }
+
+  /** The same appeals by the outcome their decision led to (actioned, rejected, restored). */
+  appealsByOutcome(s: Span): Promise<KeyCount[]> {
+    return this.q(
+      `SELECT appeal_outcome AS key, count(*)::int AS n
+         FROM complaint WHERE ${IN('appealed_at')} AND appeal_outcome IS NOT NULL GROUP BY 1`,
+      [s.from, s.to],
+    );
+  }
+
+  /**
+   * Hours from filing to decision of those first appeals that are decided (the first appeal row of
+   * each case): count, median and 90th percentile (percentile_cont).
+   */
+  async appealTimes(s: Span): Promise<{ cases: number; median_hours: number | null; p90_hours: number | null }> {
+    const [row] = await this.q<{ cases: number; h: number[] | null }>(
+      `SELECT count(*)::int AS cases,
+              percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY ${HOURS('a.filed_at', 'a.decided_at')}) AS h
+         FROM complaint c
+         JOIN LATERAL (SELECT filed_at, decided_at FROM appeal WHERE complaint_id = c.id ORDER BY filed_at, id LIMIT 1) a ON true
+        WHERE ${IN('c.appealed_at')} AND a.decided_at IS NOT NULL`,
+      [s.from, s.to],
+    );
+    return { cases: row.cases, median_hours: row.h?.[0] ?? null, p90_hours: row.h?.[1] ?? null };
+  }
+
+  /** Misuse warnings (Art. 23 DSA) given to complainants in the period. */
+  async misuseWarnings(s: Span): Promise<number> {
+    const [row] = await this.q<{ n: number }>(
+      `SELECT count(*)::int AS n FROM complainant_warning WHERE ${IN('created_at')}`,
+      [s.from, s.to],
+    );
+    return row.n;
+  }
 }

@@ -46,6 +46,8 @@ export interface Section {
   /** The columns drawn as bars, and how. */
   chart: { series: string[]; orientation: 'horizontal' | 'vertical' };
 }
+/** A section of the period reports or of the transparency report (its own keys). */
+export type AnySection = Omit<Section, 'key'> & { key: string };
 
 const ITEM_KINDS = ['article', 'image', 'passage'];
 const CHANNELS = ['form', 'api', 'mail'];
@@ -279,7 +281,7 @@ export class FiguresService {
 }
 
 /** One section as JSON: the period, the columns with their units and the rows (key, label, figures). */
-export function sectionJson(s: Section, period: ReportPeriod) {
+export function sectionJson(s: AnySection, period: ReportPeriod) {
   return {
     section: s.key,
     period: { kind: period.kind, firstDay: period.firstDay, lastDay: period.lastDay, from: period.from, to: period.to },
@@ -289,7 +291,7 @@ export function sectionJson(s: Section, period: ReportPeriod) {
 }
 
 /** One section as CSV (UTF-8 with BOM, CRLF): key, label, then a column per figure (shares as fractions). */
-export function sectionCsv(s: Section): string {
+export function sectionCsv(s: AnySection): string {
   const head = ['key', 'label', ...s.columns.map((c) => c.key)].join(',');
   const lines = s.rows.map((r) =>
     [r.key, r.label, ...s.columns.map((c) => (r.values[c.key] === null ? '' : String(r.values[c.key])))]

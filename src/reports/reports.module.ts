@@ -8,6 +8,8 @@ import { ReportsApiController } from './reports-api.controller';
 import { ReportsPagesController } from './reports-pages.controller';
 import { ReportsRepository } from './reports.repository';
 import { ReportsService } from './reports.service';
+import { TransparencyApiController, TransparencyPagesController } from './transparency.controller';
+import { TransparencyService } from './transparency.service';
 
 /**
  * Admin reports: read-only views over cases and the audit trail (SQL in ReportsRepository) and
@@ -15,7 +17,15 @@ import { ReportsService } from './reports.service';
  */
 @Module({
   imports: [CalendarModule],
-  controllers: [ReportsApiController, FiguresApiController, ReportsPagesController, FiguresPagesController],
-  providers: [ReportsRepository, ReportsService, FiguresRepository, FiguresService],
+  // The transparency controllers first: their fixed paths before the period reports' `:section`/`:file`.
+  controllers: [
+    TransparencyApiController,
+    TransparencyPagesController,
+    ReportsApiController,
+    FiguresApiController,
+    ReportsPagesController,
+    FiguresPagesController,
+  ],
+  providers: [ReportsRepository, ReportsService, FiguresRepository, FiguresService, TransparencyService],
 })
 export class ReportsModule {}

@@ -114,4 +114,55 @@ describe('reports: period figures in the browser', () => {
       expect(download.suggestedFilename()).toBe('outcomes-2021-03-01-2021-03-31.csv');
     }, 60000);
   }
+  for (const lang of ['zh-CN', 'en'] as const) {
+    it(`opens the yearly transparency report from the reports page and prints it as a document (${lang})`, async () => {
+      const context = await browser.newContext({ locale: lang, viewport: { width: 1280, height: 900 } });
+      contexts.push(context);
+      const page = await context.newPage();
+      await page.goto(`${t.baseUrl}/staff/login?lang=${lang}`);
+      await page.locator('input[name="email"]').fill(admin.email);
+      await page.locator('input[name="password"]').fill(admin.password);
+      await Promise.all([page.waitForNavigation(), page.locator('form button[type="submit"]').first().click()]);
+
+      await page.goto(`${t.baseUrl}/staff/reports`);
+      await page.locator('#transparency-year').fill('2021');
+      await Promise.all([
+        page.waitForNavigation(),
+        page.locator('.figures__transparency button[type="submit"]').click(),
+      ]);
+      expect(new URL(page.url()).pathname).toBe('/staff/reports/transparency');
+      await expect(page.locator('h1').textContent()).resolves.toBe(
+        lang === 'en' ? 'Transparency report 2021' : '2021 年度透明度报告',
+      );
+      expect(await page.locator('section[data-section]').count()).toBe(9);
+      expect(await page.locator('section[data-section] svg.chart[role="img"]').count()).toBe(9);
+      await expect(
+        page.locator('table[data-table="summary"] tr[data-key="notices_received"] td').getAttribute('data-value'),
+      ).resolves.toBe('8');
+      await expect(
+        page
+          .locator('table[data-table="appeal-times"] tr[data-key="appeal_decision"] td[data-col="median_hours"]')
+          .textContent(),
+      ).resolves.toBe('108.5');
+      expect(await page.locator('[data-statement]').count()).toBe(3);
+      const overflow = await page.evaluate<string[]>(
+        `[...document.querySelectorAll('svg.chart')].flatMap((svg) => {
+           const box = svg.getBoundingClientRect();
+           return [...svg.querySelectorAll('text')]
+             .filter((el) => el.getBoundingClientRect().left < box.left - 1 || el.getBoundingClientRect().right > box.right + 1)
+             .map((el) => svg.dataset.chart + ': ' + el.textContent);
+         })`,
+      );
+      expect(overflow).toEqual([]);
+      await screenshot(page, `transparency-${lang}`);
+
+      await page.emulateMedia({ media: 'print' });
+      expect(await page.locator('.staff-nav').isVisible()).toBe(false);
+      expect(await page.locator('.transparency__back').isVisible()).toBe(false);
+      expect(await page.locator('svg.chart').first().isVisible()).toBe(true);
+      await screenshot(page, `transparency-print-${lang}`);
+      const pdf = await page.pdf({ format: 'A4' });
+      expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
+    }, 60000);
+  }
 });

@@ -1030,7 +1030,8 @@ export const EN: Messages = {
   'inbox.field.statedHint':
     'Tick only what the sender wrote. Where the legal basis requires a statement the message lacks, the case cannot be filed: reply asking for it, or point the sender to the complaint form.',
   'inbox.stated.truthful': 'that the information in it is accurate',
-  'inbox.stated.goodFaith': 'a good-faith belief that the use is not authorised by the rights holder, its agent or the law',
+  'inbox.stated.goodFaith':
+    'a good-faith belief that the use is not authorised by the rights holder, its agent or the law',
   'inbox.stated.perjury': 'under penalty of perjury, that they are the rights holder or authorised to act for them',
   'inbox.field.explanation': 'Statement',
   'inbox.action.newCaseSubmit': 'Create the case',
@@ -1277,4 +1278,61 @@ export const EN: Messages = {
   'figures.appeal.decided': 'Decided',
   'figures.appeal.reversed': 'Reversed',
   'figures.nobody': 'Nobody',
+  // Yearly transparency report (/staff/reports/transparency)
+  'transparency.title': 'Transparency report {year} · Notice Desk',
+  'transparency.heading': 'Transparency report {year}',
+  'transparency.intro':
+    'Notices of allegedly unlawful or infringing content received by the newsroom’s complaint desk in the year, the action taken on them, how fast, and the complaints (appeals) against those decisions: the figures asked for by Articles 15 and 24 of the EU Digital Services Act and for the annual report under Article 17 of the Provisions on the Governance of the Online Information Content Ecosystem (网络信息内容生态治理规定).',
+  'transparency.back': 'Back to the reports',
+  'transparency.printHint': 'Print or save as PDF from the browser; navigation and forms are left out.',
+  'transparency.link.label': 'Yearly transparency report',
+  'transparency.link.year': 'Transparency report for the year',
+  'transparency.link.open': 'Open the transparency report',
+  'transparency.summary.heading': 'The year in figures',
+  'transparency.summary.notices_received': 'Notices (complaints) received',
+  'transparency.summary.notices_decided': 'Notices decided (upheld, rejected, duplicate, not processed)',
+  'transparency.summary.notices_upheld': 'Notices upheld (action taken)',
+  'transparency.summary.notices_rejected': 'Notices rejected',
+  'transparency.summary.notices_automated': 'Notices processed by automated means',
+  'transparency.summary.median_hours_to_decision': 'Median time from receipt to decision (hours)',
+  'transparency.summary.median_working_days_to_decision': 'Median time from receipt to decision (working days)',
+  'transparency.summary.appeals_filed': 'Complaints against decisions (internal complaint-handling) received',
+  'transparency.summary.appeals_decided': 'Complaints against decisions decided',
+  'transparency.summary.appeals_reversed': 'Decisions reversed on complaint',
+  'transparency.summary.median_hours_to_appeal_decision':
+    'Median time to decide a complaint against a decision (hours)',
+  'transparency.summary.out_of_court_disputes': 'Disputes submitted to out-of-court dispute settlement bodies',
+  'transparency.summary.misuse_warnings': 'Warnings for misuse of the notice procedure (DSA Art. 23)',
+  'transparency.statements.heading': 'Statements',
+  'transparency.statement.automated_means':
+    'No notice was processed by automated means: every notice is reviewed and decided by a person; no automated content moderation tool is used (DSA Art. 15(1)(b), (e)).',
+  'transparency.statement.out_of_court_disputes':
+    'Out-of-court dispute settlement (DSA Art. 21, 24(1)(a)): no dispute was submitted to a certified body — 0; not applicable to the desk.',
+  'transparency.statement.average_monthly_active_recipients':
+    'Average monthly active recipients (DSA Art. 24(2)): not applicable — the desk serves a news site, not an online platform with registered recipients.',
+  'transparency.basis.heading': 'Where each figure answers',
+  'transparency.basis.dsa15':
+    'DSA Art. 15(1)(b): notices by type of alleged illegal content (by legal basis), actions taken (outcomes; upheld by remedy), median time to act (response times, decision); none by automated means.',
+  'transparency.basis.dsa24':
+    'DSA Art. 15(1)(d) and 24(1): complaints through the internal complaint-handling system (appeals), their basis, decisions, median time and decisions reversed; out-of-court disputes; suspensions and warnings for misuse under Art. 23 (misuse).',
+  'transparency.basis.cn17':
+    '网络信息内容生态治理规定 Art. 17: complaints received (by legal basis: the category), handled (outcomes), and handling time (response times).',
+  'transparency.appealOutcome.actioned': 'Led to action (upheld)',
+  'transparency.appealOutcome.rejected': 'Led to rejection',
+  'transparency.appealOutcome.restored': 'Led to restoration',
+  'transparency.time.appeal_decision': 'Filing to decision of a complaint against a decision',
+  'transparency.misuse.warnings': 'Warnings given to complainants',
+  'figures.section.appeals-by-basis': 'Complaints against decisions, by legal basis',
+  'figures.section.appeals-by-outcome': 'Complaints against decisions, by decision',
+  'figures.section.appeal-times': 'Time to decide complaints against decisions',
+  'figures.section.misuse': 'Misuse of the notice procedure',
+  'figures.note.appeals-by-basis':
+    'First appeals filed in the year (as under Appeals), by the legal basis of the notice; reversed: another outcome than the decision appealed.',
+  'figures.note.appeals-by-outcome': 'The decided ones, by the outcome the appeal decision led to.',
+  'figures.note.appeal-times':
+    'Hours from filing to decision of those appeals that are decided; median and 90th percentile, interpolated.',
+  'figures.note.misuse':
+    'Warnings for manifestly unfounded notices given in the year, and notices not processed as misuse (Outcomes). No account is suspended: the desk keeps none.',
+  'figures.col.filed': 'Filed',
+  'figures.col.reversed': 'Reversed',
 };

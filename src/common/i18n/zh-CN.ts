@@ -1196,4 +1196,59 @@ export const ZH_CN: Messages = {
   'figures.appeal.decided': '已决定',
   'figures.appeal.reversed': '改判',
   'figures.nobody': '无人负责',
+  // 年度透明度报告（/staff/reports/transparency）
+  'transparency.title': '{year} 年度透明度报告 · 投诉处理台',
+  'transparency.heading': '{year} 年度透明度报告',
+  'transparency.intro':
+    '本年度新闻网站投诉处理台收到的涉嫌违法或侵权内容通知、对其采取的处理措施与用时，以及针对处理决定的申诉：即欧盟《数字服务法》（DSA）第 15 条、第 24 条要求公布的数据，以及《网络信息内容生态治理规定》第十七条所要求年度报告中的投诉处理情况。',
+  'transparency.back': '返回统计报表',
+  'transparency.printHint': '可在浏览器中打印或另存为 PDF；导航与表单不会打印。',
+  'transparency.link.label': '年度透明度报告',
+  'transparency.link.year': '透明度报告年度',
+  'transparency.link.open': '打开透明度报告',
+  'transparency.summary.heading': '年度数据概览',
+  'transparency.summary.notices_received': '收到的通知（投诉）',
+  'transparency.summary.notices_decided': '已作出决定的通知（成立、驳回、重复、不予处理）',
+  'transparency.summary.notices_upheld': '成立并已采取措施的通知',
+  'transparency.summary.notices_rejected': '驳回的通知',
+  'transparency.summary.notices_automated': '以自动化方式处理的通知',
+  'transparency.summary.median_hours_to_decision': '从收到到作出决定的用时中位数（小时）',
+  'transparency.summary.median_working_days_to_decision': '从收到到作出决定的用时中位数（工作日）',
+  'transparency.summary.appeals_filed': '收到的针对决定的申诉（内部申诉处理）',
+  'transparency.summary.appeals_decided': '已作出决定的申诉',
+  'transparency.summary.appeals_reversed': '经申诉被改变的决定',
+  'transparency.summary.median_hours_to_appeal_decision': '申诉处理用时中位数（小时）',
+  'transparency.summary.out_of_court_disputes': '提交庭外争议解决机构的争议',
+  'transparency.summary.misuse_warnings': '因滥用通知程序给予的警告（DSA 第 23 条）',
+  'transparency.statements.heading': '说明',
+  'transparency.statement.automated_means':
+    '没有任何通知以自动化方式处理：每一份通知均由人工审核并作出决定；未使用自动化内容审核工具（DSA 第 15 条第 1 款 b 项、e 项）。',
+  'transparency.statement.out_of_court_disputes':
+    '庭外争议解决（DSA 第 21 条、第 24 条第 1 款 a 项）：没有争议提交经认证的机构，数量为 0；对本处理台不适用。',
+  'transparency.statement.average_monthly_active_recipients':
+    '月均活跃服务接收者（DSA 第 24 条第 2 款）：不适用。本处理台服务于新闻网站，并非拥有注册用户的在线平台。',
+  'transparency.basis.heading': '各项数据对应的条款',
+  'transparency.basis.dsa15':
+    'DSA 第 15 条第 1 款 b 项：按涉嫌违法内容类型（法律依据）统计的通知、采取的措施（处理结果；成立通知按措施）、采取措施的用时中位数（响应用时中的“作出决定”）；没有以自动化方式处理的通知。',
+  'transparency.basis.dsa24':
+    'DSA 第 15 条第 1 款 d 项及第 24 条第 1 款：通过内部申诉处理系统收到的申诉、其依据、决定、用时中位数及被改变的决定数；庭外争议；第 23 条规定的滥用警告与暂停（滥用通知程序）。',
+  'transparency.basis.cn17':
+    '《网络信息内容生态治理规定》第十七条：受理的投诉（按法律依据分类）、处理情况（处理结果）与处理用时（响应用时）。',
+  'transparency.appealOutcome.actioned': '改为采取措施（成立）',
+  'transparency.appealOutcome.rejected': '维持或改为驳回',
+  'transparency.appealOutcome.restored': '恢复内容',
+  'transparency.time.appeal_decision': '从提出申诉到作出申诉决定',
+  'transparency.misuse.warnings': '向投诉人发出的警告',
+  'figures.section.appeals-by-basis': '针对决定的申诉（按法律依据）',
+  'figures.section.appeals-by-outcome': '针对决定的申诉（按申诉决定）',
+  'figures.section.appeal-times': '申诉处理用时',
+  'figures.section.misuse': '滥用通知程序',
+  'figures.note.appeals-by-basis':
+    '本年度提出的首次申诉（与“申诉”一节相同），按原通知的法律依据统计；改变：申诉决定的结果不同于被申诉的决定。',
+  'figures.note.appeals-by-outcome': '其中已作出决定的申诉，按申诉决定导致的结果统计。',
+  'figures.note.appeal-times': '已决定申诉从提出到作出决定的小时数；中位数与第 90 百分位数（插值）。',
+  'figures.note.misuse':
+    '本年度因明显无根据的通知给予的警告，以及以滥用为由不予处理的通知（见处理结果）。本处理台不设账户，因此没有暂停账户。',
+  'figures.col.filed': '提出',
+  'figures.col.reversed': '改变',
 };
