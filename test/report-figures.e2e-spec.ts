@@ -1,6 +1,7 @@
 import { DataSource } from 'typeorm';
 import { loadReportFixture } from './factories/report-fixture';
 import { ComplaintsService } from '../src/complaints/complaints.service';
+import { parseCsv } from './helpers/csv';
 import { startTestApp, TestApp } from './helpers/app';
 import { signIn, StaffSession, tokenStaff, TokenStaff } from './helpers/staff';
 import { createStaff } from './helpers/staff';
@@ -21,35 +22,6 @@ const figures = (s: SectionJson) =>
       return [key as string, values];
     }),
   );
-
-/** RFC 4180 reader for the section exports (no quoted newlines in them). */
-function parseCsv(text: string): string[][] {
-  return text
-    .replace(/^\uFEFF/, '')
-    .split('\r\n')
-    .filter(Boolean)
-    .map((line) => {
-      const out: string[] = [];
-      let field = '';
-      let quoted = false;
-      for (let i = 0; i < line.length; i++) {
-        const ch = line[i];
-        if (quoted) {
-          if (ch === '"' && line[i + 1] === '"') {
-            field += '"';
-            i++;
-          } else if (ch === '"') quoted = false;
-          else field += ch;
-        } else if (ch === '"') quoted = true;
-        else if (ch === ',') {
-          out.push(field);
-          field = '';
-        } else field += ch;
-      }
-      out.push(field);
-      return out;
-    });
-}
 
 /**
  * The period reports against real PostgreSQL, on a fixture whose answers are worked out by hand:
