@@ -51,14 +51,12 @@ COLUMN article_image.position integer NOT NULL
 COLUMN article_image.removed_by uuid
 COLUMN article_image.sha256 text NOT NULL
 COLUMN article_image.status text NOT NULL DEFAULT 'visible'::text
-COLUMN article_snapshot.article_id uuid NOT NULL
-COLUMN article_snapshot.body text NOT NULL
-COLUMN article_snapshot.complaint_id uuid NOT NULL
-COLUMN article_snapshot.id uuid NOT NULL DEFAULT gen_random_uuid()
-COLUMN article_snapshot.images jsonb NOT NULL
-COLUMN article_snapshot.sha256 text NOT NULL
-COLUMN article_snapshot.taken_at timestamp with time zone NOT NULL DEFAULT now()
-COLUMN article_snapshot.title text NOT NULL
+COLUMN article_version.article_id uuid NOT NULL
+COLUMN article_version.body text NOT NULL
+COLUMN article_version.first_taken_at timestamp with time zone NOT NULL DEFAULT now()
+COLUMN article_version.images jsonb NOT NULL
+COLUMN article_version.sha256 text NOT NULL
+COLUMN article_version.title text NOT NULL
 COLUMN audit_event.action text NOT NULL
 COLUMN audit_event.actor_id text
 COLUMN audit_event.actor_type text NOT NULL
@@ -153,6 +151,7 @@ COLUMN complaint_item.position integer NOT NULL
 COLUMN complaint_item.remedy text
 COLUMN complaint_item.remedy_applied_at timestamp with time zone
 COLUMN complaint_item.remedy_reversed_at timestamp with time zone
+COLUMN complaint_item.snapshot_sha256 text
 COLUMN complaint_link.complaint_id uuid NOT NULL
 COLUMN complaint_link.created_at timestamp with time zone NOT NULL DEFAULT now()
 COLUMN complaint_link.related_id uuid NOT NULL
@@ -358,10 +357,8 @@ CONSTRAINT article_image.article_image_pkey PRIMARY KEY (id)
 CONSTRAINT article_image.article_image_position_key UNIQUE (article_id, "position")
 CONSTRAINT article_image.article_image_removed_by_fk FOREIGN KEY (removed_by) REFERENCES complaint(id) ON DELETE SET NULL
 CONSTRAINT article_image.article_image_status_check CHECK ((status = ANY (ARRAY['visible'::text, 'removed'::text])))
-CONSTRAINT article_snapshot.article_snapshot_article_fk FOREIGN KEY (article_id) REFERENCES article(id) ON DELETE RESTRICT
-CONSTRAINT article_snapshot.article_snapshot_complaint_fk FOREIGN KEY (complaint_id) REFERENCES complaint(id) ON DELETE CASCADE
-CONSTRAINT article_snapshot.article_snapshot_key UNIQUE (complaint_id, article_id)
-CONSTRAINT article_snapshot.article_snapshot_pkey PRIMARY KEY (id)
+CONSTRAINT article_version.article_version_article_fk FOREIGN KEY (article_id) REFERENCES article(id) ON DELETE RESTRICT
+CONSTRAINT article_version.article_version_pkey PRIMARY KEY (article_id, sha256)
 CONSTRAINT audit_event.audit_event_actor_type_check CHECK ((actor_type = ANY (ARRAY['complainant'::text, 'content_owner'::text, 'moderator'::text, 'admin'::text, 'system'::text, 'cms'::text])))
 CONSTRAINT audit_event.audit_event_pkey PRIMARY KEY (id)
 CONSTRAINT audit_seal.audit_seal_digests_check CHECK (((cardinality(event_ids) > 0) AND (cardinality(event_digests) = cardinality(event_ids))))
@@ -411,6 +408,7 @@ CONSTRAINT complaint_item.complaint_item_kind_check CHECK ((kind = ANY (ARRAY['a
 CONSTRAINT complaint_item.complaint_item_pkey PRIMARY KEY (id)
 CONSTRAINT complaint_item.complaint_item_position_key UNIQUE (complaint_id, "position")
 CONSTRAINT complaint_item.complaint_item_remedy_check CHECK ((remedy = ANY (ARRAY['remove_article'::text, 'remove_image'::text, 'edit_passage'::text, 'add_correction'::text, 'add_attribution'::text, 'no_action'::text])))
+CONSTRAINT complaint_item.complaint_item_snapshot_fk FOREIGN KEY (article_id, snapshot_sha256) REFERENCES article_version(article_id, sha256) ON DELETE RESTRICT
 CONSTRAINT complaint_link.complaint_link_complaint_fk FOREIGN KEY (complaint_id) REFERENCES complaint(id) ON DELETE CASCADE
 CONSTRAINT complaint_link.complaint_link_pkey PRIMARY KEY (complaint_id, related_id)
 CONSTRAINT complaint_link.complaint_link_related_fk FOREIGN KEY (related_id) REFERENCES complaint(id) ON DELETE CASCADE
@@ -542,9 +540,8 @@ INDEX CREATE UNIQUE INDEX article_image_pkey ON public.article_image USING btree
 INDEX CREATE UNIQUE INDEX article_image_position_key ON public.article_image USING btree (article_id, "position")
 INDEX CREATE UNIQUE INDEX article_pkey ON public.article USING btree (id)
 INDEX CREATE UNIQUE INDEX article_slug_key ON public.article USING btree (slug)
-INDEX CREATE UNIQUE INDEX article_snapshot_key ON public.article_snapshot USING btree (complaint_id, article_id)
-INDEX CREATE UNIQUE INDEX article_snapshot_pkey ON public.article_snapshot USING btree (id)
 INDEX CREATE UNIQUE INDEX article_url_key ON public.article USING btree (url)
+INDEX CREATE UNIQUE INDEX article_version_pkey ON public.article_version USING btree (article_id, sha256)
 INDEX CREATE UNIQUE INDEX audit_event_pkey ON public.audit_event USING btree (id)
 INDEX CREATE UNIQUE INDEX audit_seal_hash_key ON public.audit_seal USING btree (hash)
 INDEX CREATE UNIQUE INDEX audit_seal_pkey ON public.audit_seal USING btree (id)

@@ -247,7 +247,7 @@ describe('evidence bundle per case (real PostgreSQL, SMTP, files)', () => {
     const snaps = names.filter((n) => n.startsWith(`${reference}/snapshots/`));
     expect(snaps).toHaveLength(1);
     const [snap] = await db.query<Array<{ sha256: string }>>(
-      `SELECT sha256 FROM article_snapshot WHERE complaint_id = $1`,
+      `SELECT snapshot_sha256 AS sha256 FROM complaint_item WHERE complaint_id = $1`,
       [complaintId],
     );
     expect(JSON.parse(readFileSync(join(work, snaps[0]), 'utf8'))).toMatchObject({ sha256: snap.sha256 });

@@ -108,6 +108,61 @@ describe('intake path (API, real PostgreSQL)', () => {
     for (const r of rows.filter((x) => x.state === 'duplicate')) expect(r.earlier).toBe(received[0].reference);
     expect(rows.filter((r) => r.state === 'duplicate')).toHaveLength(7);
   });
+
+  it('stores the article as filed once per distinct content, and a new version when the article changes', async () => {
+    type Item = { reference: string; sha: string; article_id: string };
+    const items = async (refs: string[]) =>
+      db.query<Item[]>(
+        `SELECT c.reference, i.snapshot_sha256 AS sha, i.article_id FROM complaint c JOIN complaint_item i ON i.complaint_id = c.id
+          WHERE c.reference = ANY($1) ORDER BY c.reference`,
+        [refs],
+      );
+    const versions = async (articleId: string) =>
+      (
+        await db.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM article_version WHERE article_id = $1`, [
+          articleId,
+        ])
+      )[0].n;
+    const file = async () => ((await (await post(body())).json()) as { reference: string }).reference;
+
+    const [first] = await items([await file()]);
+    const before = await versions(first.article_id);
+    const [second] = await items([await file()]);
+    expect(second.sha).toBe(first.sha);
+    expect(await versions(first.article_id)).toBe(before);
+
+    const [{ body: original }] = await db.query<Array<{ body: string }>>(`SELECT body FROM article WHERE id = $1`, [
+      first.article_id,
+    ]);
+    try {
+      await db.query(`UPDATE article SET body = body || ' (corrected)' WHERE id = $1`, [first.article_id]);
+      // Filed at once against the changed article: every filing succeeds and one new version is stored.
+      const results = await Promise.all(Array.from({ length: 6 }, () => post(body())));
+      expect(results.map((r) => r.status)).toEqual(Array(6).fill(201));
+      const refs = await Promise.all(results.map(async (r) => ((await r.json()) as { reference: string }).reference));
+      const after = await items(refs);
+      expect(new Set(after.map((i) => i.sha)).size).toBe(1);
+      expect(after[0].sha).not.toBe(first.sha);
+      expect(await versions(first.article_id)).toBe(before + 1);
+      const [v] = await db.query<Array<{ body: string; sha: string }>>(
+        `SELECT body, encode(sha256(convert_to(title || E'\\n' || body || E'\\n' || images::text, 'UTF8')), 'hex') AS sha
+           FROM article_version WHERE article_id = $1 AND sha256 = $2`,
+        [first.article_id, after[0].sha],
+      );
+      expect(v).toEqual({ body: `${original} (corrected)`, sha: after[0].sha });
+
+      // The earlier case still shows the article as it stood when it was filed.
+      const admin = await createStaff(db, { role: 'moderator' });
+      const session = await signIn(t.baseUrl, admin.email, admin.password);
+      const kase = (await (
+        await fetch(`${t.baseUrl}/api/v1/complaints/${first.reference}`, { headers: { cookie: session.cookie } })
+      ).json()) as { snapshots: Array<{ body: string; sha256: string }> };
+      expect(kase.snapshots).toHaveLength(1);
+      expect(kase.snapshots[0]).toMatchObject({ body: original, sha256: first.sha });
+    } finally {
+      await db.query(`UPDATE article SET body = $2 WHERE id = $1`, [first.article_id, original]);
+    }
+  });
 });
 
 describe('runPipelined (real PostgreSQL)', () => {

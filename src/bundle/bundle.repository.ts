@@ -10,7 +10,6 @@ import { AUDIT_EVENT_JSON, EVENT_TEXT_SQL } from '../audit/audit-chain';
 const CASE_TABLES: ReadonlyArray<{ table: string; key: string; omit: readonly string[] }> = [
   { table: 'complaint_item', key: 'complaint_id', omit: [] },
   { table: 'evidence_file', key: 'complaint_id', omit: ['storage_key'] },
-  { table: 'article_snapshot', key: 'complaint_id', omit: ['body'] },
   { table: 'complaint_response', key: 'complaint_id', omit: [] },
   { table: 'complaint_note', key: 'complaint_id', omit: [] },
   { table: 'appeal', key: 'complaint_id', omit: [] },
@@ -127,9 +126,13 @@ export const bundleRepository = {
 
   async snapshots(q: QueryRunner, complaintId: string): Promise<Array<Record<string, unknown> & { id: string }>> {
     return (await q.query(
-      `SELECT s.id, s.article_id, a.slug, a.url, s.title, s.body, s.images, s.sha256, s.taken_at
-         FROM article_snapshot s JOIN article a ON a.id = s.article_id
-        WHERE s.complaint_id = $1 ORDER BY s.taken_at, s.id`,
+      `SELECT s.article_id AS id, s.article_id, a.slug, a.url, s.title, s.body, s.images, s.sha256,
+              s.first_taken_at, c.received_at AS taken_at
+         FROM complaint c
+         JOIN LATERAL (SELECT DISTINCT article_id, snapshot_sha256 FROM complaint_item WHERE complaint_id = c.id) ci ON true
+         JOIN article_version s ON s.article_id = ci.article_id AND s.sha256 = ci.snapshot_sha256
+         JOIN article a ON a.id = s.article_id
+        WHERE c.id = $1 ORDER BY s.article_id`,
       [complaintId],
     )) as Array<Record<string, unknown> & { id: string }>;
   },

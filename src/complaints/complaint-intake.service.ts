@@ -287,7 +287,7 @@ export class ComplaintIntakeService {
     // Both are named: parsed once per connection, not on every complaint.
     const [, rows] = await runPipelined(this.pool, [
       { name: 'intake-lock-v1', text: 'SELECT pg_advisory_xact_lock($1::bigint)', values: [lockKey(email)] },
-      { name: 'intake-v4', text: INTAKE_SQL, values: params },
+      { name: 'intake-v5', text: INTAKE_SQL, values: params },
     ]);
     const row = rows[0] as {
       reference: string;
@@ -385,20 +385,26 @@ WITH newitems AS (
 ), replay AS (
   INSERT INTO intake_replay (complaint_id, tracking_token, expires_at)
   SELECT c.id, $19, now() + make_interval(hours => $20::int) FROM c WHERE $19::text IS NOT NULL
-), snapshots AS (
-  -- The article as it stood at intake, with a hash of what was captured.
-  INSERT INTO article_snapshot (complaint_id, article_id, title, body, images, sha256)
-  SELECT c.id, a.id, a.title, a.body, imgs.list,
-         encode(sha256(convert_to(a.title || E'\\n' || a.body || E'\\n' || imgs.list::text, 'UTF8')), 'hex')
-    FROM c, article a,
+), versions AS (
+  -- The articles as they stand now, with a hash of what is captured: stored once per distinct
+  -- content (article_version); each item names the version it was filed against.
+  SELECT a.id AS article_id, a.title, a.body, imgs.list AS images,
+         encode(sha256(convert_to(a.title || E'\\n' || a.body || E'\\n' || imgs.list::text, 'UTF8')), 'hex') AS sha256
+    FROM article a,
          LATERAL (SELECT coalesce(jsonb_agg(jsonb_build_object('id', i.id, 'caption', i.caption, 'sha256', i.sha256, 'status', i.status)
                                             ORDER BY i.position), '[]'::jsonb) AS list
                     FROM article_image i WHERE i.article_id = a.id) imgs
    WHERE a.id = ANY($9::uuid[])
+), new_versions AS (
+  INSERT INTO article_version (article_id, sha256, title, body, images)
+  SELECT v.article_id, v.sha256, v.title, v.body, v.images FROM versions v
+   WHERE NOT EXISTS (SELECT 1 FROM article_version o WHERE o.article_id = v.article_id AND o.sha256 = v.sha256)
+   ORDER BY v.article_id
+  ON CONFLICT (article_id, sha256) DO NOTHING
 ), items AS (
-  INSERT INTO complaint_item (complaint_id, position, kind, article_id, image_id, article_url, detail)
-  SELECT c.id, x.position, x.kind, x.article_id, x.image_id, x.article_url, x.detail
-    FROM c, newitems x
+  INSERT INTO complaint_item (complaint_id, position, kind, article_id, image_id, article_url, detail, snapshot_sha256)
+  SELECT c.id, x.position, x.kind, x.article_id, x.image_id, x.article_url, x.detail, v.sha256
+    FROM c, newitems x JOIN versions v ON v.article_id = x.article_id
 ), files AS (
   INSERT INTO evidence_file (complaint_id, purpose, original_name, content_type, size_bytes, sha256, storage_key)
   SELECT c.id, x.purpose, x.original_name, x.content_type, x.size_bytes, x.sha256, x.storage_key

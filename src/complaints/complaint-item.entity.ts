@@ -1,6 +1,7 @@
 import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique } from 'typeorm';
 import { Article } from '../articles/article.entity';
 import { ArticleImage } from '../articles/article-image.entity';
+import { ArticleVersion } from '../articles/article-version.entity';
 import { Complaint } from './complaint.entity';
 
 export type ItemKind = 'article' | 'image' | 'passage';
@@ -56,6 +57,17 @@ export class ComplaintItem {
   @ManyToOne(() => ArticleImage, { onDelete: 'RESTRICT' })
   @JoinColumn({ name: 'image_id', foreignKeyConstraintName: 'complaint_item_image_fk' })
   image?: ArticleImage | null;
+
+  /** The version of the article this item was filed against (article_version), set at intake. */
+  @Column({ name: 'snapshot_sha256', type: 'text', nullable: true })
+  snapshotSha256: string | null;
+
+  @ManyToOne(() => ArticleVersion, { onDelete: 'RESTRICT' })
+  @JoinColumn([
+    { name: 'article_id', referencedColumnName: 'articleId', foreignKeyConstraintName: 'complaint_item_snapshot_fk' },
+    { name: 'snapshot_sha256', referencedColumnName: 'sha256' },
+  ])
+  snapshot?: ArticleVersion | null;
 
   @Column({ name: 'article_url', type: 'text' })
   articleUrl: string;

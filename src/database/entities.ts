@@ -1,5 +1,6 @@
 import { ArticleImage } from '../articles/article-image.entity';
 import { Article } from '../articles/article.entity';
+import { ArticleVersion } from '../articles/article-version.entity';
 import { AuditEvent } from '../audit/audit-event.entity';
 import { AuditSeal } from '../audit/audit-seal.entity';
 import { Appeal } from '../complaints/appeal.entity';
@@ -20,7 +21,6 @@ import { CalendarOverride } from '../calendar/calendar-override.entity';
 import { NoticeWithholding } from '../register/notice-withholding.entity';
 import {
   ArticleCorrection,
-  ArticleSnapshot,
   ComplaintNote,
   ComplaintResponse,
   NewsroomTask,
@@ -40,7 +40,7 @@ export const ENTITIES = [
   MailJob,
   MailboxMessage,
   StaffUser,
-  ArticleSnapshot,
+  ArticleVersion,
   ComplaintNote,
   ComplaintResponse,
   ReplyTemplate,

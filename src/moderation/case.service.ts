@@ -214,10 +214,14 @@ export class CaseService {
         [id],
       ),
       this.db.query<Array<Record<string, unknown>>>(
-        `SELECT s.article_id, s.title, s.body, s.images, s.sha256, s.taken_at, a.title AS live_title, a.body AS live_body, a.status AS live_status,
+        `SELECT s.article_id, s.title, s.body, s.images, s.sha256, c.received_at AS taken_at, a.title AS live_title, a.body AS live_body, a.status AS live_status,
                 (SELECT coalesce(json_agg(json_build_object('id', i.id, 'status', i.status, 'sha256', i.sha256) ORDER BY i.position), '[]')
                    FROM article_image i WHERE i.article_id = a.id) AS live_images
-           FROM article_snapshot s JOIN article a ON a.id = s.article_id WHERE s.complaint_id = $1`,
+           FROM complaint c
+           JOIN LATERAL (SELECT DISTINCT article_id, snapshot_sha256 FROM complaint_item WHERE complaint_id = c.id) ci ON true
+           JOIN article_version s ON s.article_id = ci.article_id AND s.sha256 = ci.snapshot_sha256
+           JOIN article a ON a.id = s.article_id
+          WHERE c.id = $1 ORDER BY s.article_id`,
         [id],
       ),
       this.db.query<Array<Record<string, unknown>>>(

@@ -3,26 +3,6 @@ import { Article } from '../articles/article.entity';
 import { StaffUser } from '../auth/staff-user.entity';
 import { Complaint } from '../complaints/complaint.entity';
 
-/** The article as it was when the complaint was filed, with the hash of what was captured. */
-@Entity('article_snapshot')
-@Unique('article_snapshot_key', ['complaintId', 'articleId'])
-export class ArticleSnapshot {
-  @PrimaryGeneratedColumn('uuid') id: string;
-  @Column({ name: 'complaint_id', type: 'uuid' }) complaintId: string;
-  @ManyToOne(() => Complaint, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'complaint_id', foreignKeyConstraintName: 'article_snapshot_complaint_fk' })
-  complaint?: Complaint;
-  @Column({ name: 'article_id', type: 'uuid' }) articleId: string;
-  @ManyToOne(() => Article, { onDelete: 'RESTRICT' })
-  @JoinColumn({ name: 'article_id', foreignKeyConstraintName: 'article_snapshot_article_fk' })
-  article?: Article;
-  @Column({ type: 'text' }) title: string;
-  @Column({ type: 'text' }) body: string;
-  @Column({ type: 'jsonb' }) images: Array<{ id: string; caption: string; sha256: string; status: string }>;
-  @Column({ type: 'text' }) sha256: string;
-  @Column({ name: 'taken_at', type: 'timestamptz', default: () => 'now()' }) takenAt: Date;
-}
-
 /** Internal notes: staff only, never sent to a party. */
 @Entity('complaint_note')
 @Index('complaint_note_complaint_idx', ['complaintId', 'createdAt'])

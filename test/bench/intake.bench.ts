@@ -305,7 +305,7 @@ async function counts(db: Client): Promise<Record<string, number>> {
   const { rows } = await db.query<Record<string, number>>(
     `SELECT (SELECT count(*) FROM complaint WHERE reference LIKE 'ND-%')::int AS complaints,
             (SELECT count(*) FROM complaint_item)::int AS items,
-            (SELECT count(*) FROM article_snapshot)::int AS snapshots,
+            (SELECT count(*) FROM article_version)::int AS "article versions",
             (SELECT count(*) FROM audit_event WHERE action = 'complaint.received'
                 AND payload->>'channel' = 'api')::int AS "audit events",
             (SELECT count(*) FROM mail_job WHERE next_attempt_at <> 'infinity')::int AS "mail jobs"`,
