@@ -214,6 +214,46 @@ describe('reports: yearly transparency report', () => {
     expect((await get('/api/v1/reports/transparency?year=21')).status).toBe(422);
   });
 
+  it('answers an invalid year with the year form again, the message beside the field in the page language (422)', async () => {
+    const page = (year: string, lang: string) =>
+      fetch(`${t.baseUrl}/staff/reports/transparency?year=${encodeURIComponent(year)}&lang=${lang}`, {
+        headers: { cookie: session.cookie },
+        redirect: 'manual',
+      });
+    const message = { 'zh-CN': '年份：四位数字，2000 至 2999 年', en: 'Year: four digits, from 2000 to 2999' };
+    // 9999 used to end the period in year 10000: a RangeError, 500 on the API and the page alike.
+    for (const year of ['abc', '1800', '99999', '9999', '<b>2021</b>']) {
+      const api = await get(`/api/v1/reports/transparency?year=${encodeURIComponent(year)}`);
+      const body = (await api.json()) as { code: string; details: Array<{ field: string }> };
+      expect([year, api.status, body.code, body.details.map((d) => d.field)]).toEqual([
+        year,
+        422,
+        'VALIDATION',
+        ['year'],
+      ]);
+      for (const lang of ['zh-CN', 'en'] as const) {
+        const res = await page(year, lang);
+        const html = await res.text();
+        expect([year, lang, res.status]).toEqual([year, lang, 422]);
+        // The form, its field marked and described by the message right after its label; what was typed kept (escaped).
+        const field = html.slice(html.indexOf('<div class="field figures__field--year has-error">'));
+        expect([year, lang, field.slice(0, field.indexOf('</div>'))]).toEqual([
+          year,
+          lang,
+          expect.stringMatching(
+            new RegExp(
+              `<label class="field__label" for="transparency-year">[^<]+</label>\\s*<p class="field-error" id="transparency-year-error">.*${message[lang]}</p>\\s*<input [^>]*aria-invalid="true" aria-describedby="transparency-year-error"`,
+            ),
+          ),
+        ]);
+        expect(html).toContain(`value="${year.replace(/</g, '&lt;').replace(/>/g, '&gt;')}"`);
+        expect(html).not.toContain('<b>2021</b>');
+        expect(html).toContain('<li data-field="year"><a href="#transparency-year">');
+        expect(html).not.toContain('data-section=');
+      }
+    }
+  });
+
   it('refuses moderators (token and session) and the public', async () => {
     const mod = await createStaff(db, { role: 'moderator' });
     const modSession = await signIn(t.baseUrl, mod.email, mod.password);

@@ -7,8 +7,8 @@ import { Clock } from '../common/clock';
 import { translate } from '../common/i18n';
 import { isLocale } from '../complaints/legal-basis';
 import type { Locale } from '../complaints/legal-basis';
-import { sectionView } from './figures-view';
-import { STATEMENTS, TransparencyService, transparencyJson } from './transparency.service';
+import { readPeriodForm, sectionView } from './figures-view';
+import { STATEMENTS, TransparencyService, transparencyJson, yearQuery } from './transparency.service';
 
 const localeOf = (res: Response): Locale => (isLocale(res.locals.locale) ? res.locals.locale : 'zh-CN');
 
@@ -58,15 +58,31 @@ export class TransparencyPagesController {
   ): Promise<void> {
     const locale = localeOf(res);
     const t = (k: string) => translate(locale, k);
-    const period = this.transparency.period(query, this.clock.now());
+    res.setHeader('Cache-Control', 'no-store');
+    // An unreadable year: the year form again with the message beside the field (422), as /staff/reports does.
+    const read = readPeriodForm(yearQuery(query), this.clock.now(), locale);
+    if (!read.period) {
+      res.status(422).render('staff/transparency', {
+        title: t('transparency.link.label'),
+        currentPath: '/staff/reports',
+        staff: user ?? null,
+        formYear: typeof query.year === 'string' ? query.year : '',
+        errors: read.errors.list,
+        fieldErrors: read.errors.byField,
+        hasErrors: true,
+      });
+      return;
+    }
+    const period = read.period;
     const r = await this.transparency.report(period, locale);
     const statement = (key: string, text: string) => ({ key, text });
-    res.setHeader('Cache-Control', 'no-store');
     res.render('staff/transparency', {
       title: translate(locale, 'transparency.title', { year: String(r.year) }),
       currentPath: '/staff/reports',
       staff: user ?? null,
       year: r.year,
+      formYear: String(r.year),
+      fieldErrors: {},
       period,
       summary: Object.entries(r.summary).map(([key, v]) => ({
         key,

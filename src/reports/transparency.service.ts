@@ -22,6 +22,9 @@ export const STATEMENTS = {
   average_monthly_active_recipients: { applicable: false, value: null },
 } as const;
 
+/** `?year=YYYY` as the period query it stands for (the page reads it the same way to show its errors). */
+export const yearQuery = (query: Record<string, unknown>) => ({ kind: 'year', year: query.year });
+
 export interface TransparencyReport {
   year: number;
   period: ReportPeriod;
@@ -44,7 +47,7 @@ export class TransparencyService {
 
   /** The year from `?year=YYYY` (default: the current one, Beijing time) as a year period. */
   period(query: Record<string, unknown>, now: Date): ReportPeriod {
-    return parsePeriod({ kind: 'year', year: query.year }, now);
+    return parsePeriod(yearQuery(query), now);
   }
 
   async report(period: ReportPeriod, locale: Locale): Promise<TransparencyReport> {
