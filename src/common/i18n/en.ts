@@ -544,7 +544,7 @@ export const EN: Messages = {
     'the case, its files, every message and the sealed audit trail, with how to verify it (VERIFY.txt)',
   'case.ground.legend': 'Statement of reasons: ground and category',
   'case.ground.hint':
-    'Prefilled from the legal basis: confirm or change. Published in the statement of reasons (EU DSA Transparency Database): no names or contact details.',
+    'Prefilled from the legal basis: confirm or change. Published in the statement of reasons (EU DSA Transparency Database): no names or contact details. Prefilled texts left unchanged are stored and published in English.',
   'case.field.decisionGround': 'Ground',
   'case.field.category': 'Category',
   'case.field.legalGround': 'Legal ground (law or policy relied on)',

@@ -511,7 +511,7 @@ export const ZH_CN: Messages = {
   'case.bundle.hint': '案件、文件、全部邮件及已封存的审计记录，附手工核验说明（VERIFY.txt）',
   'case.ground.legend': '处理理由说明：依据与类别',
   'case.ground.hint':
-    '已按法律依据预填，请确认或修改。此内容将公开于处理理由说明（欧盟 DSA 透明度数据库），不得写入姓名或联系方式。',
+    '已按法律依据预填，请确认或修改。此内容将公开于处理理由说明（欧盟 DSA 透明度数据库），不得写入姓名或联系方式。预填文本如未修改，将以其英文原文存储并公开。',
   'case.field.decisionGround': '依据',
   'case.field.category': '类别',
   'case.field.legalGround': '法律依据（所依据的法律或政策）',
