@@ -1,8 +1,9 @@
+import { join } from 'node:path';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { DataSource } from 'typeorm';
 import { loadReportFixture } from '../factories/report-fixture';
 import { startTestApp, TestApp } from '../helpers/app';
-import { launchBrowser, screenshot } from '../helpers/browser';
+import { launchBrowser, screenshot, SCREENSHOT_DIR } from '../helpers/browser';
 import { createStaff, tokenStaff } from '../helpers/staff';
 
 /**
@@ -134,8 +135,24 @@ describe('reports: period figures in the browser', () => {
       await expect(page.locator('h1').textContent()).resolves.toBe(
         lang === 'en' ? 'Transparency report 2021' : '2021 年度透明度报告',
       );
-      expect(await page.locator('section[data-section]').count()).toBe(9);
-      expect(await page.locator('section[data-section] svg.chart[role="img"]').count()).toBe(9);
+      expect(await page.locator('section[data-section]').count()).toBe(10);
+      expect(await page.locator('section[data-section] svg.chart[role="img"]').count()).toBe(10);
+      // The action taken by category (DSA Art. 15(1)(b)), with its CSV download.
+      await expect(
+        page
+          .locator(
+            'table[data-table="actions-by-category"] tr[data-key="STATEMENT_CATEGORY_NOT_SPECIFIED_NOTICE"] td[data-col="on_law"]',
+          )
+          .textContent(),
+      ).resolves.toBe('1');
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.locator('section[data-section="actions-by-category"] a[data-export="csv"]').click(),
+      ]);
+      expect(download.suggestedFilename()).toBe('actions-by-category-2021-01-01-2021-12-31.csv');
+      await page
+        .locator('section[data-section="actions-by-category"]')
+        .screenshot({ path: join(SCREENSHOT_DIR, `transparency-actions-by-category-${lang}.png`) });
       await expect(
         page.locator('table[data-table="summary"] tr[data-key="notices_received"] td').getAttribute('data-value'),
       ).resolves.toBe('8');

@@ -1312,7 +1312,7 @@ export const EN: Messages = {
     'Average monthly active recipients (DSA Art. 24(2)): not applicable — the desk serves a news site, not an online platform with registered recipients.',
   'transparency.basis.heading': 'Where each figure answers',
   'transparency.basis.dsa15':
-    'DSA Art. 15(1)(b): notices by type of alleged illegal content (by legal basis), actions taken (outcomes; upheld by remedy), median time to act (response times, decision); none by automated means.',
+    'DSA Art. 15(1)(b): notices by type of alleged illegal content (by legal basis), actions taken (outcomes; upheld by remedy; action taken by category, on the law or on our terms), median time to act (response times, decision); none by automated means.',
   'transparency.basis.dsa24':
     'DSA Art. 15(1)(d) and 24(1): complaints through the internal complaint-handling system (appeals), their basis, decisions, median time and decisions reversed; out-of-court disputes; suspensions and warnings for misuse under Art. 23 (misuse).',
   'transparency.basis.cn17':
@@ -1322,6 +1322,12 @@ export const EN: Messages = {
   'transparency.appealOutcome.restored': 'Led to restoration',
   'transparency.time.appeal_decision': 'Filing to decision of a complaint against a decision',
   'transparency.misuse.warnings': 'Warnings given to complainants',
+  'figures.section.actions-by-category': 'Action taken on notices, by category',
+  'figures.note.actions-by-category':
+    'Notices upheld by a first decision in the year (as under Outcomes), by the category of the decision’s statement of reasons, on the law or on our terms and policies; decisions from before categories were recorded count under their legal basis’s default. Median: receipt to decision.',
+  'figures.col.actions': 'Actions taken',
+  'figures.col.on_law': 'On the law',
+  'figures.col.on_terms': 'On our terms',
   'figures.section.appeals-by-basis': 'Complaints against decisions, by legal basis',
   'figures.section.appeals-by-outcome': 'Complaints against decisions, by decision',
   'figures.section.appeal-times': 'Time to decide complaints against decisions',

@@ -1229,7 +1229,7 @@ export const ZH_CN: Messages = {
     '月均活跃服务接收者（DSA 第 24 条第 2 款）：不适用。本处理台服务于新闻网站，并非拥有注册用户的在线平台。',
   'transparency.basis.heading': '各项数据对应的条款',
   'transparency.basis.dsa15':
-    'DSA 第 15 条第 1 款 b 项：按涉嫌违法内容类型（法律依据）统计的通知、采取的措施（处理结果；成立通知按措施）、采取措施的用时中位数（响应用时中的“作出决定”）；没有以自动化方式处理的通知。',
+    'DSA 第 15 条第 1 款 b 项：按涉嫌违法内容类型（法律依据）统计的通知、采取的措施（处理结果；成立通知按措施；按类别统计的措施，区分依据法律或依据本站条款）、采取措施的用时中位数（响应用时中的“作出决定”）；没有以自动化方式处理的通知。',
   'transparency.basis.dsa24':
     'DSA 第 15 条第 1 款 d 项及第 24 条第 1 款：通过内部申诉处理系统收到的申诉、其依据、决定、用时中位数及被改变的决定数；庭外争议；第 23 条规定的滥用警告与暂停（滥用通知程序）。',
   'transparency.basis.cn17':
@@ -1239,6 +1239,12 @@ export const ZH_CN: Messages = {
   'transparency.appealOutcome.restored': '恢复内容',
   'transparency.time.appeal_decision': '从提出申诉到作出申诉决定',
   'transparency.misuse.warnings': '向投诉人发出的警告',
+  'figures.section.actions-by-category': '对通知采取的措施（按类别）',
+  'figures.note.actions-by-category':
+    '本年度首次决定予以支持的通知（与“处理结果”一节相同），按处理理由说明的类别统计，并区分依据法律或依据本站条款与政策；记录类别之前的决定按其法律依据的默认类别计入。中位数：自收到至作出决定。',
+  'figures.col.actions': '采取措施',
+  'figures.col.on_law': '依据法律',
+  'figures.col.on_terms': '依据本站条款',
   'figures.section.appeals-by-basis': '针对决定的申诉（按法律依据）',
   'figures.section.appeals-by-outcome': '针对决定的申诉（按申诉决定）',
   'figures.section.appeal-times': '申诉处理用时',
