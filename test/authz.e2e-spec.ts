@@ -60,9 +60,11 @@ const ADMIN_ONLY = [
   'GET /api/v1/complaints/:reference/bundle',
   'GET /staff/reports',
   'GET /staff/reports/transparency',
+  'GET /staff/reports/transparency/:file',
   'GET /staff/reports/:file',
   'GET /api/v1/reports',
   'GET /api/v1/reports/transparency',
+  'GET /api/v1/reports/transparency/:section',
   'GET /api/v1/reports/:section',
 ];
 

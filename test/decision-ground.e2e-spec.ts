@@ -192,6 +192,75 @@ describe('decision ground and category for statements of reasons (real PostgreSQ
     });
   });
 
+  it('prefills the default texts in the page language; a Chinese default posted back is stored and published in English', async () => {
+    const ref = await fileAndClaim(`zh-${EMAIL}`);
+    const c = await view(mod, ref);
+    // The API offers what is stored: the English default.
+    const offered = new Map((c.actions.find((a) => a.kind === 'uphold')?.fields ?? []).map((f) => [f.name, f.default]));
+    expect(offered.get('legalGround')).toBe('Notice of illegal content: EU Digital Services Act, Art. 16');
+    const textarea = (html: string, id: string) => {
+      const m = new RegExp(`<textarea[^>]* id="${id}"[^>]*>([^<]*)</textarea>`).exec(html);
+      return m?.[1];
+    };
+    const shown: Record<string, { ground?: string; explanation?: string }> = {};
+    for (const lang of ['zh-CN', 'en'] as const) {
+      const html = await (
+        await fetch(`${t.baseUrl}/staff/complaints/${ref}?lang=${lang}`, { headers: { cookie: modSession.cookie } })
+      ).text();
+      shown[lang] = {
+        ground: textarea(html, 'uphold-legalGround'),
+        explanation: textarea(html, 'uphold-groundExplanation'),
+      };
+      // The reject form offers the same defaults.
+      expect(textarea(html, 'reject-legalGround')).toBe(shown[lang].ground);
+    }
+    expect(shown).toEqual({
+      'zh-CN': {
+        ground: '违法内容通知：欧盟《数字服务法》第 16 条',
+        explanation: '通知人说明了该内容违法的理由；经审核，通知成立。',
+      },
+      en: {
+        ground: 'Notice of illegal content: EU Digital Services Act, Art. 16',
+        explanation: 'The notifier gave reasons why the content is illegal; after review the notice was found valid.',
+      },
+    });
+
+    // Posted unchanged from the Chinese page: stored, and published, as the English default.
+    const posted = await fetch(`${t.baseUrl}/staff/complaints/${ref}/transitions?lang=zh-CN`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie: modSession.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        _csrf: modSession.csrfToken,
+        kind: 'uphold',
+        to: 'actioned',
+        version: String(c.version),
+        'remedies[0][remedy]': 'remove_image',
+        reason: '图片侵权，予以删除。',
+        decisionGround: 'DECISION_GROUND_ILLEGAL_CONTENT',
+        category: 'STATEMENT_CATEGORY_NOT_SPECIFIED_NOTICE',
+        legalGround: shown['zh-CN'].ground ?? '',
+        groundExplanation: `${shown['zh-CN'].explanation ?? ''}\r\n`,
+      }),
+    });
+    expect(posted.status).toBe(303);
+    const [row] = await db.query<Array<Record<string, string>>>(
+      `SELECT decision_legal_ground, decision_ground_explanation FROM complaint WHERE reference = $1`,
+      [ref],
+    );
+    expect(row).toEqual({
+      decision_legal_ground: shown.en.ground,
+      decision_ground_explanation: shown.en.explanation,
+    });
+    const statement = (await (await api(admin, 'GET', `/api/v1/statements/${ref}`)).json()) as Record<string, unknown>;
+    expect(statement).toMatchObject({
+      decision_ground: 'DECISION_GROUND_ILLEGAL_CONTENT',
+      category: 'STATEMENT_CATEGORY_NOT_SPECIFIED_NOTICE',
+      illegal_content_legal_ground: shown.en.ground,
+      illegal_content_explanation: shown.en.explanation,
+    });
+  });
+
   it('refuses a value outside the vocabulary or a text naming a party (422), and nothing changes', async () => {
     // Another address: the same one on the same article while the first case is open would be a duplicate.
     const email = `second-${EMAIL}`;

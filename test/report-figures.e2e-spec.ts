@@ -287,6 +287,40 @@ describe('reports: period figures (API, page, exports)', () => {
     });
     expect(page.status).toBe(422);
     expect(await page.text()).toContain('data-field="from"');
+    // Each bad field gets its message beside it, in the page's language, and the form again (as the transparency page).
+    const cases: Array<[string, string, string, string]> = [
+      ['kind=year&year=abc', 'year', '年份：四位数字，2000 至 2999 年', 'Year: four digits, from 2000 to 2999'],
+      ['kind=year&year=9999', 'year', '年份：四位数字，2000 至 2999 年', 'Year: four digits, from 2000 to 2999'],
+      ['kind=quarter&year=2021&quarter=7', 'quarter', '季度：1 至 4', 'Quarter: 1 to 4'],
+      ['kind=month&month=2021-13', 'month', '月份：YYYY-MM', 'Month: YYYY-MM'],
+      ['kind=week', 'kind', '请选择按月、按季度、按年或自定义日期', 'Choose month, quarter, year or custom dates'],
+      ['kind=custom&from=x&to=2021-03-01', 'from', '“起始日”须为 2000 至 2999 年间的日期', '“From” must be a date'],
+      [
+        'kind=custom&from=2021-03-10&to=2021-03-01',
+        'to',
+        '“截止日”须为不早于“起始日”的日期',
+        '“To” must be a date on or after',
+      ],
+    ];
+    for (const [q, field, zh, en] of cases) {
+      expect([q, (await get(`/api/v1/reports?${q}`)).status]).toEqual([q, 422]);
+      for (const [lang, words] of [
+        ['zh-CN', zh],
+        ['en', en],
+      ] as const) {
+        const res = await fetch(`${t.baseUrl}/staff/reports?${q}&lang=${lang}`, {
+          headers: { cookie: adminSession.cookie },
+        });
+        const html = await res.text();
+        expect([q, lang, res.status]).toEqual([q, lang, 422]);
+        const at = html.indexOf(`<p class="field-error" id="figures-${field}-error">`);
+        expect([q, lang, at > 0]).toEqual([q, lang, true]);
+        const beside = html.slice(at, html.indexOf('</p>', at));
+        expect([q, lang, beside.includes(words)]).toEqual([q, lang, true]);
+        expect(html).toMatch(new RegExp(`id="figures-${field}" name="${field}" aria-invalid="true"`));
+        expect(html).not.toContain('data-section=');
+      }
+    }
     // No period: the current month.
     const now = await json<{ period: { firstDay: string } }>('/api/v1/reports');
     expect(now.period.firstDay).toMatch(/^\d{4}-\d{2}-01$/);

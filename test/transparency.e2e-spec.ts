@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import { loadReportFixture } from './factories/report-fixture';
+import { parseCsv } from './helpers/csv';
 import { startTestApp, TestApp } from './helpers/app';
 import { createStaff, signIn, StaffSession, tokenStaff, TokenStaff } from './helpers/staff';
 
@@ -65,6 +66,18 @@ describe('reports: yearly transparency report', () => {
               ('fixture@example.test', $1, 'next year', $2, '2022-01-01T00:30:00+08:00')`,
       [ids.F, admin.id],
     );
+    // The ground and category decisions recorded (migration 1766100000000): A as the desk chose it, C acted on
+    // under our terms instead of its basis's default (the law), G decided before they were recorded (NULL: its
+    // eu-dsa default), D recorded on its appeal although its first decision was a rejection (not counted).
+    await db.query(
+      `UPDATE complaint SET decision_ground = x.g, decision_category = x.c
+         FROM (VALUES ($1::uuid, 'DECISION_GROUND_ILLEGAL_CONTENT', 'STATEMENT_CATEGORY_NOT_SPECIFIED_NOTICE'),
+                      ($2::uuid, 'DECISION_GROUND_INCOMPATIBLE_CONTENT', 'STATEMENT_CATEGORY_INTELLECTUAL_PROPERTY_INFRINGEMENTS'),
+                      ($3::uuid, 'DECISION_GROUND_ILLEGAL_CONTENT', 'STATEMENT_CATEGORY_DATA_PROTECTION_AND_PRIVACY_VIOLATIONS'))
+              AS x(id, g, c)
+        WHERE complaint.id = x.id`,
+      [ids.A, ids.C, ids.D],
+    );
     const u = await createStaff(db, { role: 'admin', displayName: 'Page Admin' });
     session = await signIn(t.baseUrl, u.email, u.password);
     report = await json<Transparency>('/api/v1/reports/transparency?year=2021');
@@ -80,7 +93,12 @@ describe('reports: yearly transparency report', () => {
     expect(report.period).toMatchObject({ kind: 'year', firstDay: '2021-01-01', lastDay: '2021-12-31' });
     const reused = ['by-basis', 'outcomes', 'upheld-by-remedy', 'times', 'appeals'];
     expect(report.sections.map((s) => s.section)).toEqual([
-      ...reused,
+      'by-basis',
+      'outcomes',
+      'upheld-by-remedy',
+      'actions-by-category',
+      'times',
+      'appeals',
       'appeals-by-basis',
       'appeals-by-outcome',
       'appeal-times',
@@ -125,6 +143,78 @@ describe('reports: yearly transparency report', () => {
       warnings: { cases: 2 },
       not_processed: { cases: outcomes.not_processed.cases },
     });
+  });
+
+  it('counts the action taken on notices by recorded category, on the law or our terms (DSA Art. 15(1)(b))', async () => {
+    // First decisions upheld in 2021: A (received 03-01 09:00, decided 03-02 09:00: 24 h), G (02-26 05:00 →
+    // 03-02 09:00: 100 h), C (03-05 10:00 → 03-08 10:00: 72 h). A recorded NOT_SPECIFIED_NOTICE on the law and G
+    // falls back to eu-dsa's default, the same: 2 on the law, median (24 + 100) / 2 = 62. C recorded IP on our
+    // terms: 1, 72 h. D's first decision was a rejection: not an action, whatever its appeal recorded.
+    const actions = section('actions-by-category');
+    expect(actions?.columns).toEqual([
+      { key: 'actions', unit: 'count' },
+      { key: 'on_law', unit: 'count' },
+      { key: 'on_terms', unit: 'count' },
+      { key: 'median_hours', unit: 'hours' },
+    ]);
+    expect(actions?.rows.map((r) => r.key)).toEqual([
+      'STATEMENT_CATEGORY_INTELLECTUAL_PROPERTY_INFRINGEMENTS',
+      'STATEMENT_CATEGORY_NOT_SPECIFIED_NOTICE',
+    ]);
+    expect(figures(actions)).toEqual({
+      STATEMENT_CATEGORY_INTELLECTUAL_PROPERTY_INFRINGEMENTS: { actions: 1, on_law: 0, on_terms: 1, median_hours: 72 },
+      STATEMENT_CATEGORY_NOT_SPECIFIED_NOTICE: { actions: 2, on_law: 2, on_terms: 0, median_hours: 62 },
+    });
+    // Every action is one of the notices upheld.
+    expect(Object.values(figures(actions)).reduce((n, r) => n + Number(r.actions), 0)).toBe(
+      report.summary.notices_upheld,
+    );
+
+    // The same section as JSON and as CSV, over the API and from the page's download link, labels in the language asked.
+    const one = await json<SectionJson>('/api/v1/reports/transparency/actions-by-category?year=2021');
+    expect(one).toEqual(actions);
+    const apiCsv = await get('/api/v1/reports/transparency/actions-by-category.csv?year=2021&lang=en');
+    expect([apiCsv.status, apiCsv.headers.get('content-type')]).toEqual([200, 'text/csv; charset=utf-8']);
+    expect(apiCsv.headers.get('content-disposition')).toBe(
+      'attachment; filename="actions-by-category-2021-01-01-2021-12-31.csv"',
+    );
+    const csv = parseCsv(await apiCsv.text());
+    expect(csv).toEqual([
+      ['key', 'label', 'actions', 'on_law', 'on_terms', 'median_hours'],
+      [
+        'STATEMENT_CATEGORY_INTELLECTUAL_PROPERTY_INFRINGEMENTS',
+        'Intellectual property infringements',
+        '1',
+        '0',
+        '1',
+        '72',
+      ],
+      [
+        'STATEMENT_CATEGORY_NOT_SPECIFIED_NOTICE',
+        expect.stringContaining('not specified') as unknown as string,
+        '2',
+        '2',
+        '0',
+        '62',
+      ],
+    ]);
+    const pageCsv = await fetch(
+      `${t.baseUrl}/staff/reports/transparency/actions-by-category.csv?year=2021&lang=zh-CN`,
+      {
+        headers: { cookie: session.cookie },
+      },
+    );
+    expect(pageCsv.status).toBe(200);
+    const zh = parseCsv(await pageCsv.text());
+    expect(zh.map((r) => [r[0], ...r.slice(2)])).toEqual(csv.map((r) => [r[0], ...r.slice(2)]));
+    expect(zh[1][1]).toBe('知识产权侵权');
+    // Every section of the report downloads the same way; an unknown one is 404.
+    for (const s of report.sections) {
+      const res = await get(`/api/v1/reports/transparency/${s.section}.csv?year=2021`);
+      expect([s.section, res.status, parseCsv(await res.text()).length]).toEqual([s.section, 200, s.rows.length + 1]);
+    }
+    expect((await get('/api/v1/reports/transparency/nope?year=2021')).status).toBe(404);
+    expect((await get('/api/v1/reports/transparency/actions-by-category.csv?year=abc')).status).toBe(422);
   });
 
   it('sums up the year from those sections and states what does not apply', () => {
@@ -212,6 +302,46 @@ describe('reports: yearly transparency report', () => {
     const res = await fetch(`${t.baseUrl}/staff/reports?kind=year&year=2021`, { headers: { cookie: session.cookie } });
     expect(await res.text()).toContain('action="/staff/reports/transparency"');
     expect((await get('/api/v1/reports/transparency?year=21')).status).toBe(422);
+  });
+
+  it('answers an invalid year with the year form again, the message beside the field in the page language (422)', async () => {
+    const page = (year: string, lang: string) =>
+      fetch(`${t.baseUrl}/staff/reports/transparency?year=${encodeURIComponent(year)}&lang=${lang}`, {
+        headers: { cookie: session.cookie },
+        redirect: 'manual',
+      });
+    const message = { 'zh-CN': '年份：四位数字，2000 至 2999 年', en: 'Year: four digits, from 2000 to 2999' };
+    // 9999 used to end the period in year 10000: a RangeError, 500 on the API and the page alike.
+    for (const year of ['abc', '1800', '99999', '9999', '<b>2021</b>']) {
+      const api = await get(`/api/v1/reports/transparency?year=${encodeURIComponent(year)}`);
+      const body = (await api.json()) as { code: string; details: Array<{ field: string }> };
+      expect([year, api.status, body.code, body.details.map((d) => d.field)]).toEqual([
+        year,
+        422,
+        'VALIDATION',
+        ['year'],
+      ]);
+      for (const lang of ['zh-CN', 'en'] as const) {
+        const res = await page(year, lang);
+        const html = await res.text();
+        expect([year, lang, res.status]).toEqual([year, lang, 422]);
+        // The form, its field marked and described by the message right after its label; what was typed kept (escaped).
+        const field = html.slice(html.indexOf('<div class="field figures__field--year has-error">'));
+        expect([year, lang, field.slice(0, field.indexOf('</div>'))]).toEqual([
+          year,
+          lang,
+          expect.stringMatching(
+            new RegExp(
+              `<label class="field__label" for="transparency-year">[^<]+</label>\\s*<p class="field-error" id="transparency-year-error">.*${message[lang]}</p>\\s*<input [^>]*aria-invalid="true" aria-describedby="transparency-year-error"`,
+            ),
+          ),
+        ]);
+        expect(html).toContain(`value="${year.replace(/</g, '&lt;').replace(/>/g, '&gt;')}"`);
+        expect(html).not.toContain('<b>2021</b>');
+        expect(html).toContain('<li data-field="year"><a href="#transparency-year">');
+        expect(html).not.toContain('data-section=');
+      }
+    }
   });
 
   it('refuses moderators (token and session) and the public', async () => {

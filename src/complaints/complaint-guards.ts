@@ -14,6 +14,7 @@ import {
   isDecisionGround,
   isStatementCategory,
   personalDataIn,
+  storedGroundText,
 } from './decision-ground';
 import type { DecisionGroundRecord } from './decision-ground';
 import type { StoredFile } from './evidence-storage';
@@ -426,8 +427,9 @@ function statementGround({ c, input }: EdgeContext): DecisionGroundRecord {
   const record = {
     ground: input.decisionGround?.trim() || basis.ground,
     category: input.category?.trim() || basis.category,
-    legalGround: text(input.legalGround, basis.legalGround),
-    explanation: text(input.groundExplanation, basis.explanation),
+    // The page prefills the defaults in its language; unchanged, they are stored in English as ever.
+    legalGround: storedGroundText('legalGround', text(input.legalGround, basis.legalGround)),
+    explanation: storedGroundText('explanation', text(input.groundExplanation, basis.explanation)),
   };
   const errors = [];
   if (!isDecisionGround(record.ground))

@@ -1,4 +1,4 @@
-import type { LegalBasis } from './legal-basis';
+import type { LegalBasis, Locale } from './legal-basis';
 
 /**
  * The structured ground of a decision, in the vocabulary of the EU DSA Transparency Database
@@ -45,43 +45,117 @@ export interface DecisionGroundRecord {
   explanation: string;
 }
 
-/** The default per legal basis: what the form is prefilled with, and what old decisions are read as. */
-export const BASIS_STATEMENT: Record<LegalBasis, DecisionGroundRecord> = {
+/** The two free texts of a ground, as DecisionGroundRecord names them. */
+export type GroundTextField = 'legalGround' | 'explanation';
+type GroundTexts = Record<GroundTextField, string>;
+
+/**
+ * The default texts per legal basis in each language. English is what a decision stores and its
+ * statement publishes (the Transparency Database's language, as before); the case page shows the
+ * reader's language, and a default posted back unchanged in either language is stored as the English
+ * (storedGroundText), so the page's language never changes a statement.
+ */
+export const BASIS_GROUND_TEXTS: Record<LegalBasis, Record<Locale, GroundTexts>> = {
   'cn-copyright': {
-    ground: 'DECISION_GROUND_ILLEGAL_CONTENT',
-    category: 'STATEMENT_CATEGORY_INTELLECTUAL_PROPERTY_INFRINGEMENTS',
-    legalGround:
-      'Copyright: Regulations on the Protection of the Right to Network Dissemination of Information (PRC), Art. 14',
-    explanation:
-      'A rights holder notified the content as infringing copyright; after review the notice was found valid.',
+    en: {
+      legalGround:
+        'Copyright: Regulations on the Protection of the Right to Network Dissemination of Information (PRC), Art. 14',
+      explanation:
+        'A rights holder notified the content as infringing copyright; after review the notice was found valid.',
+    },
+    'zh-CN': {
+      legalGround: '著作权：《信息网络传播权保护条例》第十四条',
+      explanation: '权利人通知该内容侵犯著作权；经审核，通知成立。',
+    },
   },
   'us-dmca': {
-    ground: 'DECISION_GROUND_ILLEGAL_CONTENT',
-    category: 'STATEMENT_CATEGORY_INTELLECTUAL_PROPERTY_INFRINGEMENTS',
-    legalGround: 'Copyright: US Digital Millennium Copyright Act, 17 U.S.C. 512(c)',
-    explanation:
-      'A rights holder notified the content as infringing copyright; after review the notice was found valid.',
+    en: {
+      legalGround: 'Copyright: US Digital Millennium Copyright Act, 17 U.S.C. 512(c)',
+      explanation:
+        'A rights holder notified the content as infringing copyright; after review the notice was found valid.',
+    },
+    'zh-CN': {
+      legalGround: '著作权：美国《数字千年版权法》（17 U.S.C. 512(c)）',
+      explanation: '权利人通知该内容侵犯著作权；经审核，通知成立。',
+    },
   },
   'cn-personal-rights': {
-    ground: 'DECISION_GROUND_ILLEGAL_CONTENT',
-    category: 'STATEMENT_CATEGORY_DATA_PROTECTION_AND_PRIVACY_VIOLATIONS',
-    legalGround: 'Personality rights (reputation, likeness or privacy): Civil Code of the PRC, Art. 1195',
-    explanation:
-      'A person concerned notified the content as infringing their personality rights; after review the notice was found valid.',
+    en: {
+      legalGround: 'Personality rights (reputation, likeness or privacy): Civil Code of the PRC, Art. 1195',
+      explanation:
+        'A person concerned notified the content as infringing their personality rights; after review the notice was found valid.',
+    },
+    'zh-CN': {
+      legalGround: '人格权（名誉权、肖像权或隐私权）：《中华人民共和国民法典》第一千一百九十五条',
+      explanation: '相关当事人通知该内容侵害其人格权；经审核，通知成立。',
+    },
   },
   'eu-dsa': {
-    ground: 'DECISION_GROUND_ILLEGAL_CONTENT',
-    category: 'STATEMENT_CATEGORY_NOT_SPECIFIED_NOTICE',
-    legalGround: 'Notice of illegal content: EU Digital Services Act, Art. 16',
-    explanation: 'The notifier gave reasons why the content is illegal; after review the notice was found valid.',
+    en: {
+      legalGround: 'Notice of illegal content: EU Digital Services Act, Art. 16',
+      explanation: 'The notifier gave reasons why the content is illegal; after review the notice was found valid.',
+    },
+    'zh-CN': {
+      legalGround: '违法内容通知：欧盟《数字服务法》第 16 条',
+      explanation: '通知人说明了该内容违法的理由；经审核，通知成立。',
+    },
   },
   accuracy: {
-    ground: 'DECISION_GROUND_INCOMPATIBLE_CONTENT',
-    category: 'STATEMENT_CATEGORY_OTHER_VIOLATION_TC',
-    legalGround: "The publisher's editorial accuracy policy",
-    explanation: 'A request showed the content to be inaccurate; it was corrected under our accuracy policy.',
+    en: {
+      legalGround: "The publisher's editorial accuracy policy",
+      explanation: 'A request showed the content to be inaccurate; it was corrected under our accuracy policy.',
+    },
+    'zh-CN': {
+      legalGround: '本站编辑准确性政策',
+      explanation: '经请求核实，该内容存在不准确之处；已依本站准确性政策予以更正。',
+    },
   },
 };
+
+const basisRecord = (ground: DecisionGround, category: StatementCategory, basis: LegalBasis): DecisionGroundRecord => ({
+  ground,
+  category,
+  ...BASIS_GROUND_TEXTS[basis].en,
+});
+
+/** The default per legal basis (texts in English): what a decision stores unless changed, and what old decisions are read as. */
+export const BASIS_STATEMENT: Record<LegalBasis, DecisionGroundRecord> = {
+  'cn-copyright': basisRecord(
+    'DECISION_GROUND_ILLEGAL_CONTENT',
+    'STATEMENT_CATEGORY_INTELLECTUAL_PROPERTY_INFRINGEMENTS',
+    'cn-copyright',
+  ),
+  'us-dmca': basisRecord(
+    'DECISION_GROUND_ILLEGAL_CONTENT',
+    'STATEMENT_CATEGORY_INTELLECTUAL_PROPERTY_INFRINGEMENTS',
+    'us-dmca',
+  ),
+  'cn-personal-rights': basisRecord(
+    'DECISION_GROUND_ILLEGAL_CONTENT',
+    'STATEMENT_CATEGORY_DATA_PROTECTION_AND_PRIVACY_VIOLATIONS',
+    'cn-personal-rights',
+  ),
+  'eu-dsa': basisRecord('DECISION_GROUND_ILLEGAL_CONTENT', 'STATEMENT_CATEGORY_NOT_SPECIFIED_NOTICE', 'eu-dsa'),
+  accuracy: basisRecord('DECISION_GROUND_INCOMPATIBLE_CONTENT', 'STATEMENT_CATEGORY_OTHER_VIOLATION_TC', 'accuracy'),
+};
+
+/** The default text `text` is, in whichever language, as English stores it; undefined if it is none. */
+function defaultTextsOf(field: GroundTextField, text: string): Record<Locale, GroundTexts> | undefined {
+  const t = text.trim();
+  return Object.values(BASIS_GROUND_TEXTS).find((byLocale) =>
+    Object.values(byLocale).some((texts) => texts[field] === t),
+  );
+}
+
+/** A default text as the page's language shows it (the form's prefill); any other text as it is. */
+export function groundTextIn(locale: Locale, field: GroundTextField, text: string): string {
+  return defaultTextsOf(field, text)?.[locale][field] ?? text;
+}
+
+/** A default text posted in any language as stored and published: its English; any other text as it is. */
+export function storedGroundText(field: GroundTextField, text: string): string {
+  return defaultTextsOf(field, text)?.en[field] ?? text;
+}
 
 export const isDecisionGround = (v: unknown): v is DecisionGround =>
   typeof v === 'string' && (DECISION_GROUNDS as readonly string[]).includes(v);

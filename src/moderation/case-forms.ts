@@ -162,9 +162,10 @@ export function actionForms(actions: readonly CaseAction[], ctx: FormContext): A
       const f: Record<string, FieldView> = {};
       for (const field of fields) {
         const spec = NEEDS[need].fields.find((s) => s.name === field.name);
+        const offered = ctx.prefill?.[a.kind]?.[field.name] ?? field.default ?? '';
         const value = mine
           ? (ctx.form.values[field.name] ?? '')
-          : (ctx.prefill?.[a.kind]?.[field.name] ?? field.default ?? '');
+          : (NEEDS[need].show?.(field.name, offered, ctx.locale) ?? offered);
         f[field.name] = {
           id: `${a.kind}-${spec?.id ?? field.name}`,
           name: field.name,

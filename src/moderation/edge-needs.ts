@@ -1,8 +1,9 @@
 import type { Edge, EdgeNeed } from '../complaints/complaint-state';
+import type { Locale } from '../complaints/legal-basis';
 import { REMEDIES } from '../complaints/complaint-item.entity';
 import type { Remedy } from '../complaints/complaint-item.entity';
 import { choicesWithin } from '../complaints/remedy-reach';
-import { DECISION_GROUNDS, STATEMENT_CATEGORIES } from '../complaints/decision-ground';
+import { DECISION_GROUNDS, groundTextIn, STATEMENT_CATEGORIES } from '../complaints/decision-ground';
 import type { DecisionGroundRecord } from '../complaints/decision-ground';
 
 /**
@@ -86,6 +87,8 @@ export interface NeedSpec {
    * TransitionDto validates) and what the person typed (kept when the page comes back with an error).
    */
   fromForm(body: Record<string, unknown>): { raw: Record<string, unknown>; typed: Record<string, unknown> };
+  /** How the page shows a value it offers (not one typed) in its language; absent: as it is. */
+  show?(field: NeedFieldName, value: string, locale: Locale): string;
 }
 
 export const firstString = (v: unknown): string =>
@@ -200,6 +203,13 @@ export const NEEDS: { readonly [N in EdgeNeed]: NeedSpec } = {
         groundExplanation: { default: ctx.ground.explanation },
       },
     }),
+    // The default texts in the page's language (a Chinese default posted back is stored in English: storedGroundText).
+    show: (field, value, locale) =>
+      field === 'legalGround'
+        ? groundTextIn(locale, 'legalGround', value)
+        : field === 'groundExplanation'
+          ? groundTextIn(locale, 'explanation', value)
+          : value,
     fromForm(body) {
       const read = ['decisionGround', 'category', 'legalGround', 'groundExplanation'].map((n) =>
         textField(n as NeedFieldName)(body),

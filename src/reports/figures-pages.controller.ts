@@ -4,14 +4,12 @@ import type { Response } from 'express';
 import { CurrentUser, Roles } from '../auth/auth.decorators';
 import type { StaffPrincipal } from '../auth/auth.decorators';
 import { Clock } from '../common/clock';
-import { ValidationError } from '../common/domain-error';
 import { translate } from '../common/i18n';
 import { isLocale } from '../complaints/legal-basis';
 import type { Locale } from '../complaints/legal-basis';
-import { sectionView } from './figures-view';
+import { readPeriodForm, sectionView } from './figures-view';
 import { FiguresService, sectionCsv, sectionJson } from './figures.service';
 import { parsePeriod, PERIOD_KINDS } from './report-period';
-import type { ReportPeriod } from './report-period';
 import { sendSection, splitSectionFile } from './figures-export';
 
 const str = (v: unknown) => (typeof v === 'string' ? v : '');
@@ -36,14 +34,7 @@ export class FiguresPagesController {
     @Res() res: Response,
   ): Promise<void> {
     const locale: Locale = isLocale(res.locals.locale) ? res.locals.locale : 'zh-CN';
-    let period: ReportPeriod | null = null;
-    let errors: Array<{ field: string }> = [];
-    try {
-      period = parsePeriod(query, this.clock.now());
-    } catch (err) {
-      if (!(err instanceof ValidationError)) throw err;
-      errors = err.fields.map((f) => ({ field: f.field }));
-    }
+    const { period, errors } = readPeriodForm(query, this.clock.now(), locale);
     const sections = period ? await this.figures.all(period, locale) : [];
     const form = {
       kind: str(query.kind) || 'month',
@@ -54,7 +45,7 @@ export class FiguresPagesController {
       to: str(query.to) || period?.lastDay || '',
     };
     res.setHeader('Cache-Control', 'no-store');
-    res.status(errors.length ? 422 : 200).render('staff/reports', {
+    res.status(errors ? 422 : 200).render('staff/reports', {
       title: translate(locale, 'figures.title'),
       currentPath: '/staff/reports',
       staff: user ?? null,
@@ -64,8 +55,9 @@ export class FiguresPagesController {
       period,
       sections: period ? sections.map((s) => sectionView(s, period, locale)) : [],
       generatedAt: this.clock.now().toISOString().slice(0, 16).replace('T', ' '),
-      errors,
-      hasErrors: errors.length > 0,
+      errors: errors?.list ?? [],
+      fieldErrors: errors?.byField ?? {},
+      hasErrors: !!errors,
     });
   }
 

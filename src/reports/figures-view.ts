@@ -1,9 +1,35 @@
+import { ValidationError } from '../common/domain-error';
 import { translate } from '../common/i18n';
 import type { Locale } from '../complaints/legal-basis';
 import { barChart } from './bar-chart';
 import { formatFigure } from './figures.service';
 import type { AnySection, Unit } from './figures.service';
+import { parsePeriod } from './report-period';
 import type { ReportPeriod } from './report-period';
+
+/** A period the pages could not read: each field's message in the page's language, listed and by field. */
+export interface PeriodFormErrors {
+  list: Array<{ field: string; message: string }>;
+  byField: Record<string, string>;
+}
+
+/**
+ * The period of a report page's query, or the messages to show beside its form fields (the page
+ * re-renders the form with 422, as every HTML form does; the API answers the same input with 422 JSON).
+ */
+export function readPeriodForm(
+  query: Record<string, unknown>,
+  now: Date,
+  locale: Locale,
+): { period: ReportPeriod; errors: null } | { period: null; errors: PeriodFormErrors } {
+  try {
+    return { period: parsePeriod(query, now), errors: null };
+  } catch (err) {
+    if (!(err instanceof ValidationError)) throw err;
+    const list = err.fields.map((f) => ({ field: f.field, message: translate(locale, `figures.error.${f.field}`) }));
+    return { period: null, errors: { list, byField: Object.fromEntries(list.map((e) => [e.field, e.message])) } };
+  }
+}
 
 /** What templates/views/staff/reports.hbs draws for one section: heading, chart, table and export links. */
 export function sectionView(s: AnySection, period: ReportPeriod, locale: Locale) {

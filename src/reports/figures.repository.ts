@@ -295,6 +295,28 @@ export class FiguresRepository {
     return { cases: row.cases, median_hours: row.h?.[0] ?? null, p90_hours: row.h?.[1] ?? null };
   }
 
+  /**
+   * Notices acted on in the period (first decision upheld, as `outcomes` counts them) by the
+   * category and ground their decision recorded (DSA Art. 15(1)(b): on the law or on the terms),
+   * with the median hours from receipt to that decision. A case decided before grounds were recorded
+   * (NULL) counts under its legal basis's default, as its statement does: `defaults` maps each basis
+   * to { category, ground }. The columns hold the case's latest ground (an appeal decision may change it).
+   */
+  async actionsByCategory(
+    s: Span,
+    defaults: Record<string, { category: string; ground: string }>,
+  ): Promise<Array<{ key: string; on_law: number; on_terms: number; median_hours: number | null }>> {
+    const ground = `coalesce(decision_ground, $3::jsonb -> legal_basis ->> 'ground')`;
+    return this.q(
+      `SELECT coalesce(decision_category, $3::jsonb -> legal_basis ->> 'category') AS key,
+              count(*) FILTER (WHERE ${ground} = 'DECISION_GROUND_ILLEGAL_CONTENT')::int AS on_law,
+              count(*) FILTER (WHERE ${ground} = 'DECISION_GROUND_INCOMPATIBLE_CONTENT')::int AS on_terms,
+              percentile_cont(0.5) WITHIN GROUP (ORDER BY ${HOURS('received_at', 'decided_at')}) AS median_hours
+         FROM complaint WHERE ${IN('decided_at')} AND decided_state = 'actioned' GROUP BY 1`,
+      [s.from, s.to, JSON.stringify(defaults)],
+    );
+  }
+
   /** Misuse warnings (Art. 23 DSA) given to complainants in the period. */
   async misuseWarnings(s: Span): Promise<number> {
     const [row] = await this.q<{ n: number }>(

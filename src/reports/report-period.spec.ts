@@ -40,5 +40,10 @@ describe('report periods (whole days in Beijing time)', () => {
     expect(fields({ kind: 'custom', from: '2025-02-30', to: '' })).toEqual(['from', 'to']);
     expect(fields({ kind: 'custom', from: '2025-03-10', to: '2025-03-09' })).toEqual(['to']);
     expect(fields({ kind: 'custom', from: '2020-01-01', to: '2026-01-01' })).toEqual(['to']);
+    // Years outside 2000–2999, or not four digits; 9999 would end the period in year 10000 (was a RangeError, 500).
+    for (const year of ['abc', '1800', '99999', '9999', '3000', '21'])
+      expect([year, fields({ kind: 'year', year })]).toEqual([year, ['year']]);
+    expect(fields({ kind: 'month', month: '9999-12' })).toEqual(['month']);
+    expect(fields({ kind: 'custom', from: '9999-01-01', to: '9999-12-31' })).toEqual(['from', 'to']);
   });
 });

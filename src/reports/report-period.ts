@@ -9,6 +9,11 @@ export type PeriodKind = (typeof PERIOD_KINDS)[number];
 /** The longest custom period (about five years): the working-day tables are built per day. */
 export const MAX_CUSTOM_DAYS = 1830;
 
+/** Years a period may fall in: the desk's records start after 2000; 9999 would end in year 10000 (not a date). */
+export const MIN_YEAR = 2000;
+export const MAX_YEAR = 2999;
+const inYears = (y: number) => y >= MIN_YEAR && y <= MAX_YEAR;
+
 /**
  * A report period: whole days in Beijing time (the desk's own calendar), `firstDay` to `lastDay`
  * inclusive; `from`/`to` are the instants [from, to) the SQL reads.
@@ -46,7 +51,7 @@ export function parsePeriod(query: Record<string, unknown>, now: Date): ReportPe
   const year = (): number => {
     const y = str(query.year);
     if (!y) return curYear;
-    if (!/^\d{4}$/.test(y) || Number(y) < 2000) bad('year', 'a year, YYYY');
+    if (!/^\d{4}$/.test(y) || !inYears(Number(y))) bad('year', `a year, YYYY, ${MIN_YEAR}–${MAX_YEAR}`);
     return Number(y);
   };
   let first: CalendarDate = `${curYear}-${pad(curMonth)}-01`;
@@ -55,7 +60,7 @@ export function parsePeriod(query: Record<string, unknown>, now: Date): ReportPe
   if (kind === 'month') {
     const m = str(query.month) || `${curYear}-${pad(curMonth)}`;
     const match = /^(\d{4})-(\d{2})$/.exec(m);
-    if (!match || Number(match[2]) < 1 || Number(match[2]) > 12 || Number(match[1]) < 2000) bad('month', 'YYYY-MM');
+    if (!match || Number(match[2]) < 1 || Number(match[2]) > 12 || !inYears(Number(match[1]))) bad('month', 'YYYY-MM');
     else {
       first = `${m}-01`;
       next = nextMonth(Number(match[1]), Number(match[2]));
@@ -77,9 +82,10 @@ export function parsePeriod(query: Record<string, unknown>, now: Date): ReportPe
   } else if (kind === 'custom') {
     const from = str(query.from);
     const to = str(query.to);
-    if (!isCalendarDate(from)) bad('from', 'a date, YYYY-MM-DD');
-    if (!isCalendarDate(to)) bad('to', 'a date, YYYY-MM-DD');
-    if (isCalendarDate(from) && isCalendarDate(to)) {
+    const dateOk = (d: string) => isCalendarDate(d) && inYears(Number(d.slice(0, 4)));
+    if (!dateOk(from)) bad('from', `a date, YYYY-MM-DD, ${MIN_YEAR}–${MAX_YEAR}`);
+    if (!dateOk(to)) bad('to', `a date, YYYY-MM-DD, ${MIN_YEAR}–${MAX_YEAR}`);
+    if (dateOk(from) && dateOk(to)) {
       const span = daysBetween(from, to);
       if (span < 0) bad('to', 'on or after “from”');
       else if (span >= MAX_CUSTOM_DAYS) bad('to', `at most ${MAX_CUSTOM_DAYS} days after “from”`);

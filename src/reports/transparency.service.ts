@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import { NotFoundError } from '../common/domain-error';
 import { translate } from '../common/i18n';
+import { BASIS_STATEMENT, STATEMENT_CATEGORIES } from '../complaints/decision-ground';
 import { LEGAL_BASES } from '../complaints/legal-basis';
 import type { Locale } from '../complaints/legal-basis';
 import { FiguresRepository } from './figures.repository';
@@ -11,6 +13,10 @@ import type { ReportPeriod } from './report-period';
 /** The period report sections the transparency report shows unchanged (same figures, same keys). */
 const REUSED: SectionKey[] = ['by-basis', 'outcomes', 'upheld-by-remedy', 'times', 'appeals'];
 const APPEAL_OUTCOMES = ['actioned', 'rejected', 'restored'];
+/** Each basis's default category and ground, for decisions taken before they were recorded. */
+const CATEGORY_DEFAULTS = Object.fromEntries(
+  Object.entries(BASIS_STATEMENT).map(([basis, d]) => [basis, { category: d.category, ground: d.ground }]),
+);
 
 /**
  * What the report says of the obligations the desk has nothing to count for: no automated means,
@@ -21,6 +27,9 @@ export const STATEMENTS = {
   out_of_court_disputes: { applicable: false, disputes: 0 },
   average_monthly_active_recipients: { applicable: false, value: null },
 } as const;
+
+/** `?year=YYYY` as the period query it stands for (the page reads it the same way to show its errors). */
+export const yearQuery = (query: Record<string, unknown>) => ({ kind: 'year', year: query.year });
 
 export interface TransparencyReport {
   year: number;
@@ -44,24 +53,52 @@ export class TransparencyService {
 
   /** The year from `?year=YYYY` (default: the current one, Beijing time) as a year period. */
   period(query: Record<string, unknown>, now: Date): ReportPeriod {
-    return parsePeriod({ kind: 'year', year: query.year }, now);
+    return parsePeriod(yearQuery(query), now);
   }
 
   async report(period: ReportPeriod, locale: Locale): Promise<TransparencyReport> {
     const t = (k: string) => translate(locale, k);
     const span = { from: period.from, to: period.to };
-    const [reused, byBasis, byOutcome, appealTimes, warnings] = await Promise.all([
+    const [reused, byBasis, byOutcome, appealTimes, warnings, byCategory] = await Promise.all([
       Promise.all(REUSED.map((k) => this.figures.section(k, period, locale))),
       this.repo.appealsByBasis(span),
       this.repo.appealsByOutcome(span),
       this.repo.appealTimes(span),
       this.repo.misuseWarnings(span),
+      this.repo.actionsByCategory(span, CATEGORY_DEFAULTS),
     ]);
     const [basis, outcomes, remedies, times, appeals] = reused;
     const value = (s: AnySection, row: string, col: string) => s.rows.find((r) => r.key === row)?.values[col] ?? null;
     const basisBy = new Map(byBasis.map((r) => [r.key, r]));
     const basisKeys = [...LEGAL_BASES, ...byBasis.map((r) => r.key).filter((k) => !LEGAL_BASES.includes(k as never))];
     const outcomeBy = new Map(byOutcome.map((r) => [r.key, r.n]));
+    const categoryOrder = (k: string) => {
+      const i = (STATEMENT_CATEGORIES as readonly string[]).indexOf(k);
+      return i < 0 ? STATEMENT_CATEGORIES.length : i;
+    };
+    // DSA Art. 15(1)(b): the action taken on notices by type of content, on the law or the terms.
+    const actions: AnySection = {
+      key: 'actions-by-category',
+      columns: [
+        { key: 'actions', unit: 'count' },
+        { key: 'on_law', unit: 'count' },
+        { key: 'on_terms', unit: 'count' },
+        { key: 'median_hours', unit: 'hours' },
+      ],
+      chart: { series: ['on_law', 'on_terms'], orientation: 'horizontal' },
+      rows: [...byCategory]
+        .sort((a, b) => categoryOrder(a.key) - categoryOrder(b.key) || a.key.localeCompare(b.key))
+        .map((r) => ({
+          key: r.key,
+          label: t(`case.choice.category.${r.key}`),
+          values: {
+            actions: r.on_law + r.on_terms,
+            on_law: r.on_law,
+            on_terms: r.on_terms,
+            median_hours: roundFigure(r.median_hours, 'hours'),
+          },
+        })),
+    };
     const added: AnySection[] = [
       {
         key: 'appeals-by-basis',
@@ -147,9 +184,16 @@ export class TransparencyService {
         out_of_court_disputes: STATEMENTS.out_of_court_disputes.disputes,
         misuse_warnings: warnings,
       },
-      sections: [basis, outcomes, remedies, times, appeals, ...added],
+      sections: [basis, outcomes, remedies, actions, times, appeals, ...added],
     };
   }
+}
+
+/** One section of the report (for its CSV or JSON export); 404 for a key it has not. */
+export function transparencySection(r: TransparencyReport, key: string): AnySection {
+  const s = r.sections.find((x) => x.key === key);
+  if (!s) throw new NotFoundError(`No transparency report section ${key}`);
+  return s;
 }
 
 /** The report as JSON: the year, its period, the headline figures, the statements and every section. */

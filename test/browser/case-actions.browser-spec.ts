@@ -120,6 +120,20 @@ describe('case action forms in the browser', () => {
       await page.locator('[data-form="reject"] summary').click();
       expect(await page.locator('#reject-reason-tpl').isVisible()).toBe(true);
       await panel(page, `case-actions-review-${locale}`);
+      // The statement's default texts are prefilled in the page's language (stored in English: decision-ground e2e).
+      await expect(page.locator('#uphold-legalGround').inputValue()).resolves.toBe(
+        locale === 'en'
+          ? 'Notice of illegal content: EU Digital Services Act, Art. 16'
+          : '著作权：《信息网络传播权保护条例》第十四条',
+      );
+      await expect(page.locator('#reject-groundExplanation').inputValue()).resolves.toBe(
+        locale === 'en'
+          ? 'The notifier gave reasons why the content is illegal; after review the notice was found valid.'
+          : '权利人通知该内容侵犯著作权；经审核，通知成立。',
+      );
+      await page
+        .locator('[data-form="uphold"] [data-need="ground"]')
+        .screenshot({ path: join(SCREENSHOT_DIR, `case-ground-defaults-${locale}.png`) });
 
       // Escalate both items (one row per item); the admin then sees the proposal preselected.
       await page.locator('#escalate-remedy-0').selectOption('remove_image');

@@ -1,8 +1,9 @@
+import { join } from 'node:path';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { DataSource } from 'typeorm';
 import { loadReportFixture } from '../factories/report-fixture';
 import { startTestApp, TestApp } from '../helpers/app';
-import { launchBrowser, screenshot } from '../helpers/browser';
+import { launchBrowser, screenshot, SCREENSHOT_DIR } from '../helpers/browser';
 import { createStaff, tokenStaff } from '../helpers/staff';
 
 /**
@@ -134,8 +135,24 @@ describe('reports: period figures in the browser', () => {
       await expect(page.locator('h1').textContent()).resolves.toBe(
         lang === 'en' ? 'Transparency report 2021' : '2021 年度透明度报告',
       );
-      expect(await page.locator('section[data-section]').count()).toBe(9);
-      expect(await page.locator('section[data-section] svg.chart[role="img"]').count()).toBe(9);
+      expect(await page.locator('section[data-section]').count()).toBe(10);
+      expect(await page.locator('section[data-section] svg.chart[role="img"]').count()).toBe(10);
+      // The action taken by category (DSA Art. 15(1)(b)), with its CSV download.
+      await expect(
+        page
+          .locator(
+            'table[data-table="actions-by-category"] tr[data-key="STATEMENT_CATEGORY_NOT_SPECIFIED_NOTICE"] td[data-col="on_law"]',
+          )
+          .textContent(),
+      ).resolves.toBe('1');
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.locator('section[data-section="actions-by-category"] a[data-export="csv"]').click(),
+      ]);
+      expect(download.suggestedFilename()).toBe('actions-by-category-2021-01-01-2021-12-31.csv');
+      await page
+        .locator('section[data-section="actions-by-category"]')
+        .screenshot({ path: join(SCREENSHOT_DIR, `transparency-actions-by-category-${lang}.png`) });
       await expect(
         page.locator('table[data-table="summary"] tr[data-key="notices_received"] td').getAttribute('data-value'),
       ).resolves.toBe('8');
@@ -163,6 +180,43 @@ describe('reports: period figures in the browser', () => {
       await screenshot(page, `transparency-print-${lang}`);
       const pdf = await page.pdf({ format: 'A4' });
       expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
+    }, 60000);
+  }
+  for (const lang of ['zh-CN', 'en'] as const) {
+    it(`shows a bad year or period beside its field and takes a corrected one (${lang})`, async () => {
+      const context = await browser.newContext({ locale: lang, viewport: { width: 1280, height: 900 } });
+      contexts.push(context);
+      const page = await context.newPage();
+      await page.goto(`${t.baseUrl}/staff/login?lang=${lang}`);
+      await page.locator('input[name="email"]').fill(admin.email);
+      await page.locator('input[name="password"]').fill(admin.password);
+      await Promise.all([page.waitForNavigation(), page.locator('form button[type="submit"]').first().click()]);
+
+      const res = await page.goto(`${t.baseUrl}/staff/reports/transparency?year=1800`);
+      expect(res?.status()).toBe(422);
+      const field = page.locator('.transparency__form .field.has-error');
+      await expect(field.locator('.field-error').textContent()).resolves.toBe(
+        lang === 'en' ? 'Year: four digits, from 2000 to 2999' : '年份：四位数字，2000 至 2999 年',
+      );
+      await expect(field.locator('#transparency-year').inputValue()).resolves.toBe('1800');
+      // Beside the field: the message sits between the label and the input, inside the marked field.
+      const box = async (sel: string) => (await field.locator(sel).boundingBox()) ?? { x: 0, y: 0, height: 0 };
+      expect((await box('.field-error')).y).toBeGreaterThan((await box('label')).y);
+      expect((await box('.field-error')).y).toBeLessThan((await box('#transparency-year')).y);
+      await screenshot(page, `transparency-bad-year-${lang}`);
+      await page.locator('#transparency-year').fill('2021');
+      await Promise.all([page.waitForNavigation(), page.locator('.transparency__form button[type="submit"]').click()]);
+      await expect(page.locator('h1').textContent()).resolves.toBe(
+        lang === 'en' ? 'Transparency report 2021' : '2021 年度透明度报告',
+      );
+      expect(await page.locator('.field-error').count()).toBe(0);
+
+      const bad = await page.goto(`${t.baseUrl}/staff/reports?kind=custom&from=2021-03-10&to=2021-03-01`);
+      expect(bad?.status()).toBe(422);
+      const to = page.locator('.figures__field--to.has-error');
+      expect(await to.isVisible()).toBe(true);
+      await expect(to.locator('.field-error').textContent()).resolves.toContain(lang === 'en' ? '“To”' : '“截止日”');
+      await screenshot(page, `report-figures-bad-period-${lang}`);
     }, 60000);
   }
 });

@@ -544,7 +544,7 @@ export const EN: Messages = {
     'the case, its files, every message and the sealed audit trail, with how to verify it (VERIFY.txt)',
   'case.ground.legend': 'Statement of reasons: ground and category',
   'case.ground.hint':
-    'Prefilled from the legal basis: confirm or change. Published in the statement of reasons (EU DSA Transparency Database): no names or contact details.',
+    'Prefilled from the legal basis: confirm or change. Published in the statement of reasons (EU DSA Transparency Database): no names or contact details. Prefilled texts left unchanged are stored and published in English.',
   'case.field.decisionGround': 'Ground',
   'case.field.category': 'Category',
   'case.field.legalGround': 'Legal ground (law or policy relied on)',
@@ -1203,12 +1203,11 @@ export const EN: Messages = {
   'figures.noneInPeriod': 'Nothing in this period.',
   'figures.generated': 'Generated {at} UTC. Periods are whole days in Beijing time.',
   'figures.error.summary': 'The period is invalid:',
-  'figures.error.path': 'figures.error.{f}',
   'figures.error.kind': 'Choose month, quarter, year or custom dates',
   'figures.error.month': 'Month: YYYY-MM',
-  'figures.error.year': 'Year: four digits, 2000 or later',
+  'figures.error.year': 'Year: four digits, from 2000 to 2999',
   'figures.error.quarter': 'Quarter: 1 to 4',
-  'figures.error.from': '“From” must be a date (YYYY-MM-DD)',
+  'figures.error.from': '“From” must be a date (YYYY-MM-DD) from 2000 to 2999',
   'figures.error.to': '“To” must be a date on or after “From”, at most five years later',
   'figures.section.by-basis': 'Complaints received by legal basis',
   'figures.section.by-item-kind': 'Complaints received by kind of item',
@@ -1283,6 +1282,7 @@ export const EN: Messages = {
   'transparency.heading': 'Transparency report {year}',
   'transparency.intro':
     'Notices of allegedly unlawful or infringing content received by the newsroom’s complaint desk in the year, the action taken on them, how fast, and the complaints (appeals) against those decisions: the figures asked for by Articles 15 and 24 of the EU Digital Services Act and for the annual report under Article 17 of the Provisions on the Governance of the Online Information Content Ecosystem (网络信息内容生态治理规定).',
+  'transparency.error.summary': 'The year is invalid:',
   'transparency.back': 'Back to the reports',
   'transparency.printHint': 'Print or save as PDF from the browser; navigation and forms are left out.',
   'transparency.link.label': 'Yearly transparency report',
@@ -1312,7 +1312,7 @@ export const EN: Messages = {
     'Average monthly active recipients (DSA Art. 24(2)): not applicable — the desk serves a news site, not an online platform with registered recipients.',
   'transparency.basis.heading': 'Where each figure answers',
   'transparency.basis.dsa15':
-    'DSA Art. 15(1)(b): notices by type of alleged illegal content (by legal basis), actions taken (outcomes; upheld by remedy), median time to act (response times, decision); none by automated means.',
+    'DSA Art. 15(1)(b): notices by type of alleged illegal content (by legal basis), actions taken (outcomes; upheld by remedy; action taken by category, on the law or on our terms), median time to act (response times, decision); none by automated means.',
   'transparency.basis.dsa24':
     'DSA Art. 15(1)(d) and 24(1): complaints through the internal complaint-handling system (appeals), their basis, decisions, median time and decisions reversed; out-of-court disputes; suspensions and warnings for misuse under Art. 23 (misuse).',
   'transparency.basis.cn17':
@@ -1322,6 +1322,12 @@ export const EN: Messages = {
   'transparency.appealOutcome.restored': 'Led to restoration',
   'transparency.time.appeal_decision': 'Filing to decision of a complaint against a decision',
   'transparency.misuse.warnings': 'Warnings given to complainants',
+  'figures.section.actions-by-category': 'Action taken on notices, by category',
+  'figures.note.actions-by-category':
+    'Notices upheld by a first decision in the year (as under Outcomes), by the category of the decision’s statement of reasons, on the law or on our terms and policies; decisions from before categories were recorded count under their legal basis’s default. Median: receipt to decision.',
+  'figures.col.actions': 'Actions taken',
+  'figures.col.on_law': 'On the law',
+  'figures.col.on_terms': 'On our terms',
   'figures.section.appeals-by-basis': 'Complaints against decisions, by legal basis',
   'figures.section.appeals-by-outcome': 'Complaints against decisions, by decision',
   'figures.section.appeal-times': 'Time to decide complaints against decisions',

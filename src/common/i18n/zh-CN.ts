@@ -511,7 +511,7 @@ export const ZH_CN: Messages = {
   'case.bundle.hint': '案件、文件、全部邮件及已封存的审计记录，附手工核验说明（VERIFY.txt）',
   'case.ground.legend': '处理理由说明：依据与类别',
   'case.ground.hint':
-    '已按法律依据预填，请确认或修改。此内容将公开于处理理由说明（欧盟 DSA 透明度数据库），不得写入姓名或联系方式。',
+    '已按法律依据预填，请确认或修改。此内容将公开于处理理由说明（欧盟 DSA 透明度数据库），不得写入姓名或联系方式。预填文本如未修改，将以其英文原文存储并公开。',
   'case.field.decisionGround': '依据',
   'case.field.category': '类别',
   'case.field.legalGround': '法律依据（所依据的法律或政策）',
@@ -1127,12 +1127,11 @@ export const ZH_CN: Messages = {
   'figures.noneInPeriod': '此期间没有数据。',
   'figures.generated': '生成于 {at} UTC。期间按北京时间的整日计算。',
   'figures.error.summary': '期间无效：',
-  'figures.error.path': 'figures.error.{f}',
   'figures.error.kind': '请选择按月、按季度、按年或自定义日期',
   'figures.error.month': '月份：YYYY-MM',
-  'figures.error.year': '年份：四位数字，2000 年或以后',
+  'figures.error.year': '年份：四位数字，2000 至 2999 年',
   'figures.error.quarter': '季度：1 至 4',
-  'figures.error.from': '“起始日”须为日期（YYYY-MM-DD）',
+  'figures.error.from': '“起始日”须为 2000 至 2999 年间的日期（YYYY-MM-DD）',
   'figures.error.to': '“截止日”须为不早于“起始日”的日期，且相隔不超过五年',
   'figures.section.by-basis': '按法律依据统计的收到投诉',
   'figures.section.by-item-kind': '按投诉对象类型统计的收到投诉',
@@ -1201,6 +1200,7 @@ export const ZH_CN: Messages = {
   'transparency.heading': '{year} 年度透明度报告',
   'transparency.intro':
     '本年度新闻网站投诉处理台收到的涉嫌违法或侵权内容通知、对其采取的处理措施与用时，以及针对处理决定的申诉：即欧盟《数字服务法》（DSA）第 15 条、第 24 条要求公布的数据，以及《网络信息内容生态治理规定》第十七条所要求年度报告中的投诉处理情况。',
+  'transparency.error.summary': '年度无效：',
   'transparency.back': '返回统计报表',
   'transparency.printHint': '可在浏览器中打印或另存为 PDF；导航与表单不会打印。',
   'transparency.link.label': '年度透明度报告',
@@ -1229,7 +1229,7 @@ export const ZH_CN: Messages = {
     '月均活跃服务接收者（DSA 第 24 条第 2 款）：不适用。本处理台服务于新闻网站，并非拥有注册用户的在线平台。',
   'transparency.basis.heading': '各项数据对应的条款',
   'transparency.basis.dsa15':
-    'DSA 第 15 条第 1 款 b 项：按涉嫌违法内容类型（法律依据）统计的通知、采取的措施（处理结果；成立通知按措施）、采取措施的用时中位数（响应用时中的“作出决定”）；没有以自动化方式处理的通知。',
+    'DSA 第 15 条第 1 款 b 项：按涉嫌违法内容类型（法律依据）统计的通知、采取的措施（处理结果；成立通知按措施；按类别统计的措施，区分依据法律或依据本站条款）、采取措施的用时中位数（响应用时中的“作出决定”）；没有以自动化方式处理的通知。',
   'transparency.basis.dsa24':
     'DSA 第 15 条第 1 款 d 项及第 24 条第 1 款：通过内部申诉处理系统收到的申诉、其依据、决定、用时中位数及被改变的决定数；庭外争议；第 23 条规定的滥用警告与暂停（滥用通知程序）。',
   'transparency.basis.cn17':
@@ -1239,6 +1239,12 @@ export const ZH_CN: Messages = {
   'transparency.appealOutcome.restored': '恢复内容',
   'transparency.time.appeal_decision': '从提出申诉到作出申诉决定',
   'transparency.misuse.warnings': '向投诉人发出的警告',
+  'figures.section.actions-by-category': '对通知采取的措施（按类别）',
+  'figures.note.actions-by-category':
+    '本年度首次决定予以支持的通知（与“处理结果”一节相同），按处理理由说明的类别统计，并区分依据法律或依据本站条款与政策；记录类别之前的决定按其法律依据的默认类别计入。中位数：自收到至作出决定。',
+  'figures.col.actions': '采取措施',
+  'figures.col.on_law': '依据法律',
+  'figures.col.on_terms': '依据本站条款',
   'figures.section.appeals-by-basis': '针对决定的申诉（按法律依据）',
   'figures.section.appeals-by-outcome': '针对决定的申诉（按申诉决定）',
   'figures.section.appeal-times': '申诉处理用时',
