@@ -12,6 +12,10 @@
  * It prints throughput, p50/p99, the server's CPU milliseconds per complaint (utime+stime from
  * /proc), its peak RSS, the rows written per complaint, the load average, and the ratio to the floor.
  *
+ * Before the first round, BENCH_WARMUP_SECONDS (default 5) of the same HTTP load, not counted: the
+ * server's JIT, its pool's connections and prepared statements start cold, and without it the first
+ * round's figures (server CPU per complaint about twice the second's) measured the start, not intake.
+ *
  * DATABASE_URL (default: the embedded database of a running `npm start`), BENCH_SECONDS (default 20),
  * BENCH_ROUNDS (default 2, interleaved), BENCH_CONCURRENCY (default 32), PGBENCH (default pgbench on
  * PATH, else /usr/lib/postgresql/15/bin/pgbench). BENCH_URL measures an already running server
@@ -33,6 +37,7 @@ const ROOT = join(__dirname, '..', '..');
 const FLOOR_SCRIPT = join(__dirname, 'intake-floor.pgbench.sql');
 const env = process.env;
 const SECONDS = Number(env.BENCH_SECONDS ?? 20);
+const WARMUP_SECONDS = Number(env.BENCH_WARMUP_SECONDS ?? 5);
 const ROUNDS = Number(env.BENCH_ROUNDS ?? 2);
 const CONCURRENCY = Number(env.BENCH_CONCURRENCY ?? 32);
 const RUN = `${Date.now().toString(36)}-${process.pid}`;
@@ -214,13 +219,18 @@ function complaintBody(n: number, articleUrl: string) {
 
 let sequence = 0;
 
-async function httpPhase(base: URL, articleUrl: string, pid: number | undefined): Promise<Figures> {
+async function httpPhase(
+  base: URL,
+  articleUrl: string,
+  pid: number | undefined,
+  phaseSeconds = SECONDS,
+): Promise<Figures> {
   const latencies: number[] = [];
   let errors = 0;
   let firstError: string | undefined;
   const cpu0 = cpuMs(pid);
   const t0 = performance.now();
-  const deadline = t0 + SECONDS * 1000;
+  const deadline = t0 + phaseSeconds * 1000;
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
       while (performance.now() < deadline) {
@@ -366,6 +376,12 @@ async function main(): Promise<void> {
       console.log(
         `note: load ${loadavg()[0].toFixed(1)} on ${availableParallelism()} cores: other work competes with the one-threaded server more than with pgbench's backends; figures are noisy`,
       );
+    if (WARMUP_SECONDS > 0) {
+      const warm = await httpPhase(base, articleUrl, pid, WARMUP_SECONDS);
+      console.log(`warm-up (not counted): ${rate(warm).toFixed(0)} /s over ${WARMUP_SECONDS} s, errors ${warm.errors}`);
+      agent.destroy();
+      agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+    }
     const ratios: number[] = [];
     let before = await counts(db);
     let cpuTotal = 0;
