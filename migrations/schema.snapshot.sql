@@ -100,6 +100,7 @@ COLUMN complainant_warning.warned_by uuid NOT NULL
 COLUMN complaint.appeal_outcome text
 COLUMN complaint.appeal_reversed boolean
 COLUMN complaint.appealed_at timestamp with time zone
+COLUMN complaint.article_items smallint NOT NULL DEFAULT 0
 COLUMN complaint.article_title text NOT NULL DEFAULT ''::text
 COLUMN complaint.assignee_id uuid
 COLUMN complaint.channel text
@@ -123,10 +124,12 @@ COLUMN complaint.first_reviewed_at timestamp with time zone
 COLUMN complaint.first_reviewed_by uuid
 COLUMN complaint.id uuid NOT NULL DEFAULT gen_random_uuid()
 COLUMN complaint.idempotency_key text
+COLUMN complaint.image_items smallint NOT NULL DEFAULT 0
 COLUMN complaint.info_request jsonb
 COLUMN complaint.legal_basis text NOT NULL
 COLUMN complaint.locale text NOT NULL
 COLUMN complaint.original_work jsonb
+COLUMN complaint.passage_items smallint NOT NULL DEFAULT 0
 COLUMN complaint.proposed_remedies jsonb
 COLUMN complaint.received_at timestamp with time zone NOT NULL DEFAULT now()
 COLUMN complaint.reference text NOT NULL
@@ -393,6 +396,7 @@ CONSTRAINT complaint.complaint_escalated_by_fk FOREIGN KEY (escalated_by) REFERE
 CONSTRAINT complaint.complaint_first_decided_by_fk FOREIGN KEY (first_decided_by) REFERENCES staff_user(id) ON DELETE SET NULL
 CONSTRAINT complaint.complaint_first_reviewed_by_fk FOREIGN KEY (first_reviewed_by) REFERENCES staff_user(id) ON DELETE SET NULL
 CONSTRAINT complaint.complaint_idempotency_key_key UNIQUE (idempotency_key)
+CONSTRAINT complaint.complaint_item_counts_check CHECK (((article_items >= 0) AND (image_items >= 0) AND (passage_items >= 0)))
 CONSTRAINT complaint.complaint_legal_basis_check CHECK ((legal_basis = ANY (ARRAY['cn-copyright'::text, 'cn-personal-rights'::text, 'us-dmca'::text, 'eu-dsa'::text, 'accuracy'::text])))
 CONSTRAINT complaint.complaint_locale_check CHECK ((locale = ANY (ARRAY['zh-CN'::text, 'en'::text])))
 CONSTRAINT complaint.complaint_pkey PRIMARY KEY (id)
@@ -507,7 +511,7 @@ INDEX CREATE INDEX complaint_note_complaint_idx ON public.complaint_note USING b
 INDEX CREATE INDEX complaint_queue_assignee_idx ON public.complaint USING btree (assignee_id, due_at, id) WHERE (state = ANY (ARRAY['received'::text, 'in_review'::text, 'needs_info'::text, 'escalated'::text, 'counter_notice_review'::text, 'appeal_review'::text]))
 INDEX CREATE INDEX complaint_queue_idx ON public.complaint USING btree (due_at, id) WHERE (state = ANY (ARRAY['received'::text, 'in_review'::text, 'needs_info'::text, 'escalated'::text, 'counter_notice_review'::text, 'appeal_review'::text]))
 INDEX CREATE INDEX complaint_queue_state_idx ON public.complaint USING btree (state, due_at, id) INCLUDE (legal_basis, assignee_id) WHERE (state = ANY (ARRAY['received'::text, 'in_review'::text, 'needs_info'::text, 'escalated'::text, 'counter_notice_review'::text, 'appeal_review'::text]))
-INDEX CREATE INDEX complaint_received_at_idx ON public.complaint USING btree (received_at) INCLUDE (legal_basis, state, channel, id)
+INDEX CREATE INDEX complaint_received_at_idx ON public.complaint USING btree (received_at) INCLUDE (legal_basis, state, channel, id, article_items, image_items, passage_items)
 INDEX CREATE INDEX complaint_renotice_barred_by_idx ON public.complaint USING btree (renotice_barred_by) WHERE (renotice_barred_by IS NOT NULL)
 INDEX CREATE INDEX complaint_response_complaint_idx ON public.complaint_response USING btree (complaint_id, created_at)
 INDEX CREATE INDEX complaint_restored_at_idx ON public.complaint USING btree (restored_at) INCLUDE (received_at, legal_basis) WHERE (restored_at IS NOT NULL)

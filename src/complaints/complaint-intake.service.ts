@@ -365,15 +365,20 @@ WITH newitems AS (
 ), c AS (
   INSERT INTO complaint (reference, state, legal_basis, locale, complainant, complainant_email, original_work,
                          explanation, declarations, tracking_token_hash, duplicate_of, idempotency_key, request_hash,
-                         article_title, due_at, requester_category, renotice_barred_by, channel, decided_at, decided_state)
+                         article_title, due_at, requester_category, renotice_barred_by, channel, decided_at, decided_state,
+                         article_items, image_items, passage_items)
   SELECT 'ND-' || to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYYY') || '-' || lpad(nextval('complaint_reference_seq')::text, 6, '0'),
          CASE WHEN dup.id IS NULL THEN 'received' ELSE 'duplicate' END,
          $1, $2, $3::jsonb, $4, $5::jsonb, $6, $7::jsonb, $8, dup.id, $10, $11, $17,
          CASE WHEN dup.id IS NULL THEN now() + make_interval(hours => $18::int) END,
          $21, CASE WHEN dup.id IS NULL THEN (SELECT id FROM barred) END,
          -- Report milestones: how it came in; a repeat is decided (duplicate) at receipt.
-         $22, CASE WHEN dup.id IS NOT NULL THEN now() END, CASE WHEN dup.id IS NOT NULL THEN 'duplicate' END
-    FROM (SELECT 1) one LEFT JOIN dup ON true
+         $22, CASE WHEN dup.id IS NOT NULL THEN now() END, CASE WHEN dup.id IS NOT NULL THEN 'duplicate' END,
+         -- Items by kind, for the reports.
+         k.article, k.image, k.passage
+    FROM (SELECT count(*) FILTER (WHERE kind = 'article') AS article, count(*) FILTER (WHERE kind = 'image') AS image,
+                 count(*) FILTER (WHERE kind = 'passage') AS passage FROM newitems) k
+    LEFT JOIN dup ON true
   RETURNING id, reference, state, renotice_barred_by
 ), links AS (
   -- A new case names the earlier ones (the 20 latest, and always the case that bars it); a

@@ -31,6 +31,7 @@ const list = (xs: readonly string[]) => xs.map((x) => `'${x}'`).join(', ');
 @Check('complaint_channel_check', `channel IN ('form', 'api', 'mail')`)
 @Check('complaint_decided_state_check', `decided_state IN ('actioned', 'rejected', 'duplicate', 'not_processed')`)
 @Check('complaint_decided_check', `(decided_at IS NULL) = (decided_state IS NULL)`)
+@Check('complaint_item_counts_check', 'article_items >= 0 AND image_items >= 0 AND passage_items >= 0')
 @Check('complaint_appeal_outcome_check', `appeal_outcome IN ('actioned', 'rejected', 'restored')`)
 @Index('complaint_email_idx', { synchronize: false })
 @Index('complaint_duplicate_of_idx', { synchronize: false })
@@ -170,6 +171,16 @@ export class Complaint {
   @ManyToOne(() => Complaint, { onDelete: 'RESTRICT' })
   @JoinColumn({ name: 'renotice_barred_by', foreignKeyConstraintName: 'complaint_renotice_barred_by_fk' })
   renoticeBarredBy?: Complaint | null;
+
+  /** Items of each kind the complaint names, set by the intake statement (for the reports, by kind of item). */
+  @Column({ name: 'article_items', type: 'smallint', default: 0 })
+  articleItems: number;
+
+  @Column({ name: 'image_items', type: 'smallint', default: 0 })
+  imageItems: number;
+
+  @Column({ name: 'passage_items', type: 'smallint', default: 0 })
+  passageItems: number;
 
   /*
    * Milestones for the reports (migration ReportMilestones): each set once, by the transition

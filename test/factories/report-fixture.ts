@@ -1,6 +1,7 @@
 import { DataSource } from 'typeorm';
 import { MILESTONE_BACKFILL_SQL } from '../../migrations/1766000000000-ReportMilestones';
 import type { TokenStaff } from '../helpers/staff';
+import { ITEM_COUNT_BACKFILL_SQL } from '../../migrations/1766810000000-ComplaintItemCounts';
 
 /** Beijing wall-clock time in March 2021 ('DD HH:MM') unless a full ISO time is given. */
 export const bj = (s: string) => (s.length <= 11 ? `2021-03-${s.slice(0, 2)}T${s.slice(3)}:00+08:00` : s);
@@ -64,6 +65,8 @@ export async function loadReportFixture(
         [row.id, i + 1, kind, article.id, article.url, remedy],
       );
   }
+  // The intake statement counts a complaint's items by kind on the case as it inserts them; here, as the migration does.
+  await db.query(ITEM_COUNT_BACKFILL_SQL);
   const event = (
     c: string,
     at: string,

@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import { ArticleVersions1766800000000 } from '../migrations/1766800000000-ArticleVersions';
+import { ComplaintItemCounts1766810000000 } from '../migrations/1766810000000-ComplaintItemCounts';
 import { startTestApp, TestApp } from './helpers/app';
 
 /**
@@ -7,7 +8,7 @@ import { startTestApp, TestApp } from './helpers/app';
  * content (article_version), each complaint item naming the one it was filed against; down() gives
  * the per-complaint rows back.
  */
-describe('article versions (migration 1766800000000, real PostgreSQL)', () => {
+describe('article versions and item counts (migrations 1766800000000, 1766810000000; real PostgreSQL)', () => {
   let t: TestApp;
   let db: DataSource;
 
@@ -103,5 +104,53 @@ describe('article versions (migration 1766800000000, real PostgreSQL)', () => {
     await expect(
       db.query(`UPDATE complaint_item SET snapshot_sha256 = 'missing' WHERE complaint_id = $1`, [c2]),
     ).rejects.toThrow(/complaint_item_snapshot_fk/);
+  });
+
+  it('counts each complaint’s items by kind at intake, and the migration backfills the counts', async () => {
+    const list = (await (await fetch(`${t.baseUrl}/api/v1/articles?limit=20`)).json()) as {
+      items: Array<{ url: string; images: Array<{ id: string }> }>;
+    };
+    const article = list.items.find((a) => a.images.length > 0)!;
+    const res = await fetch(`${t.baseUrl}/api/v1/complaints`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        legalBasis: 'eu-dsa',
+        locale: 'en',
+        complainant: { name: 'Count Test', email: `counts-${Date.now()}@example.test` },
+        items: [
+          { articleUrl: article.url, kind: 'article' },
+          { articleUrl: article.url, kind: 'image', detail: article.images[0].id },
+          { articleUrl: article.url, kind: 'passage', detail: 'One passage.' },
+          { articleUrl: article.url, kind: 'passage', detail: 'Another passage.' },
+        ],
+        explanation: 'This article contains illegal content.',
+        declarations: { truthful: true, goodFaith: true },
+      }),
+    });
+    expect(res.status).toBe(201);
+    const { reference } = (await res.json()) as { reference: string };
+    const counts = async () =>
+      (
+        await db.query<Array<{ article_items: number; image_items: number; passage_items: number }>>(
+          `SELECT article_items, image_items, passage_items FROM complaint WHERE reference = $1`,
+          [reference],
+        )
+      )[0];
+    expect(await counts()).toEqual({ article_items: 1, image_items: 1, passage_items: 2 });
+
+    const migration = new ComplaintItemCounts1766810000000();
+    const q = db.createQueryRunner();
+    await q.connect();
+    try {
+      await migration.down(q);
+      await migration.up(q);
+    } finally {
+      await q.release();
+    }
+    expect(await counts()).toEqual({ article_items: 1, image_items: 1, passage_items: 2 });
+    await expect(db.query(`UPDATE complaint SET image_items = -1 WHERE reference = $1`, [reference])).rejects.toThrow(
+      /complaint_item_counts_check/,
+    );
   });
 });
