@@ -111,6 +111,7 @@ const params: Record<number, string> = {
   19: 'NULL',
   20: '0',
   21: `'rights_holder'`,
+  22: `'api'`,
 };
 
 // Parameters become typed expressions: each $n is used with the type the app's Bind leaves to the
