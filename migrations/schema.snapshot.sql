@@ -153,6 +153,10 @@ COLUMN complaint_item.position integer NOT NULL
 COLUMN complaint_item.remedy text
 COLUMN complaint_item.remedy_applied_at timestamp with time zone
 COLUMN complaint_item.remedy_reversed_at timestamp with time zone
+COLUMN complaint_item_kind.complaint_id uuid NOT NULL
+COLUMN complaint_item_kind.items integer NOT NULL
+COLUMN complaint_item_kind.kind text NOT NULL
+COLUMN complaint_item_kind.received_at timestamp with time zone NOT NULL
 COLUMN complaint_link.complaint_id uuid NOT NULL
 COLUMN complaint_link.created_at timestamp with time zone NOT NULL DEFAULT now()
 COLUMN complaint_link.related_id uuid NOT NULL
@@ -411,6 +415,8 @@ CONSTRAINT complaint_item.complaint_item_kind_check CHECK ((kind = ANY (ARRAY['a
 CONSTRAINT complaint_item.complaint_item_pkey PRIMARY KEY (id)
 CONSTRAINT complaint_item.complaint_item_position_key UNIQUE (complaint_id, "position")
 CONSTRAINT complaint_item.complaint_item_remedy_check CHECK ((remedy = ANY (ARRAY['remove_article'::text, 'remove_image'::text, 'edit_passage'::text, 'add_correction'::text, 'add_attribution'::text, 'no_action'::text])))
+CONSTRAINT complaint_item_kind.complaint_item_kind_complaint_fk FOREIGN KEY (complaint_id) REFERENCES complaint(id) ON DELETE CASCADE
+CONSTRAINT complaint_item_kind.complaint_item_kind_pkey PRIMARY KEY (complaint_id, kind)
 CONSTRAINT complaint_link.complaint_link_complaint_fk FOREIGN KEY (complaint_id) REFERENCES complaint(id) ON DELETE CASCADE
 CONSTRAINT complaint_link.complaint_link_pkey PRIMARY KEY (complaint_id, related_id)
 CONSTRAINT complaint_link.complaint_link_related_fk FOREIGN KEY (related_id) REFERENCES complaint(id) ON DELETE CASCADE
@@ -488,12 +494,14 @@ EXTENSION pg_trgm
 EXTENSION uuid-ossp
 FUNCTION CREATE OR REPLACE FUNCTION public.audit_current_xid() RETURNS bigint LANGUAGE sql AS $function$ SELECT pg_current_xact_id()::text::bigint $function$
 FUNCTION CREATE OR REPLACE FUNCTION public.audit_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $function$ BEGIN RAISE EXCEPTION 'audit trail is append-only: % on % refused', TG_OP, TG_TABLE_NAME USING ERRCODE = 'insufficient_privilege'; END $function$
+FUNCTION CREATE OR REPLACE FUNCTION public.complaint_item_kind_count() RETURNS trigger LANGUAGE plpgsql AS $function$ BEGIN IF TG_OP IN ('UPDATE', 'DELETE') THEN UPDATE complaint_item_kind SET items = items - 1 WHERE complaint_id = OLD.complaint_id AND kind = OLD.kind; DELETE FROM complaint_item_kind WHERE complaint_id = OLD.complaint_id AND kind = OLD.kind AND items <= 0; END IF; IF TG_OP IN ('INSERT', 'UPDATE') THEN INSERT INTO complaint_item_kind (complaint_id, kind, received_at, items) SELECT NEW.complaint_id, NEW.kind, c.received_at, 1 FROM complaint c WHERE c.id = NEW.complaint_id ON CONFLICT (complaint_id, kind) DO UPDATE SET items = complaint_item_kind.items + 1; END IF; RETURN NULL; END $function$
 INDEX CREATE INDEX access_link_complaint_idx ON public.access_link USING btree (complaint_id)
 INDEX CREATE INDEX access_link_mail_job_idx ON public.access_link USING btree (mail_job_id) WHERE (mail_job_id IS NOT NULL)
 INDEX CREATE INDEX article_correction_article_idx ON public.article_correction USING btree (article_id)
 INDEX CREATE INDEX article_published_at_idx ON public.article USING btree (published_at DESC)
 INDEX CREATE INDEX audit_event_action_time_idx ON public.audit_event USING btree (action, occurred_at, id)
 INDEX CREATE INDEX audit_event_subject_idx ON public.audit_event USING btree (subject_type, subject_id, id)
+INDEX CREATE INDEX audit_event_time_idx ON public.audit_event USING btree (occurred_at, id)
 INDEX CREATE INDEX audit_seal_last_event_idx ON public.audit_seal USING btree ((event_ids[cardinality(event_ids)]))
 INDEX CREATE INDEX case_timer_due_idx ON public.case_timer USING btree (due_at) WHERE (done_at IS NULL)
 INDEX CREATE INDEX complainant_warning_email_idx ON public.complainant_warning USING btree (email, created_at)
@@ -503,13 +511,16 @@ INDEX CREATE INDEX complaint_duplicate_of_idx ON public.complaint USING btree (d
 INDEX CREATE INDEX complaint_email_idx ON public.complaint USING btree (complainant_email)
 INDEX CREATE INDEX complaint_first_reviewed_at_idx ON public.complaint USING btree (first_reviewed_at) INCLUDE (received_at, first_reviewed_by, legal_basis) WHERE (first_reviewed_at IS NOT NULL)
 INDEX CREATE INDEX complaint_item_article_idx ON public.complaint_item USING btree (article_id)
+INDEX CREATE INDEX complaint_item_kind_received_idx ON public.complaint_item_kind USING btree (received_at) INCLUDE (kind, items)
 INDEX CREATE INDEX complaint_item_standing_idx ON public.complaint_item USING btree (article_id, remedy) WHERE ((remedy_applied_at IS NOT NULL) AND (remedy_reversed_at IS NULL))
 INDEX CREATE INDEX complaint_link_related_idx ON public.complaint_link USING btree (related_id)
 INDEX CREATE INDEX complaint_note_complaint_idx ON public.complaint_note USING btree (complaint_id, created_at)
+INDEX CREATE INDEX complaint_party_search_idx ON public.complaint USING gin (((complainant ->> 'name'::text)) gin_trgm_ops, complainant_email gin_trgm_ops)
 INDEX CREATE INDEX complaint_queue_assignee_idx ON public.complaint USING btree (assignee_id, due_at, id) WHERE (state = ANY (ARRAY['received'::text, 'in_review'::text, 'needs_info'::text, 'escalated'::text, 'counter_notice_review'::text, 'appeal_review'::text]))
 INDEX CREATE INDEX complaint_queue_idx ON public.complaint USING btree (due_at, id) WHERE (state = ANY (ARRAY['received'::text, 'in_review'::text, 'needs_info'::text, 'escalated'::text, 'counter_notice_review'::text, 'appeal_review'::text]))
 INDEX CREATE INDEX complaint_queue_state_idx ON public.complaint USING btree (state, due_at, id) INCLUDE (legal_basis, assignee_id) WHERE (state = ANY (ARRAY['received'::text, 'in_review'::text, 'needs_info'::text, 'escalated'::text, 'counter_notice_review'::text, 'appeal_review'::text]))
 INDEX CREATE INDEX complaint_received_at_idx ON public.complaint USING btree (received_at) INCLUDE (legal_basis, state, channel, id)
+INDEX CREATE INDEX complaint_reference_prefix_idx ON public.complaint USING btree (upper(reference) text_pattern_ops)
 INDEX CREATE INDEX complaint_renotice_barred_by_idx ON public.complaint USING btree (renotice_barred_by) WHERE (renotice_barred_by IS NOT NULL)
 INDEX CREATE INDEX complaint_response_complaint_idx ON public.complaint_response USING btree (complaint_id, created_at)
 INDEX CREATE INDEX complaint_restored_at_idx ON public.complaint USING btree (restored_at) INCLUDE (received_at, legal_basis) WHERE (restored_at IS NOT NULL)
@@ -555,6 +566,7 @@ INDEX CREATE UNIQUE INDEX case_timer_pending_uq ON public.case_timer USING btree
 INDEX CREATE UNIQUE INDEX case_timer_pkey ON public.case_timer USING btree (id)
 INDEX CREATE UNIQUE INDEX complainant_warning_pkey ON public.complainant_warning USING btree (id)
 INDEX CREATE UNIQUE INDEX complaint_idempotency_key_key ON public.complaint USING btree (idempotency_key)
+INDEX CREATE UNIQUE INDEX complaint_item_kind_pkey ON public.complaint_item_kind USING btree (complaint_id, kind)
 INDEX CREATE UNIQUE INDEX complaint_item_pkey ON public.complaint_item USING btree (id)
 INDEX CREATE UNIQUE INDEX complaint_item_position_key ON public.complaint_item USING btree (complaint_id, "position")
 INDEX CREATE UNIQUE INDEX complaint_link_pkey ON public.complaint_link USING btree (complaint_id, related_id)
@@ -597,3 +609,4 @@ TRIGGER CREATE TRIGGER audit_event_no_truncate BEFORE TRUNCATE ON public.audit_e
 TRIGGER CREATE TRIGGER audit_event_no_update_delete BEFORE DELETE OR UPDATE ON public.audit_event FOR EACH ROW EXECUTE FUNCTION audit_refuse_change()
 TRIGGER CREATE TRIGGER audit_seal_no_truncate BEFORE TRUNCATE ON public.audit_seal FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change()
 TRIGGER CREATE TRIGGER audit_seal_no_update_delete BEFORE DELETE OR UPDATE ON public.audit_seal FOR EACH ROW EXECUTE FUNCTION audit_refuse_change()
+TRIGGER CREATE TRIGGER complaint_item_kind_count AFTER INSERT OR DELETE OR UPDATE OF complaint_id, kind ON public.complaint_item FOR EACH ROW EXECUTE FUNCTION complaint_item_kind_count()

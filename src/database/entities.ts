@@ -7,6 +7,7 @@ import { CaseTimer } from '../complaints/case-timer.entity';
 import { ComplainantWarning } from '../complaints/complainant-warning.entity';
 import { CounterNotice, LitigationProof } from '../complaints/counter-notice.entities';
 import { ComplaintItem } from '../complaints/complaint-item.entity';
+import { ComplaintItemKind } from '../complaints/complaint-item-kind.entity';
 import { Complaint } from '../complaints/complaint.entity';
 import { EvidenceFile } from '../complaints/evidence-file.entity';
 import { SlaBreach } from '../complaints/sla-breach.entity';
@@ -34,6 +35,7 @@ export const ENTITIES = [
   ArticleImage,
   Complaint,
   ComplaintItem,
+  ComplaintItemKind,
   EvidenceFile,
   AuditEvent,
   AuditSeal,
