@@ -111,20 +111,27 @@ function auditStatement(
   const w = auditWhere(f, p);
   if (afterId) w.push(`e.id ${order === 'desc' ? '<' : '>'} ${p.add(afterId)}::bigint`);
   if (ids) w.push(`e.id BETWEEN ${p.add(ids.lo)}::bigint AND ${p.add(ids.hi)}::bigint`);
+  const dir = order === 'desc' ? 'DESC' : 'ASC';
+  // The page's events are picked first (LIMIT inside), then given their case, actor and seal: with
+  // the joins above the LIMIT, a date range let the planner join every event of the range and sort
+  // afterwards (0.1–0.8 s for a day at 10M events).
   const text = `
     SELECT e.id, e.occurred_at, e.actor_type, e.actor_id, u.display_name AS actor_name, e.action,
            e.subject_type, e.subject_id, c.reference, c.legal_basis, e.payload,
            s.id AS seal_id, s.hash AS seal_hash, s.sealed_at
-      FROM audit_event e
+      FROM (SELECT e.id, e.occurred_at, e.actor_type, e.actor_id, e.action, e.subject_type, e.subject_id, e.payload
+              FROM audit_event e
+              ${f.legalBasis ? `JOIN complaint c ON c.id = ${COMPLAINT_OF_EVENT}` : ''}
+             ${w.length ? `WHERE ${w.join(' AND ')}` : ''}
+             ORDER BY e.id ${dir}
+             LIMIT ${p.add(limit)}) e
       LEFT JOIN complaint c ON c.id = ${COMPLAINT_OF_EVENT}
       LEFT JOIN staff_user u ON e.actor_type IN ('moderator', 'admin') AND u.id::text = e.actor_id
       LEFT JOIN LATERAL (
         SELECT s.id, s.hash, s.sealed_at FROM audit_seal s
          WHERE s.event_ids[cardinality(s.event_ids)] >= e.id AND e.id = ANY(s.event_ids)
          ORDER BY s.event_ids[cardinality(s.event_ids)] LIMIT 1) s ON true
-     ${w.length ? `WHERE ${w.join(' AND ')}` : ''}
-     ORDER BY e.id ${order === 'desc' ? 'DESC' : 'ASC'}
-     LIMIT ${p.add(limit)}`;
+     ORDER BY e.id ${dir}`;
   return { text, values: p.values };
 }
 
