@@ -526,6 +526,7 @@ INDEX CREATE INDEX complaint_response_complaint_idx ON public.complaint_response
 INDEX CREATE INDEX complaint_restored_at_idx ON public.complaint USING btree (restored_at) INCLUDE (received_at, legal_basis) WHERE (restored_at IS NOT NULL)
 INDEX CREATE INDEX complaint_search_idx ON public.complaint USING gin ((((((((reference || ' '::text) || (complainant ->> 'name'::text)) || ' '::text) || complainant_email) || ' '::text) || article_title)) gin_trgm_ops) WHERE (state = ANY (ARRAY['received'::text, 'in_review'::text, 'needs_info'::text, 'escalated'::text, 'counter_notice_review'::text, 'appeal_review'::text]))
 INDEX CREATE INDEX complaint_state_idx ON public.complaint USING btree (state)
+INDEX CREATE INDEX complaint_us_received_idx ON public.complaint USING btree (received_at) INCLUDE (id) WHERE (legal_basis = 'us-dmca'::text)
 INDEX CREATE INDEX complaint_withdrawn_at_idx ON public.complaint USING btree (withdrawn_at) WHERE (withdrawn_at IS NOT NULL)
 INDEX CREATE INDEX counter_notice_complaint_idx ON public.counter_notice USING btree (complaint_id, created_at)
 INDEX CREATE INDEX counter_notice_created_idx ON public.counter_notice USING btree (created_at)
