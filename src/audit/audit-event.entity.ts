@@ -10,6 +10,7 @@ export type AuditActorType = 'complainant' | 'content_owner' | 'moderator' | 'ad
 )
 @Index('audit_event_subject_idx', ['subjectType', 'subjectId', 'id'])
 @Index('audit_event_action_time_idx', ['action', 'occurredAt', 'id'])
+@Index('audit_event_time_idx', ['occurredAt', 'id'])
 export class AuditEvent {
   @PrimaryGeneratedColumn('increment', { type: 'bigint' })
   id: string;

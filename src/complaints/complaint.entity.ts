@@ -47,6 +47,9 @@ const list = (xs: readonly string[]) => xs.map((x) => `'${x}'`).join(', ');
 @Index('complaint_restored_at_idx', { synchronize: false })
 @Index('complaint_withdrawn_at_idx', { synchronize: false })
 @Index('complaint_appealed_at_idx', { synchronize: false })
+@Index('complaint_reference_prefix_idx', { synchronize: false })
+@Index('complaint_party_search_idx', { synchronize: false })
+@Index('complaint_us_received_idx', { synchronize: false })
 export class Complaint {
   @PrimaryGeneratedColumn('uuid')
   id: string;

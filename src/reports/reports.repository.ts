@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Pool, QueryResultRow } from 'pg';
+import type { Pool, PoolClient, QueryResultRow } from 'pg';
 import { DataSource } from 'typeorm';
 import type { AuditFilters, CaseFilters } from './reports.filters';
 
@@ -59,7 +59,8 @@ class Params {
 
 function caseWhere(f: CaseFilters, p: Params): string[] {
   const w: string[] = [];
-  if (f.reference) w.push(`c.reference ILIKE ${p.add(`${likeEscape(f.reference)}%`)}`);
+  // upper() LIKE upper(): case-insensitive like ILIKE, through complaint_reference_prefix_idx.
+  if (f.reference) w.push(`upper(c.reference) LIKE upper(${p.add(`${likeEscape(f.reference)}%`)})`);
   if (f.complainant) {
     const v = p.add(`%${likeEscape(f.complainant)}%`);
     w.push(`((c.complainant ->> 'name') ILIKE ${v} OR c.complainant_email ILIKE ${v})`);
@@ -99,26 +100,49 @@ function auditWhere(f: AuditFilters, p: Params): string[] {
  * (found from audit_seal_last_event_idx: the seals whose last event is at or above the event's id,
  * nearest first). `order` is 'desc' for the browser (newest first), 'asc' for the export.
  */
-function auditStatement(f: AuditFilters, afterId: string | undefined, order: 'asc' | 'desc', limit: number) {
+function auditStatement(
+  f: AuditFilters,
+  afterId: string | undefined,
+  order: 'asc' | 'desc',
+  limit: number,
+  ids?: IdBounds,
+) {
   const p = new Params();
   const w = auditWhere(f, p);
   if (afterId) w.push(`e.id ${order === 'desc' ? '<' : '>'} ${p.add(afterId)}::bigint`);
+  if (ids) w.push(`e.id BETWEEN ${p.add(ids.lo)}::bigint AND ${p.add(ids.hi)}::bigint`);
+  const dir = order === 'desc' ? 'DESC' : 'ASC';
+  // The page's events are picked first (LIMIT inside), then given their case, actor and seal: with
+  // the joins above the LIMIT, a date range let the planner join every event of the range and sort
+  // afterwards (0.1–0.8 s for a day at 10M events).
   const text = `
     SELECT e.id, e.occurred_at, e.actor_type, e.actor_id, u.display_name AS actor_name, e.action,
            e.subject_type, e.subject_id, c.reference, c.legal_basis, e.payload,
            s.id AS seal_id, s.hash AS seal_hash, s.sealed_at
-      FROM audit_event e
+      FROM (SELECT e.id, e.occurred_at, e.actor_type, e.actor_id, e.action, e.subject_type, e.subject_id, e.payload
+              FROM audit_event e
+              ${f.legalBasis ? `JOIN complaint c ON c.id = ${COMPLAINT_OF_EVENT}` : ''}
+             ${w.length ? `WHERE ${w.join(' AND ')}` : ''}
+             ORDER BY e.id ${dir}
+             LIMIT ${p.add(limit)}) e
       LEFT JOIN complaint c ON c.id = ${COMPLAINT_OF_EVENT}
       LEFT JOIN staff_user u ON e.actor_type IN ('moderator', 'admin') AND u.id::text = e.actor_id
       LEFT JOIN LATERAL (
         SELECT s.id, s.hash, s.sealed_at FROM audit_seal s
          WHERE s.event_ids[cardinality(s.event_ids)] >= e.id AND e.id = ANY(s.event_ids)
          ORDER BY s.event_ids[cardinality(s.event_ids)] LIMIT 1) s ON true
-     ${w.length ? `WHERE ${w.join(' AND ')}` : ''}
-     ORDER BY e.id ${order === 'desc' ? 'DESC' : 'ASC'}
-     LIMIT ${p.add(limit)}`;
+     ORDER BY e.id ${dir}`;
   return { text, values: p.values };
 }
+
+/** The lowest and highest id of the events in a date range. */
+interface IdBounds {
+  lo: string;
+  hi: string;
+}
+
+/** Date ranges holding at most this many events get their id bounds looked up (≤ ~20 ms index-only). */
+const BOUNDED_RANGE_EVENTS = 100_000;
 
 @Injectable()
 export class ReportsRepository {
@@ -151,9 +175,34 @@ export class ReportsRepository {
   }
 
   /** One page of the audit log, newest first, keyset on id; one row more than `limit`. */
-  audit(f: AuditFilters): Promise<AuditRow[]> {
-    const s = auditStatement(f, f.cursor, 'desc', f.limit + 1);
+  async audit(f: AuditFilters): Promise<AuditRow[]> {
+    const ids = await this.idBounds(f, this.pool);
+    if (ids === null) return [];
+    const s = auditStatement(f, f.cursor, 'desc', f.limit + 1, ids);
     return this.q<AuditRow>(s.text, s.values);
+  }
+
+  /**
+   * For a date range, the lowest and highest id of its events (exact: min and max over the range
+   * through audit_event_time_idx, when it holds at most BOUNDED_RANGE_EVENTS), so the keyset walk on
+   * id starts and stops at the range instead of passing every later event: the planner cannot know
+   * that ids follow occurred_at, and a day a year back otherwise cost 1.3–2.8 s at 10M events.
+   * Null: the range holds no event; undefined: no range, or too wide to be worth it.
+   */
+  private async idBounds(f: AuditFilters, db: Pick<Pool, 'query'> | PoolClient): Promise<IdBounds | null | undefined> {
+    if (!f.from && !f.to) return undefined;
+    const [b] = (
+      await db.query<{ lo: string | null; hi: string | null; n: number }>(
+        `SELECT min(id)::text AS lo, max(id)::text AS hi, count(*)::int AS n
+           FROM (SELECT id FROM audit_event
+                  WHERE occurred_at >= coalesce($1::timestamptz, '-infinity') AND occurred_at < coalesce($2::timestamptz, 'infinity')
+                  LIMIT ${BOUNDED_RANGE_EVENTS + 1}) r`,
+        [f.from ?? null, f.to ?? null],
+      )
+    ).rows;
+    if (b.n > BOUNDED_RANGE_EVENTS) return undefined;
+    if (b.lo === null || b.hi === null) return null;
+    return { lo: b.lo, hi: b.hi };
   }
 
   /**
@@ -167,9 +216,11 @@ export class ReportsRepository {
     try {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       open = true;
+      const ids = await this.idBounds(f, client);
       let after: string | undefined;
       for (;;) {
-        const s = auditStatement(f, after, 'asc', chunk);
+        if (ids === null) break; // the range holds no event
+        const s = auditStatement(f, after, 'asc', chunk, ids);
         const rows = (await client.query<AuditRow>(s.text, s.values)).rows;
         if (rows.length) yield rows;
         if (rows.length < chunk) break;

@@ -27,13 +27,30 @@ import { FiguresService, SECTIONS } from '../../src/reports/figures.service';
 import { parsePeriod } from '../../src/reports/report-period';
 import { dateInRegion } from '../../src/calendar/calendar-date';
 import { MILESTONE_BACKFILL_SQL } from '../../migrations/1766000000000-ReportMilestones';
+import { ITEM_COUNT_BACKFILL_SQL } from '../../migrations/1766810000000-ComplaintItemCounts';
+import { GENESIS_HASH, SEAL_FORMAT, sealHashSql, sealedEventsSql } from '../../src/audit/audit-chain';
+import { AuditVerifier } from '../../src/audit/audit-verifier.service';
+import { encodeCaseCursor, parseAuditQuery, parseCaseQuery } from '../../src/reports/reports.filters';
+import { ReportsRepository } from '../../src/reports/reports.repository';
+import { ReportsService } from '../../src/reports/reports.service';
 
 const env = process.env;
-const DB = 'notice_desk_bench_reports';
+const DB = env.BENCH_DB ?? 'notice_desk_bench_reports';
 const N = Number(env.BENCH_COMPLAINTS ?? 100_000);
 const ITERATIONS = Number(env.BENCH_ITERATIONS ?? 5);
 const BUDGET_MS = 2000;
 const TARGET_MS = 1000;
+/** Calls per search or audit-log page (each stops early after PAGE_SECONDS); p99 needs about 100. */
+const PAGE_RUNS = Number(env.BENCH_PAGE_RUNS ?? 200);
+const PAGE_SECONDS = Number(env.BENCH_PAGE_SECONDS ?? 20);
+const PAGE_P99_MS = 50;
+const VERIFY_RUNS = Number(env.BENCH_VERIFY_RUNS ?? 2);
+const VERIFY_JOBS = Number(env.BENCH_JOBS ?? 2);
+const VERIFY_TARGET = 200_000;
+/** Which parts to run (comma-separated): sections, pages, verify. */
+const PARTS = (env.BENCH_PARTS ?? 'sections,pages,verify').split(',');
+
+const SEAL_SIZE = 1000;
 
 const secs = (t0: number) => ((performance.now() - t0) / 1000).toFixed(1);
 
@@ -95,6 +112,7 @@ async function load(ds: DataSource): Promise<void> {
        FROM bench_case b`,
     [staff.map((s) => s.id)],
   );
+  // The item counts on the case (set by the intake statement) come from the migration's own backfill (timed).
   await ds.query(
     `INSERT INTO complaint_item (complaint_id, position, kind, article_id, article_url, remedy, remedy_applied_at)
      SELECT b.id, 1, CASE WHEN b.r3 < 0.6 THEN 'article' WHEN b.r3 < 0.85 THEN 'image' ELSE 'passage' END, $1, $2,
@@ -104,10 +122,14 @@ async function load(ds: DataSource): Promise<void> {
        FROM bench_case b`,
     [article.id, article.url],
   );
+  const tk = performance.now();
+  await ds.query(ITEM_COUNT_BACKFILL_SQL);
   const t1 = performance.now();
   // Ten events per case: k = 1 the intake event, 2–6 the path's transitions, the rest mail events.
-  await ds.query(
-    `INSERT INTO audit_event (actor_type, actor_id, action, subject_type, subject_id, payload, occurred_at)
+  await ds.transaction(async (tx) => {
+    await tx.query(`SET LOCAL work_mem = '256MB'`); // the sort into time order
+    await tx.query(
+      `INSERT INTO audit_event (actor_type, actor_id, action, subject_type, subject_id, payload, occurred_at)
      SELECT t.actor_type, t.actor_id, t.action, 'complaint', b.id::text, t.payload,
             b.received_at + k * (1 + b.r5 * 30) * interval '1 hour'
        FROM bench_case b CROSS JOIN generate_series(1, 10) k
@@ -144,9 +166,11 @@ async function load(ds: DataSource): Promise<void> {
                   WHEN k = 4 AND b.path = 'restored' THEN 'content_owner'
                   WHEN k = 6 THEN 'system'
                   WHEN (k = 2 AND b.path = 'not_processed') OR (k = 5 AND b.path = 'appealed') THEN 'admin'
-                  ELSE 'moderator' END AS actor_type) tr) t`,
-    [staff.map((s) => s.id)],
-  );
+                  ELSE 'moderator' END AS actor_type) tr) t
+      ORDER BY b.received_at + k * (1 + b.r5 * 30) * interval '1 hour'`, // ids in time order, as a trail is appended
+      [staff.map((s) => s.id)],
+    );
+  });
   const t2 = performance.now();
   await ds.query(
     `INSERT INTO mail_job (template, locale, to_address, message_id, payload, complaint_id, state, sent_at, created_at)
@@ -186,13 +210,138 @@ async function load(ds: DataSource): Promise<void> {
   // What the migration does on a database this size (the milestone indexes are in place).
   await ds.query(MILESTONE_BACKFILL_SQL);
   const t5 = performance.now();
+  const seals = await seal(ds);
+  const t6 = performance.now();
   await ds.query(`DROP TABLE bench_case`);
   await ds.query(`VACUUM (ANALYZE)`);
   console.log(
-    `loaded ${N} complaints and items in ${secs(t0)} s… events ${((t2 - t1) / 1000).toFixed(1)} s, mails/appeals/notices ` +
+    `loaded ${N} complaints and items in ${secs(t0)} s (item counts backfill, the migration's, ${((t1 - tk) / 1000).toFixed(1)} s)… events ${((t2 - t1) / 1000).toFixed(1)} s, mails/appeals/notices ` +
       `${((t3 - t2) / 1000).toFixed(1)} s, rebuilt ${defs.length} indexes ${((t4 - t3) / 1000).toFixed(1)} s, ` +
-      `milestone backfill (the migration's) ${((t5 - t4) / 1000).toFixed(1)} s, VACUUM ANALYZE ${secs(t5)} s`,
+      `milestone backfill (the migration's) ${((t5 - t4) / 1000).toFixed(1)} s, ${seals} seals ${((t6 - t5) / 1000).toFixed(1)} s, ` +
+      `VACUUM ANALYZE ${secs(t6)} s`,
   );
+}
+
+/**
+ * Seals the loaded trail as AuditSealer would (1,000 events a seal, contiguous ids, low_water at
+ * each seal's last id), with the chain's own SQL (audit-chain.ts): one INSERT per seal from this
+ * loop, without the sealer's horizon bookkeeping, which costs nothing here (one writer, ids dense)
+ * but would cost a lot of round trips over 10,000,000 events.
+ */
+async function seal(ds: DataSource): Promise<number> {
+  const [{ lo, hi }] = await ds.query<Array<{ lo: string | null; hi: string | null }>>(
+    `SELECT min(id)::text AS lo, max(id)::text AS hi FROM audit_event`,
+  );
+  if (lo === null || hi === null) return 0;
+  let prev = GENESIS_HASH;
+  let seals = 0;
+  for (let from = Number(lo); from <= Number(hi); from += SEAL_SIZE) {
+    const to = Math.min(Number(hi), from + SEAL_SIZE - 1);
+    const [row] = await ds.query<Array<{ hash: string }>>(
+      `INSERT INTO audit_seal (format, event_ids, event_digests, low_water, prev_hash, hash)
+       SELECT ${SEAL_FORMAT}, r.ids, r.digests, $3, $4::text, ${sealHashSql('$4::text', 'r.body')}
+         FROM ${sealedEventsSql('e.id BETWEEN $1 AND $2', true)} r
+       RETURNING hash`,
+      [from, to, to, prev],
+    );
+    prev = row.hash;
+    seals++;
+  }
+  return seals;
+}
+
+interface PageResult {
+  label: string;
+  calls: number;
+  rows: number;
+  p50: number;
+  p99: number;
+}
+
+/** p50 and p99 of PAGE_RUNS calls (fewer if they take over PAGE_SECONDS), after one warm-up call. */
+async function timeCalls(label: string, call: () => Promise<number>): Promise<PageResult> {
+  let rows = await call();
+  const times: number[] = [];
+  const start = performance.now();
+  while (times.length < PAGE_RUNS && (times.length < 5 || performance.now() - start < PAGE_SECONDS * 1000)) {
+    const t = performance.now();
+    rows = await call();
+    times.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  const at = (q: number) => times[Math.min(times.length - 1, Math.ceil(q * times.length) - 1)];
+  return { label, calls: times.length, rows, p50: at(0.5), p99: at(0.99) };
+}
+
+/**
+ * The case search (GET /api/v1/cases) with typical filters and the audit log (GET /api/v1/audit)
+ * deep in its keyset cursor, through ReportsService as the controllers call it (without HTTP).
+ */
+async function timePages(ds: DataSource, reports: ReportsService, label: (l: string) => void): Promise<PageResult[]> {
+  const [mid] = await ds.query<Array<{ id: string; reference: string; received_key: string; email: string }>>(
+    `SELECT id, reference, to_char(received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS received_key,
+            complainant_email AS email
+       FROM complaint WHERE received_at < now() - interval '365 days' ORDER BY received_at DESC LIMIT 1`,
+  );
+  const [staff] = await ds.query<Array<{ id: string; display_name: string }>>(
+    `SELECT id, display_name FROM staff_user WHERE role = 'moderator' ORDER BY email LIMIT 1`,
+  );
+  const [{ deep }] = await ds.query<Array<{ deep: string }>>(
+    `SELECT coalesce(max(id) / 2, 1)::text AS deep FROM audit_event`,
+  );
+  const yearAgo = new Date(Date.now() - 365 * 86_400_000).toISOString().slice(0, 10);
+  const monthBefore = new Date(Date.now() - 395 * 86_400_000).toISOString().slice(0, 10);
+  const deepCase = encodeCaseCursor({ receivedAt: mid.received_key, id: mid.id });
+  const cases: Array<[string, Record<string, string>]> = [
+    ['cases: first page', {}],
+    ['cases: page a year deep (cursor)', { cursor: deepCase }],
+    ['cases: legalBasis + state', { legalBasis: 'us-dmca', state: 'rejected' }],
+    ['cases: decider (staff id), a year deep', { decider: staff.id, cursor: deepCase }],
+    ['cases: decider name fragment', { decider: staff.display_name.slice(-3) }],
+    ['cases: received in one month a year ago', { from: monthBefore, to: yearAgo }],
+    ['cases: reference', { reference: mid.reference }],
+    ['cases: complainant email', { complainant: mid.email }],
+    ['cases: article slug', { article: 'bench' }],
+  ];
+  const audit: Array<[string, Record<string, string>]> = [
+    ['audit: first page', {}],
+    ['audit: page at the middle id (cursor)', { cursor: deep }],
+    ['audit: action, at the middle id', { action: 'complaint.transition', cursor: deep }],
+    ['audit: actor (staff id), at the middle id', { actor: staff.id, cursor: deep }],
+    ['audit: actorType admin, at the middle id', { actorType: 'admin', cursor: deep }],
+    ['audit: legalBasis, at the middle id', { legalBasis: 'eu-dsa', cursor: deep }],
+    ['audit: one day a year ago', { from: yearAgo, to: yearAgo }],
+    ['audit: action on one day a year ago', { action: 'complaint.transition', from: yearAgo, to: yearAgo }],
+    ['audit: one case (reference)', { reference: mid.reference }],
+  ];
+  const out: PageResult[] = [];
+  for (const [l, q] of cases) {
+    label(l);
+    const f = parseCaseQuery(q);
+    out.push(await timeCalls(l, async () => (await reports.cases(f)).items.length));
+  }
+  for (const [l, q] of audit) {
+    label(l);
+    const f = parseAuditQuery(q);
+    out.push(await timeCalls(l, async () => (await reports.audit(f)).items.length));
+  }
+  return out;
+}
+
+/** AuditVerifier.verify() over the whole loaded trail, VERIFY_RUNS times. */
+async function timeVerification(
+  ds: DataSource,
+): Promise<Array<{ events: number; seals: number; seconds: number; rate: number }>> {
+  const verifier = new AuditVerifier(ds);
+  const out = [];
+  for (let run = 0; run < VERIFY_RUNS; run++) {
+    const t = performance.now();
+    const r = await verifier.verify({ jobs: VERIFY_JOBS });
+    const seconds = (performance.now() - t) / 1000;
+    if (!r.ok) throw new Error(`the bench trail does not verify: ${JSON.stringify(r.firstBad)}`);
+    out.push({ events: r.sealedEvents, seals: r.seals, seconds, rate: r.sealedEvents / seconds });
+  }
+  return out;
 }
 
 async function main(): Promise<void> {
@@ -219,10 +368,12 @@ async function main(): Promise<void> {
     await admin.query(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`);
     await admin.query(`CREATE DATABASE ${DB}`);
   }
-  const ds = new DataSource({ ...dataSourceOptions(benchUrl.toString()), extra: { max: 2 } });
+  const ds = new DataSource({ ...dataSourceOptions(benchUrl.toString()), extra: { max: VERIFY_JOBS + 2 } });
   try {
     await ds.initialize();
-    await ds.runMigrations({ transaction: 'each' });
+    const tm = performance.now();
+    const ran = await ds.runMigrations({ transaction: 'each' });
+    if (ran.length) console.log(`migrations ${ran.map((m) => m.name).join(', ')}: ${secs(tm)} s`);
     if (!reuse) await load(ds);
     const [{ events, complaints }] = await ds.query<Array<{ events: string; complaints: string }>>(
       `SELECT (SELECT count(*) FROM audit_event) AS events, (SELECT count(*) FROM complaint) AS complaints`,
@@ -236,21 +387,39 @@ async function main(): Promise<void> {
 
     // The real repository over a pool that records each statement, for the plans below.
     const real = (ds.driver as unknown as { master: Pool }).master;
-    const recorded = new Map<string, { text: string; values: unknown[] }>();
+    const recorded = new Map<string, { text: string; values: unknown[]; settings: string }>();
     let current = '';
+    const record = (text: string, values: unknown[], settings: string) => {
+      if (
+        values?.length &&
+        ![...recorded.values()].some((r) => r.text === text && JSON.stringify(r.values) === JSON.stringify(values))
+      )
+        recorded.set(`${current} #${recorded.size}`, { text, values, settings });
+    };
     const pool = {
       query: (text: string, values: unknown[]) => {
-        if (![...recorded.values()].some((r) => r.text === text))
-          recorded.set(`${current} #${recorded.size}`, { text, values });
+        record(text, values, '');
         return real.query(text, values);
       },
+      // FiguresRepository: one statement per transaction, after its SET LOCALs (replayed for EXPLAIN).
+      connect: async () => {
+        const client = await real.connect();
+        let settings = '';
+        return {
+          query: (text: string, values?: unknown[]) => {
+            if (text.startsWith('BEGIN')) settings = text.replace(/^BEGIN[^;]*;/, '').trim();
+            else record(text, values ?? [], settings);
+            return client.query(text, values);
+          },
+          release: () => client.release(),
+        };
+      },
     };
-    const figures = new FiguresService(
-      new FiguresRepository({ driver: { master: pool } } as unknown as DataSource),
-      new WorkingDays(ds),
-    );
+    const recordingDs = { driver: { master: pool } } as unknown as DataSource;
+    const figures = new FiguresService(new FiguresRepository(recordingDs), new WorkingDays(ds));
+    const reports = new ReportsService(new ReportsRepository(recordingDs));
     const results: Array<{ section: string; median: number; worst: number; rows: number }> = [];
-    for (const section of SECTIONS) {
+    for (const section of PARTS.includes('sections') ? SECTIONS : []) {
       current = section;
       await figures.section(section, period, 'en'); // warm-up (calendar, cache)
       const times: number[] = [];
@@ -263,11 +432,21 @@ async function main(): Promise<void> {
       times.sort((a, b) => a - b);
       results.push({ section, median: times[Math.floor(times.length / 2)], worst: times[times.length - 1], rows });
     }
+    const pages = PARTS.includes('pages') ? await timePages(ds, reports, (label) => (current = label)) : [];
+    const verification = PARTS.includes('verify') ? await timeVerification(ds) : [];
     for (const [label, s] of recorded) {
-      const plan = await real.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${s.text}`, s.values);
+      const client = await real.connect();
+      let plan;
+      try {
+        await client.query(`BEGIN READ ONLY; ${s.settings}`);
+        plan = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${s.text}`, s.values);
+        await client.query('COMMIT');
+      } finally {
+        client.release();
+      }
       const shown = s.values.map((v) => (Array.isArray(v) ? `[${v.length} values]` : v));
       console.log(
-        `\n--- EXPLAIN (ANALYZE, BUFFERS): ${label.replace(/ #\d+$/, '')} ---\n${s.text.replace(/\s+/g, ' ').trim()}`,
+        `\n--- EXPLAIN (ANALYZE, BUFFERS): ${label.replace(/ #\d+$/, '')} ---\n${s.settings ? `${s.settings}\n` : ''}${s.text.replace(/\s+/g, ' ').trim()}`,
       );
       console.log(JSON.stringify(shown));
       console.log(plan.rows.map((r) => r['QUERY PLAN']).join('\n'));
@@ -279,6 +458,20 @@ async function main(): Promise<void> {
       console.log(
         `${r.section.padEnd(22)} median ${r.median.toFixed(1).padStart(8)} ms   worst ${r.worst.toFixed(1).padStart(8)} ms   ` +
           `${String(r.rows).padStart(3)} rows   ${r.worst <= TARGET_MS ? 'ok' : r.worst <= BUDGET_MS ? `over the ${TARGET_MS} ms target` : `OVER ${BUDGET_MS} ms`}`,
+      );
+    console.log(
+      `\n=== case search and audit-log pages (${PAGE_RUNS} calls each at most, ${PAGE_SECONDS} s at most) ===`,
+    );
+    for (const r of pages)
+      console.log(
+        `${r.label.padEnd(44)} p50 ${r.p50.toFixed(1).padStart(8)} ms   p99 ${r.p99.toFixed(1).padStart(8)} ms   ` +
+          `${String(r.calls).padStart(3)} calls  ${String(r.rows).padStart(3)} rows   ${r.p99 <= PAGE_P99_MS ? 'ok' : `OVER ${PAGE_P99_MS} ms`}`,
+      );
+    console.log(`\n=== full verification (AuditVerifier.verify, ${VERIFY_JOBS} connections) ===`);
+    for (const v of verification)
+      console.log(
+        `${v.events} events in ${v.seals} seals: ${v.seconds.toFixed(1)} s, ${Math.round(v.rate).toLocaleString('en-US')} events/s   ` +
+          `${v.rate >= VERIFY_TARGET ? 'ok' : `BELOW ${VERIFY_TARGET.toLocaleString('en-US')}`}`,
       );
   } finally {
     if (ds.isInitialized) await ds.destroy();
