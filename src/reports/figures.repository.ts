@@ -150,10 +150,15 @@ export class FiguresRepository {
    */
   byItemKind(s: Span): Promise<KindRow[]> {
     return this.q(
-      `SELECT k.key, sum(k.items)::int AS items, count(*) FILTER (WHERE k.items > 0)::int AS complaints
-         FROM complaint c,
-              LATERAL (VALUES ('article', c.article_items), ('image', c.image_items), ('passage', c.passage_items)) k(key, items)
-        WHERE ${IN('c.received_at')} GROUP BY 1 HAVING sum(k.items) > 0`,
+      // One pass over the index summing the three counts, then one row per kind (a row per case and
+      // kind first, LATERAL VALUES, took 3.5x as long at 1,000,000 cases).
+      `SELECT k.key, k.items::int AS items, k.complaints::int AS complaints
+         FROM (SELECT sum(article_items) AS a, count(*) FILTER (WHERE article_items > 0) AS ac,
+                      sum(image_items) AS i, count(*) FILTER (WHERE image_items > 0) AS ic,
+                      sum(passage_items) AS p, count(*) FILTER (WHERE passage_items > 0) AS pc
+                 FROM complaint WHERE ${IN('received_at')}) t,
+              LATERAL (VALUES ('article', t.a, t.ac), ('image', t.i, t.ic), ('passage', t.p, t.pc)) k(key, items, complaints)
+        WHERE k.items > 0`,
       [s.from, s.to],
     );
   }
