@@ -290,6 +290,10 @@ async function timePages(ds: DataSource, reports: ReportsService, label: (l: str
     `SELECT coalesce(max(id) / 2, 1)::text AS deep FROM audit_event`,
   );
   const yearAgo = new Date(Date.now() - 365 * 86_400_000).toISOString().slice(0, 10);
+  const [{ first }] = await ds.query<Array<{ first: string | null }>>(
+    `SELECT to_char(min(occurred_at) AT TIME ZONE 'UTC' + interval '1 day', 'YYYY-MM-DD') AS first FROM audit_event`,
+  );
+  const firstDay = first ?? yearAgo;
   const monthBefore = new Date(Date.now() - 395 * 86_400_000).toISOString().slice(0, 10);
   const deepCase = encodeCaseCursor({ receivedAt: mid.received_key, id: mid.id });
   const cases: Array<[string, Record<string, string>]> = [
@@ -313,6 +317,10 @@ async function timePages(ds: DataSource, reports: ReportsService, label: (l: str
     ['audit: one day a year ago', { from: yearAgo, to: yearAgo }],
     ['audit: action on one day a year ago', { action: 'complaint.transition', from: yearAgo, to: yearAgo }],
     ['audit: one case (reference)', { reference: mid.reference }],
+    ['audit: ten days at the start of the trail', { from: firstDay, to: plusDays(firstDay, 9) }],
+    ['audit: two months at the start of the trail', { from: firstDay, to: plusDays(firstDay, 59) }],
+    ['audit: everything until a year ago (to only)', { to: yearAgo }],
+    ['audit: the last 60 days (from only)', { from: plusDays(dateInRegion('cn', new Date()), -60) }],
   ];
   const out: PageResult[] = [];
   for (const [l, q] of cases) {
