@@ -8,6 +8,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * and image list into a new row every time (the one part of the intake statement that measured
  * above the noise, about 0.3 ms of database CPU per filing). `article_snapshot` rows are folded in:
  * one version per distinct (article, sha256), first taken when the earliest of them was.
+ * down() gives each complaint its snapshot back with taken_at = the complaint's received_at (the
+ * original taken_at, the same transaction's time, is not kept).
  */
 export class ArticleVersions1766800000000 implements MigrationInterface {
   name = 'ArticleVersions1766800000000';

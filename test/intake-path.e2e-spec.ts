@@ -145,7 +145,7 @@ describe('intake path (API, real PostgreSQL)', () => {
       expect(after[0].sha).not.toBe(first.sha);
       expect(await versions(first.article_id)).toBe(before + 1);
       const [v] = await db.query<Array<{ body: string; sha: string }>>(
-        `SELECT body, encode(sha256(convert_to(title || E'\\n' || body || E'\\n' || images::text, 'UTF8')), 'hex') AS sha
+        `SELECT body, encode(sha256(convert_to(jsonb_build_array(title, body, images)::text, 'UTF8')), 'hex') AS sha
            FROM article_version WHERE article_id = $1 AND sha256 = $2`,
         [first.article_id, after[0].sha],
       );

@@ -292,14 +292,14 @@ describe('reports: period figures (API, page, exports)', () => {
       ['kind=year&year=abc', 'year', '年份：四位数字，2000 至 2999 年', 'Year: four digits, from 2000 to 2999'],
       ['kind=year&year=9999', 'year', '年份：四位数字，2000 至 2999 年', 'Year: four digits, from 2000 to 2999'],
       ['kind=quarter&year=2021&quarter=7', 'quarter', '季度：1 至 4', 'Quarter: 1 to 4'],
-      ['kind=month&month=2021-13', 'month', '月份：YYYY-MM', 'Month: YYYY-MM'],
+      ['kind=month&month=2021-13', 'month', '月份：YYYY-MM，2000 至 2999 年', 'Month: YYYY-MM, from 2000 to 2999'],
       ['kind=week', 'kind', '请选择按月、按季度、按年或自定义日期', 'Choose month, quarter, year or custom dates'],
       ['kind=custom&from=x&to=2021-03-01', 'from', '“起始日”须为 2000 至 2999 年间的日期', '“From” must be a date'],
       [
         'kind=custom&from=2021-03-10&to=2021-03-01',
         'to',
-        '“截止日”须为不早于“起始日”的日期',
-        '“To” must be a date on or after',
+        '“截止日”须为 2000 至 2999 年间、不早于“起始日”的日期',
+        '“To” must be a date from 2000 to 2999, on or after',
       ],
     ];
     for (const [q, field, zh, en] of cases) {

@@ -15,7 +15,10 @@ export class ArticleVersion {
   @JoinColumn({ name: 'article_id', foreignKeyConstraintName: 'article_version_article_fk' })
   article?: Article;
 
-  /** sha256(title || '\n' || body || '\n' || images::text), hex. */
+  /**
+   * Hex SHA-256 of jsonb_build_array(title, body, images)::text, UTF-8 (versions folded in from
+   * article_snapshot keep that table's hash of title, body and images joined by newlines).
+   */
   @PrimaryColumn({ type: 'text', primaryKeyConstraintName: 'article_version_pkey' })
   sha256: string;
 

@@ -394,7 +394,8 @@ WITH newitems AS (
   -- The articles as they stand now, with a hash of what is captured: stored once per distinct
   -- content (article_version); each item names the version it was filed against.
   SELECT a.id AS article_id, a.title, a.body, imgs.list AS images,
-         encode(sha256(convert_to(a.title || E'\\n' || a.body || E'\\n' || imgs.list::text, 'UTF8')), 'hex') AS sha256
+         -- A JSON array: unambiguous (a title's newline cannot pass for the body's), as a storage key must be.
+         encode(sha256(convert_to(jsonb_build_array(a.title, a.body, imgs.list)::text, 'UTF8')), 'hex') AS sha256
     FROM article a,
          LATERAL (SELECT coalesce(jsonb_agg(jsonb_build_object('id', i.id, 'caption', i.caption, 'sha256', i.sha256, 'status', i.status)
                                             ORDER BY i.position), '[]'::jsonb) AS list
@@ -409,7 +410,7 @@ WITH newitems AS (
 ), items AS (
   INSERT INTO complaint_item (complaint_id, position, kind, article_id, image_id, article_url, detail, snapshot_sha256)
   SELECT c.id, x.position, x.kind, x.article_id, x.image_id, x.article_url, x.detail, v.sha256
-    FROM c, newitems x JOIN versions v ON v.article_id = x.article_id
+    FROM c, newitems x LEFT JOIN versions v ON v.article_id = x.article_id -- an article gone fails on its FK, never drops the item
 ), files AS (
   INSERT INTO evidence_file (complaint_id, purpose, original_name, content_type, size_bytes, sha256, storage_key)
   SELECT c.id, x.purpose, x.original_name, x.content_type, x.size_bytes, x.sha256, x.storage_key

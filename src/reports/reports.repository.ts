@@ -174,12 +174,30 @@ export class ReportsRepository {
     );
   }
 
-  /** One page of the audit log, newest first, keyset on id; one row more than `limit`. */
+  /**
+   * One page of the audit log, newest first, keyset on id; one row more than `limit`. With a date
+   * range, the range's id bounds and the page are read in one REPEATABLE READ snapshot, so an event
+   * committed between the two statements cannot fall outside bounds read before it.
+   */
   async audit(f: AuditFilters): Promise<AuditRow[]> {
-    const ids = await this.idBounds(f, this.pool, false);
-    if (ids === null) return [];
-    const s = auditStatement(f, f.cursor, 'desc', f.limit + 1, ids);
-    return this.q<AuditRow>(s.text, s.values);
+    if (!f.from && !f.to) {
+      const s = auditStatement(f, f.cursor, 'desc', f.limit + 1, undefined);
+      return this.q<AuditRow>(s.text, s.values);
+    }
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const ids = await this.idBounds(f, client, false);
+      const rows =
+        ids === null ? [] : (await client.query<AuditRow>(auditStatement(f, f.cursor, 'desc', f.limit + 1, ids))).rows;
+      await client.query('COMMIT');
+      return rows;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
   }
 
   /**
