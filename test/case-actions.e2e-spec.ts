@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import { startTestApp, TestApp } from './helpers/app';
 import { createStaff, signIn } from './helpers/staff';
 import type { StaffSession } from './helpers/staff';
+import { fileComplaint, filerEmail } from './helpers/filing';
 
 interface ApiAction {
   to: string;
@@ -51,24 +52,16 @@ describe('case actions: the page and the API from one declaration', () => {
       body: new URLSearchParams({ _csrf: who.csrfToken, ...form }),
     });
 
-  async function file(email = `ari-${Date.now()}-${Math.random()}@example.test`, items?: unknown[]): Promise<string> {
-    const res = await fetch(`${t.baseUrl}/api/v1/complaints`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        legalBasis: 'eu-dsa',
-        locale: 'en',
-        complainant: { name: 'Ari Case', email },
-        items: items ?? [
-          { articleUrl: forum.url, kind: 'image', detail: forum.images[0].id },
-          { articleUrl: forum.url, kind: 'passage', detail: 'A passage in question.' },
-        ],
-        explanation: 'My photograph and my words.',
-        declarations: { truthful: true, goodFaith: true },
-      }),
+  async function file(email = filerEmail('ari'), items?: unknown[]): Promise<string> {
+    const filed = await fileComplaint(t.baseUrl, {
+      complainant: { name: 'Ari Case', email },
+      items: items ?? [
+        { articleUrl: forum.url, kind: 'image', detail: forum.images[0].id },
+        { articleUrl: forum.url, kind: 'passage', detail: 'A passage in question.' },
+      ],
+      explanation: 'My photograph and my words.',
     });
-    expect(res.status).toBe(201);
-    return ((await res.json()) as { reference: string }).reference;
+    return filed.reference;
   }
 
   /** The page's forms: action → its `to` and the names it posts besides the hidden ones. */

@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import { ArticleVersions1766800000000 } from '../migrations/1766800000000-ArticleVersions';
 import { ComplaintItemCounts1766810000000 } from '../migrations/1766810000000-ComplaintItemCounts';
 import { startTestApp, TestApp } from './helpers/app';
+import { fileComplaint } from './helpers/filing';
 
 /**
  * Snapshots stored once per complaint (article_snapshot) become versions stored once per distinct
@@ -21,21 +22,10 @@ describe('article versions and item counts (migrations 1766800000000, 1766810000
     await t?.close();
   });
 
-  const file = async (articleUrls: string[], n: number): Promise<string> => {
-    const res = await fetch(`${t.baseUrl}/api/v1/complaints`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        legalBasis: 'eu-dsa',
-        locale: 'en',
-        complainant: { name: 'Version Test', email: `versions-${Date.now()}-${n}@example.test` },
-        items: articleUrls.map((articleUrl) => ({ articleUrl, kind: 'article' })),
-        explanation: 'This article contains illegal content.',
-        declarations: { truthful: true, goodFaith: true },
-      }),
+  const file = async (articleUrls: string[]): Promise<string> => {
+    const { reference } = await fileComplaint(t.baseUrl, {
+      items: articleUrls.map((articleUrl) => ({ articleUrl, kind: 'article' })),
     });
-    expect(res.status).toBe(201);
-    const { reference } = (await res.json()) as { reference: string };
     const [{ id }] = await db.query<Array<{ id: string }>>(`SELECT id FROM complaint WHERE reference = $1`, [
       reference,
     ]);
@@ -52,9 +42,9 @@ describe('article versions and item counts (migrations 1766800000000, 1766810000
         return { url: x.url, id };
       }),
     );
-    const c1 = await file([a.url], 1);
-    const c2 = await file([a.url], 2);
-    const c3 = await file([a.url, b.url], 3);
+    const c1 = await file([a.url]);
+    const c2 = await file([a.url]);
+    const c3 = await file([a.url, b.url]);
     const migration = new ArticleVersions1766800000000();
     const q = db.createQueryRunner();
     await q.connect();
@@ -111,25 +101,14 @@ describe('article versions and item counts (migrations 1766800000000, 1766810000
       items: Array<{ url: string; images: Array<{ id: string }> }>;
     };
     const article = list.items.find((a) => a.images.length > 0)!;
-    const res = await fetch(`${t.baseUrl}/api/v1/complaints`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        legalBasis: 'eu-dsa',
-        locale: 'en',
-        complainant: { name: 'Count Test', email: `counts-${Date.now()}@example.test` },
-        items: [
-          { articleUrl: article.url, kind: 'article' },
-          { articleUrl: article.url, kind: 'image', detail: article.images[0].id },
-          { articleUrl: article.url, kind: 'passage', detail: 'One passage.' },
-          { articleUrl: article.url, kind: 'passage', detail: 'Another passage.' },
-        ],
-        explanation: 'This article contains illegal content.',
-        declarations: { truthful: true, goodFaith: true },
-      }),
+    const { reference } = await fileComplaint(t.baseUrl, {
+      items: [
+        { articleUrl: article.url, kind: 'article' },
+        { articleUrl: article.url, kind: 'image', detail: article.images[0].id },
+        { articleUrl: article.url, kind: 'passage', detail: 'One passage.' },
+        { articleUrl: article.url, kind: 'passage', detail: 'Another passage.' },
+      ],
     });
-    expect(res.status).toBe(201);
-    const { reference } = (await res.json()) as { reference: string };
     const counts = async () =>
       (
         await db.query<Array<{ article_items: number; image_items: number; passage_items: number }>>(

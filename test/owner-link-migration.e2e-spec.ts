@@ -1,6 +1,7 @@
 import { DataSource } from 'typeorm';
 import { OwnerLinksNameTheirOwner1766400000000 } from '../migrations/1766400000000-OwnerLinksNameTheirOwner';
 import { startTestApp, TestApp } from './helpers/app';
+import { fileComplaint } from './helpers/filing';
 
 /**
  * Owner links from before per-owner links (owner_email NULL) showed every owner's items: the
@@ -21,20 +22,9 @@ describe('owner links name their owner (migration 1766400000000, real PostgreSQL
   });
 
   const file = async (articleUrls: string[]): Promise<string> => {
-    const res = await fetch(`${t.baseUrl}/api/v1/complaints`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        legalBasis: 'eu-dsa',
-        locale: 'en',
-        complainant: { name: 'Link Test', email: `links-${Date.now()}-${articleUrls.length}@example.test` },
-        items: articleUrls.map((articleUrl) => ({ articleUrl, kind: 'article' })),
-        explanation: 'This article contains illegal content.',
-        declarations: { truthful: true, goodFaith: true },
-      }),
+    const { reference } = await fileComplaint(t.baseUrl, {
+      items: articleUrls.map((articleUrl) => ({ articleUrl, kind: 'article' })),
     });
-    expect(res.status).toBe(201);
-    const { reference } = (await res.json()) as { reference: string };
     const [{ id }] = await db.query<Array<{ id: string }>>(`SELECT id FROM complaint WHERE reference = $1`, [
       reference,
     ]);

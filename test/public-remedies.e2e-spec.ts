@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import { startTestApp, TestApp } from './helpers/app';
+import { fileComplaint, filerEmail } from './helpers/filing';
 
 interface CatalogueItem {
   slug: string;
@@ -27,20 +28,11 @@ describe('remedies on the public site (real PostgreSQL)', () => {
     ((await (await get('/api/v1/articles?limit=200', 'application/json')).json()) as { items: CatalogueItem[] }).items;
 
   async function file(article: CatalogueItem): Promise<{ id: string; reference: string }> {
-    const res = await fetch(`${t.baseUrl}/api/v1/complaints`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        legalBasis: 'eu-dsa',
-        locale: 'en',
-        complainant: { name: 'Pat Doe', email: `pat-${Date.now()}-${Math.random()}@example.test` },
-        items: [{ articleUrl: article.url, kind: 'article' }],
-        explanation: 'This article is unlawful.',
-        declarations: { truthful: true, goodFaith: true },
-      }),
+    const { reference } = await fileComplaint(t.baseUrl, {
+      complainant: { name: 'Pat Doe', email: filerEmail('pat') },
+      items: [{ articleUrl: article.url, kind: 'article' }],
+      explanation: 'This article is unlawful.',
     });
-    expect(res.status).toBe(201);
-    const { reference } = (await res.json()) as { reference: string };
     const [row] = await db.query<Array<{ id: string }>>(`SELECT id FROM complaint WHERE reference = $1`, [reference]);
     return { id: row.id, reference };
   }
