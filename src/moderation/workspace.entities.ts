@@ -1,4 +1,4 @@
-import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique } from 'typeorm';
+import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import { Article } from '../articles/article.entity';
 import { StaffUser } from '../auth/staff-user.entity';
 import { Complaint } from '../complaints/complaint.entity';
