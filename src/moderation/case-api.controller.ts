@@ -59,6 +59,21 @@ export class CaseApiController {
     return { state: result.state, version: result.version };
   }
 
+  @Post(':reference/mail/:jobId/resend')
+  @HttpCode(201)
+  @ApiOperation({
+    summary: 'Send one of the case’s messages to a party again (a new job; a private link in it is new)',
+    description:
+      'Only a message to the complainant or an owner of one of the case’s articles, sent or failed; 409 CONFLICT while a copy of it still waits, or for any other message; 404 for a message of another case.',
+  })
+  async resendMail(
+    @Param('reference') reference: string,
+    @Param('jobId') jobId: string,
+    @CurrentUser() user: StaffPrincipal,
+  ): Promise<{ jobId: string }> {
+    return this.cases.resendMail(reference, jobId, user);
+  }
+
   @Post(':reference/notes')
   @HttpCode(201)
   @ApiOperation({ summary: 'Add an internal note (never sent to a party)' })

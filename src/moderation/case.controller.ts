@@ -62,7 +62,7 @@ export class CaseController {
     const view = await this.cases.view(reference, user);
     const doneKind = first(done);
     await this.render(res, 200, view, user, {
-      done: isStaffAction(doneKind) || ['note', 'transition', 'warning'].includes(doneKind) ? doneKind : null,
+      done: isStaffAction(doneKind) || ['note', 'transition', 'warning', 'resend'].includes(doneKind) ? doneKind : null,
       warningError: first(warning) === 'required',
     });
   }
@@ -107,6 +107,30 @@ export class CaseController {
     }
     await this.cases.addNote(reference, user, text);
     res.redirect(303, `/staff/complaints/${encodeURIComponent(reference)}?done=note#notes`);
+  }
+
+  /** Sends one of the case's messages to a party again (CaseService.resendMail). */
+  @Post(':reference/mail/:jobId/resend')
+  async resendMail(
+    @Param('reference') reference: string,
+    @Param('jobId') jobId: string,
+    @CurrentUser() user: StaffPrincipal,
+    @Res() res: Response,
+  ): Promise<void> {
+    try {
+      await this.cases.resendMail(reference, jobId, user);
+    } catch (err) {
+      if (!(err instanceof DomainError && err.code === ErrorCode.CONFLICT)) throw err;
+      const view = await this.cases.view(reference, user);
+      const error: PageError = {
+        status: 409,
+        lines: [translate(localeOf(res), 'case.error.resend')],
+        detail: null,
+        fields: [],
+      };
+      return this.render(res, 409, view, user, { error });
+    }
+    res.redirect(303, `/staff/complaints/${encodeURIComponent(reference)}?done=resend#sec-mail`);
   }
 
   @Get(':reference/files/:id')

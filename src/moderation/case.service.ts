@@ -6,7 +6,9 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import type { StaffPrincipal } from '../auth/auth.decorators';
-import { NotFoundError } from '../common/domain-error';
+import { ConflictError, NotFoundError } from '../common/domain-error';
+import type { MailLocale } from '../mail/mail-helpers';
+import { MailOutbox } from '../mail/mail-outbox';
 import { WARNING_VALID_DAYS } from '../complaints/complaint-guards';
 import { COMPLAINT_TRANSITIONS, UNDECIDED_STATES } from '../complaints/complaint-state';
 import type { ComplaintState, Edge, EdgeGuard, EdgeNeed, StaffAction } from '../complaints/complaint-state';
@@ -119,6 +121,8 @@ export interface CaseView {
     createdAt: Date;
     sentAt: Date | null;
     lastError: string | null;
+    /** Staff may send it again (a party's message, sent or failed, no copy of it waiting). */
+    resendable: boolean;
   }>;
   responses: Array<{ author: string; body: string; fileIds: string[]; createdAt: Date }>;
   notes: Array<{ id: string; author: string; body: string; createdAt: Date }>;
@@ -182,6 +186,7 @@ export class CaseService {
   constructor(
     private readonly db: DataSource,
     private readonly audit: AuditService,
+    private readonly outbox: MailOutbox,
   ) {}
 
   async view(reference: string, viewer: StaffPrincipal): Promise<CaseView> {
@@ -231,7 +236,9 @@ export class CaseService {
         [id],
       ),
       this.db.query<Array<Record<string, unknown>>>(
-        `SELECT id, template, to_address, state, attempts, created_at, sent_at, last_error FROM mail_job WHERE complaint_id = $1 ORDER BY created_at, id`,
+        `SELECT j.id, j.template, j.to_address, j.state, j.attempts, j.created_at, j.sent_at, j.last_error,
+                ${RESENDABLE_SQL} AS resendable
+           FROM mail_job j WHERE j.complaint_id = $1 ORDER BY j.created_at, j.id`,
         [id],
       ),
       this.db.query<Array<Record<string, unknown>>>(
@@ -371,6 +378,7 @@ export class CaseService {
         createdAt: m.created_at as Date,
         sentAt: (m.sent_at as Date | null) ?? null,
         lastError: (m.last_error as string | null) ?? null,
+        resendable: m.resendable === true,
       })),
       responses: responses.map((r) => ({
         author: r.author as string,
@@ -531,7 +539,76 @@ export class CaseService {
       });
     });
   }
+
+  /**
+   * Sends one of the case's messages to a party again (a complainant or content owner who lost
+   * it, a message that failed for good): a new job with the same template, language, address and
+   * payload, so a private link in it is minted afresh at send time (the earlier message's link
+   * stays valid until it expires). Only a message to the case's complainant or the owner of one of
+   * its articles, once sent or failed, and not while an earlier copy still waits to go out.
+   */
+  async resendMail(reference: string, jobId: string, actor: StaffPrincipal): Promise<{ jobId: string }> {
+    return this.db.transaction(async (tx) => {
+      // The case row lock serialises two staff sending the same message again at once.
+      const [c] = await tx.query<Array<{ id: string }>>(`SELECT id FROM complaint WHERE reference = $1 FOR UPDATE`, [
+        reference,
+      ]);
+      if (!c) throw new NotFoundError(`No case ${reference}`);
+      const [job] = UUID.test(jobId)
+        ? await tx.query<
+            Array<{
+              id: string;
+              template: string;
+              locale: MailLocale;
+              to_address: string;
+              payload: Record<string, unknown>;
+              resendable: boolean;
+            }>
+          >(
+            `SELECT j.id, j.template, j.locale, j.to_address, j.payload, ${RESENDABLE_SQL} AS resendable
+               FROM mail_job j WHERE j.id = $1 AND j.complaint_id = $2`,
+            [jobId, c.id],
+          )
+        : [];
+      if (!job) throw new NotFoundError(`No message ${jobId} on case ${reference}`);
+      if (!job.resendable)
+        throw new ConflictError(
+          'Only a message to the complainant or an article owner of this case, sent or failed, with no copy of it still waiting, can be sent again',
+        );
+      const { resendOf: _earlier, ...payload } = job.payload;
+      const queued = await this.outbox.enqueue(tx, {
+        template: job.template,
+        locale: job.locale,
+        to: job.to_address,
+        payload: { ...payload, resendOf: job.id },
+        complaintId: c.id,
+      });
+      await this.audit.append(tx, {
+        actorType: actor.role,
+        actorId: actor.id,
+        action: 'mail.resent',
+        subjectType: 'complaint',
+        subjectId: c.id,
+        payload: { reference, template: job.template, resendOf: job.id, jobId: queued.id },
+      });
+      return { jobId: queued.id };
+    });
+  }
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * For a mail_job row `j`: whether staff may send it again. To the case's complainant or the
+ * owner of one of its articles (never staff mail), sent or failed, and no copy of it waiting.
+ */
+const RESENDABLE_SQL = `(j.state IN ('sent', 'failed')
+   AND lower(j.to_address) IN (
+     SELECT lower(c.complainant_email) FROM complaint c WHERE c.id = j.complaint_id
+     UNION SELECT lower(a.owner_email) FROM complaint_item i JOIN article a ON a.id = i.article_id
+      WHERE i.complaint_id = j.complaint_id AND a.owner_email IS NOT NULL)
+   AND NOT EXISTS (SELECT 1 FROM mail_job r WHERE r.complaint_id = j.complaint_id
+                    AND r.payload ->> 'resendOf' = j.id::text AND r.state IN ('pending', 'sending')))`;
 
 /**
  * The staff actions of `edges` open to `viewer` on case row `c`: edges with an action, not
