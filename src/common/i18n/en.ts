@@ -463,7 +463,6 @@ export const EN: Messages = {
   'case.mail.attempts': 'Attempts',
   'case.mail.at': 'Queued',
   'case.mail.none': 'No mail yet.',
-  'case.mail.actions': 'Action',
   'case.mail.resend': 'Send again',
   'case.mail.resendHint': 'Queue this message to the same address again; a private link in it is new.',
   'case.path.mailState': 'case.mailState.{s}',

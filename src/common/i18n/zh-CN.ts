@@ -433,7 +433,6 @@ export const ZH_CN: Messages = {
   'case.mail.attempts': '尝试',
   'case.mail.at': '时间',
   'case.mail.none': '尚未发送邮件。',
-  'case.mail.actions': '操作',
   'case.mail.resend': '再次发送',
   'case.mail.resendHint': '向同一地址再次发送此邮件；邮件中的专属链接为新链接。',
   'case.path.mailState': 'case.mailState.{s}',
