@@ -562,7 +562,8 @@ export const ZH_CN: Messages = {
   'case.done.warning': '警告已记录并发送给投诉人。',
   'case.done.note': '备注已添加。',
   'case.done.resend': '邮件已重新排队发送；其中的专属链接将为新链接。',
-  'case.error.resend': '此邮件不能再次发送：仅限发给本案投诉人或文章所有者、已发出或已失败、且没有副本仍在等待发送的邮件。',
+  'case.error.resend':
+    '此邮件不能再次发送：仅限发给本案投诉人或文章所有者、已发出或已失败、且没有副本仍在等待发送的邮件。',
   'case.done.transition': '案件状态已更新。',
   'case.error.title': '未能完成操作',
   'case.error.conflict': '案件在您打开后已被更改。页面已刷新为最新内容，您填写的内容已保留，请核对后重新提交。',
