@@ -332,7 +332,7 @@ describe('reports: yearly transparency report', () => {
           lang,
           expect.stringMatching(
             new RegExp(
-              `<label class="field__label" for="transparency-year">[^<]+</label>\\s*<p class="field-error" id="transparency-year-error">.*${message[lang]}</p>\\s*<input [^>]*aria-invalid="true" aria-describedby="transparency-year-error"`,
+              `<label class="field__label" for="transparency-year">[^<]+</label>\\s*<p class="field-error" id="transparency-year-error">.*${message[lang]}</p>\\s*<div class="transparency__row">\\s*<input [^>]*aria-invalid="true" aria-describedby="transparency-year-error"`,
             ),
           ),
         ]);
