@@ -120,6 +120,24 @@ describe('sending a case message again (API and page, real PostgreSQL and SMTP)'
     expect((await resend(reference, receipt.id, {})).status).toBe(401);
   });
 
+  it('queues at most three copies of one message, counting copies of copies', async () => {
+    const { reference } = await fileComplaint(t.baseUrl, { items: [{ articleUrl, kind: 'article' }] });
+    const receipt = await sent(reference, 'complaint-receipt');
+    let last = receipt.id;
+    for (let n = 1; n <= 3; n++) {
+      // Each from the copy before it: all of them name the first receipt.
+      const res = await resend(reference, last);
+      expect([n, res.status]).toEqual([n, 201]);
+      last = ((await res.json()) as { jobId: string }).jobId;
+      for (let i = 0; i < 100 && (await jobs(reference)).find((j) => j.id === last)?.state !== 'sent'; i++)
+        await new Promise((r) => setTimeout(r, 100));
+    }
+    const copies = (await jobs(reference)).filter((j) => j.payload.resendOf === receipt.id);
+    expect(copies).toHaveLength(3);
+    expect((await resend(reference, receipt.id)).status).toBe(409);
+    expect((await resend(reference, last)).status).toBe(409);
+  });
+
   it('offers "Send again" on the case page for a party’s message and queues it from the form', async () => {
     const { reference } = await fileComplaint(t.baseUrl, { items: [{ articleUrl, kind: 'article' }] });
     const receipt = await sent(reference, 'complaint-receipt');

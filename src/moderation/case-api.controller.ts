@@ -64,7 +64,7 @@ export class CaseApiController {
   @ApiOperation({
     summary: 'Send one of the case’s messages to a party again (a new job; a private link in it is new)',
     description:
-      'Only a message to the complainant or an owner of one of the case’s articles, sent or failed; 409 CONFLICT while a copy of it still waits, or for any other message; 404 for a message of another case.',
+      'Only a message to the complainant or an owner of one of the case’s articles, sent or failed; 409 CONFLICT while a copy of it still waits, after three copies of one message, or for any other message; 404 for a message of another case.',
   })
   async resendMail(
     @Param('reference') reference: string,

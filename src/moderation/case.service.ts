@@ -121,7 +121,7 @@ export interface CaseView {
     createdAt: Date;
     sentAt: Date | null;
     lastError: string | null;
-    /** Staff may send it again (a party's message, sent or failed, no copy of it waiting). */
+    /** Staff may send it again (a party's message, sent or failed, no copy of it waiting, under MAX_RESENDS copies). */
     resendable: boolean;
   }>;
   responses: Array<{ author: string; body: string; fileIds: string[]; createdAt: Date }>;
@@ -545,7 +545,8 @@ export class CaseService {
    * it, a message that failed for good): a new job with the same template, language, address and
    * payload, so a private link in it is minted afresh at send time (the earlier message's link
    * stays valid until it expires). Only a message to the case's complainant or the owner of one of
-   * its articles, once sent or failed, and not while an earlier copy still waits to go out.
+   * its articles, once sent or failed, not while an earlier copy still waits to go out, and at most
+   * MAX_RESENDS copies of one message (nobody is mailed the same thing over and over).
    */
   async resendMail(reference: string, jobId: string, actor: StaffPrincipal): Promise<{ jobId: string }> {
     return this.db.transaction(async (tx) => {
@@ -573,14 +574,15 @@ export class CaseService {
       if (!job) throw new NotFoundError(`No message ${jobId} on case ${reference}`);
       if (!job.resendable)
         throw new ConflictError(
-          'Only a message to the complainant or an article owner of this case, sent or failed, with no copy of it still waiting, can be sent again',
+          `Only a message to the complainant or an article owner of this case, sent or failed, with no copy of it still waiting and fewer than ${MAX_RESENDS} copies queued, can be sent again`,
         );
-      const { resendOf: _earlier, ...payload } = job.payload;
+      // Copies name the first message, so a copy of a copy counts towards its MAX_RESENDS.
+      const first = typeof job.payload.resendOf === 'string' ? job.payload.resendOf : job.id;
       const queued = await this.outbox.enqueue(tx, {
         template: job.template,
         locale: job.locale,
         to: job.to_address,
-        payload: { ...payload, resendOf: job.id },
+        payload: { ...job.payload, resendOf: first },
         complaintId: c.id,
       });
       await this.audit.append(tx, {
@@ -589,18 +591,22 @@ export class CaseService {
         action: 'mail.resent',
         subjectType: 'complaint',
         subjectId: c.id,
-        payload: { reference, template: job.template, resendOf: job.id, jobId: queued.id },
+        payload: { reference, template: job.template, resendOf: first, copyOf: job.id, jobId: queued.id },
       });
       return { jobId: queued.id };
     });
   }
 }
 
+/** Copies of one message staff may queue (a copy of a copy counts towards the first message). */
+export const MAX_RESENDS = 3;
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * For a mail_job row `j`: whether staff may send it again. To the case's complainant or the
- * owner of one of its articles (never staff mail), sent or failed, and no copy of it waiting.
+ * owner of one of its articles (never staff mail), sent or failed, no copy of it waiting, and
+ * fewer than MAX_RESENDS copies of its first message so far.
  */
 const RESENDABLE_SQL = `(j.state IN ('sent', 'failed')
    AND lower(j.to_address) IN (
@@ -608,7 +614,10 @@ const RESENDABLE_SQL = `(j.state IN ('sent', 'failed')
      UNION SELECT lower(a.owner_email) FROM complaint_item i JOIN article a ON a.id = i.article_id
       WHERE i.complaint_id = j.complaint_id AND a.owner_email IS NOT NULL)
    AND NOT EXISTS (SELECT 1 FROM mail_job r WHERE r.complaint_id = j.complaint_id
-                    AND r.payload ->> 'resendOf' = j.id::text AND r.state IN ('pending', 'sending')))`;
+                    AND r.payload ->> 'resendOf' = coalesce(j.payload ->> 'resendOf', j.id::text)
+                    AND r.state IN ('pending', 'sending'))
+   AND (SELECT count(*) FROM mail_job r WHERE r.complaint_id = j.complaint_id
+         AND r.payload ->> 'resendOf' = coalesce(j.payload ->> 'resendOf', j.id::text)) < ${MAX_RESENDS})`;
 
 /**
  * The staff actions of `edges` open to `viewer` on case row `c`: edges with an action, not

@@ -600,7 +600,7 @@ export const EN: Messages = {
   'case.done.note': 'Note added.',
   'case.done.resend': 'The message is queued again; any private link in it will be new.',
   'case.error.resend':
-    'This message cannot be sent again: only a message to the complainant or an article owner of this case, once sent or failed, and not while a copy of it is still waiting.',
+    'This message cannot be sent again: only a message to the complainant or an article owner of this case, once sent or failed, not while a copy of it is still waiting, and at most three copies of one message.',
   'case.done.transition': 'The case has been updated.',
   'case.error.title': 'That did not go through',
   'case.error.conflict':
