@@ -1,7 +1,7 @@
 import type { Browser, BrowserContext } from 'playwright-core';
 import { DataSource } from 'typeorm';
 import { startTestApp, TestApp } from '../helpers/app';
-import { launchBrowser, screenshot } from '../helpers/browser';
+import { launchBrowser, screenshot, signInPage } from '../helpers/browser';
 import { fileComplaint } from '../helpers/filing';
 import { createStaff } from '../helpers/staff';
 
@@ -46,10 +46,7 @@ describe('sending a case message again from the case page, in the browser', () =
       const context = await browser.newContext({ locale: lang, viewport: { width: 1280, height: 900 } });
       contexts.push(context);
       const page = await context.newPage();
-      await page.goto(`${t.baseUrl}/staff/login?lang=${lang}`);
-      await page.locator('input[name="email"]').fill(moderator.email);
-      await page.locator('input[name="password"]').fill(moderator.password);
-      await Promise.all([page.waitForNavigation(), page.locator('form button[type="submit"]').first().click()]);
+      await signInPage(page, t.baseUrl, moderator.email, moderator.password, lang);
 
       await page.goto(`${t.baseUrl}/staff/complaints/${reference}?lang=${lang}`);
       const button = page.locator('tr[data-mail="complaint-receipt"] form.case-mail-resend button');

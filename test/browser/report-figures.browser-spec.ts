@@ -3,7 +3,7 @@ import type { Browser, BrowserContext } from 'playwright-core';
 import { DataSource } from 'typeorm';
 import { loadReportFixture } from '../factories/report-fixture';
 import { startTestApp, TestApp } from '../helpers/app';
-import { launchBrowser, screenshot, SCREENSHOT_DIR } from '../helpers/browser';
+import { launchBrowser, screenshot, SCREENSHOT_DIR, signInPage } from '../helpers/browser';
 import { createStaff, tokenStaff } from '../helpers/staff';
 
 /**
@@ -42,10 +42,7 @@ describe('reports: period figures in the browser', () => {
       const context = await browser.newContext({ locale: lang, viewport: { width: 1280, height: 900 } });
       contexts.push(context);
       const page = await context.newPage();
-      await page.goto(`${t.baseUrl}/staff/login?lang=${lang}`);
-      await page.locator('input[name="email"]').fill(admin.email);
-      await page.locator('input[name="password"]').fill(admin.password);
-      await Promise.all([page.waitForNavigation(), page.locator('form button[type="submit"]').first().click()]);
+      await signInPage(page, t.baseUrl, admin.email, admin.password, lang);
 
       await page.goto(`${t.baseUrl}/staff/queue`);
       await Promise.all([page.waitForNavigation(), page.locator('.staff-nav a[href="/staff/reports"]').click()]);
@@ -120,10 +117,7 @@ describe('reports: period figures in the browser', () => {
       const context = await browser.newContext({ locale: lang, viewport: { width: 1280, height: 900 } });
       contexts.push(context);
       const page = await context.newPage();
-      await page.goto(`${t.baseUrl}/staff/login?lang=${lang}`);
-      await page.locator('input[name="email"]').fill(admin.email);
-      await page.locator('input[name="password"]').fill(admin.password);
-      await Promise.all([page.waitForNavigation(), page.locator('form button[type="submit"]').first().click()]);
+      await signInPage(page, t.baseUrl, admin.email, admin.password, lang);
 
       await page.goto(`${t.baseUrl}/staff/reports`);
       await page.locator('#transparency-year').fill('2021');
@@ -187,10 +181,7 @@ describe('reports: period figures in the browser', () => {
       const context = await browser.newContext({ locale: lang, viewport: { width: 1280, height: 900 } });
       contexts.push(context);
       const page = await context.newPage();
-      await page.goto(`${t.baseUrl}/staff/login?lang=${lang}`);
-      await page.locator('input[name="email"]').fill(admin.email);
-      await page.locator('input[name="password"]').fill(admin.password);
-      await Promise.all([page.waitForNavigation(), page.locator('form button[type="submit"]').first().click()]);
+      await signInPage(page, t.baseUrl, admin.email, admin.password, lang);
 
       const res = await page.goto(`${t.baseUrl}/staff/reports/transparency?year=1800`);
       expect(res?.status()).toBe(422);

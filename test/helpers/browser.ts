@@ -49,3 +49,17 @@ export function writeTestPng(name = 'evidence.png', size = 32): string {
   writeFileSync(path, PNG.sync.write(png));
   return path;
 }
+
+/** Signs a staff member in through the login form, in `lang`; the page is then on the staff side. */
+export async function signInPage(
+  page: Page,
+  baseUrl: string,
+  email: string,
+  password: string,
+  lang: string,
+): Promise<void> {
+  await page.goto(`${baseUrl}/staff/login?lang=${lang}`);
+  await page.locator('input[name="email"]').fill(email);
+  await page.locator('input[name="password"]').fill(password);
+  await Promise.all([page.waitForNavigation(), page.locator('form button[type="submit"]').first().click()]);
+}
