@@ -152,6 +152,11 @@ describe('reports: all cases and the audit log (API, real PostgreSQL)', () => {
       expect(await q({ reference: ref(7) })).toEqual(expectRefs([7]));
       expect(await q({ complainant: '诸葛' })).toEqual(expectRefs([0, 4, 8]));
       expect(await q({ complainant: `P3.${tag.toUpperCase()}` })).toEqual(expectRefs([3]));
+      // A whole address finds that address, in any case; a part of one finds every address holding it.
+      expect(await q({ complainant: `P1.${TAG}@Example.TEST` })).toEqual(expectRefs([1]));
+      expect(await q({ complainant: `1.${tag}@example.test` })).toEqual([]);
+      expect(await q({ complainant: `1.${tag}@example` })).toEqual(expectRefs([1, 11]));
+      expect(await q({ complainant: '@example.test' })).toHaveLength(12);
       expect(await q({ article: articles[1].slug })).toEqual(expectRefs([6, 7, 8, 9, 10, 11]));
       expect(await q({ article: articles[0].url })).toEqual(expectRefs([0, 1, 2, 3, 4, 5]));
       expect(await q({ legalBasis: 'accuracy' })).toEqual(expectRefs([1, 4, 7, 10]));

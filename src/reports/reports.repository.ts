@@ -14,6 +14,9 @@ import type { AuditFilters, CaseFilters } from './reports.filters';
  */
 const COMPLAINT_OF_EVENT = `(CASE WHEN e.subject_type = 'complaint' AND e.subject_id ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN e.subject_id::uuid END)`;
 
+/** A whole email address (not a part of one): local part, @, a domain with a dot. */
+const WHOLE_ADDRESS = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
 const likeEscape = (s: string) => s.replace(/[\\%_]/g, (m) => `\\${m}`);
 /** A timestamptz as text with its microseconds (UTC), so a cursor keeps the exact value. */
 const exactTime = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
@@ -61,7 +64,12 @@ function caseWhere(f: CaseFilters, p: Params): string[] {
   const w: string[] = [];
   // upper() LIKE upper(): case-insensitive like ILIKE, through complaint_reference_prefix_idx.
   if (f.reference) w.push(`upper(c.reference) LIKE upper(${p.add(`${likeEscape(f.reference)}%`)})`);
-  if (f.complainant) {
+  if (f.complainant && WHOLE_ADDRESS.test(f.complainant)) {
+    // A whole address finds that address's cases (intake stores it lower-cased) through
+    // complaint_email_idx: its trigrams are shared by most addresses of a domain, so the trigram
+    // index reads most of the table for it (58–76 ms at 1M cases).
+    w.push(`c.complainant_email = ${p.add(f.complainant.toLowerCase())}`);
+  } else if (f.complainant) {
     const v = p.add(`%${likeEscape(f.complainant)}%`);
     w.push(`((c.complainant ->> 'name') ILIKE ${v} OR c.complainant_email ILIKE ${v})`);
   }
