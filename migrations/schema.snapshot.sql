@@ -68,9 +68,13 @@ COLUMN audit_event.subject_type text NOT NULL
 COLUMN audit_event.xid bigint NOT NULL DEFAULT audit_current_xid()
 COLUMN audit_seal.event_digests text[] NOT NULL
 COLUMN audit_seal.event_ids bigint[] NOT NULL
+COLUMN audit_seal.first_at timestamp with time zone NOT NULL
+COLUMN audit_seal.first_id bigint NOT NULL
 COLUMN audit_seal.format smallint NOT NULL
 COLUMN audit_seal.hash text NOT NULL
 COLUMN audit_seal.id bigint NOT NULL DEFAULT nextval('audit_seal_id_seq'::regclass)
+COLUMN audit_seal.last_at timestamp with time zone NOT NULL
+COLUMN audit_seal.last_id bigint NOT NULL
 COLUMN audit_seal.low_water bigint NOT NULL
 COLUMN audit_seal.prev_hash text NOT NULL
 COLUMN audit_seal.sealed_at timestamp with time zone NOT NULL DEFAULT now()
@@ -368,6 +372,7 @@ CONSTRAINT audit_seal.audit_seal_digests_check CHECK (((cardinality(event_ids) >
 CONSTRAINT audit_seal.audit_seal_format_check CHECK ((format = ANY (ARRAY[1, 2])))
 CONSTRAINT audit_seal.audit_seal_hash_key UNIQUE (hash)
 CONSTRAINT audit_seal.audit_seal_pkey PRIMARY KEY (id)
+CONSTRAINT audit_seal.audit_seal_span_check CHECK (((first_id <= last_id) AND (first_at <= last_at)))
 CONSTRAINT calendar_override.calendar_override_created_by_fk FOREIGN KEY (created_by) REFERENCES staff_user(id) ON DELETE SET NULL
 CONSTRAINT calendar_override.calendar_override_kind_check CHECK ((kind = ANY (ARRAY['working'::text, 'holiday'::text])))
 CONSTRAINT calendar_override.calendar_override_pkey PRIMARY KEY (id)
@@ -490,6 +495,7 @@ EXTENSION pg_trgm
 EXTENSION uuid-ossp
 FUNCTION CREATE OR REPLACE FUNCTION public.audit_current_xid() RETURNS bigint LANGUAGE sql AS $function$ SELECT pg_current_xact_id()::text::bigint $function$
 FUNCTION CREATE OR REPLACE FUNCTION public.audit_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $function$ BEGIN RAISE EXCEPTION 'audit trail is append-only: % on % refused', TG_OP, TG_TABLE_NAME USING ERRCODE = 'insufficient_privilege'; END $function$
+FUNCTION CREATE OR REPLACE FUNCTION public.audit_seal_span() RETURNS trigger LANGUAGE plpgsql AS $function$ BEGIN SELECT min(x), max(x) INTO NEW.first_id, NEW.last_id FROM unnest(NEW.event_ids) AS x; SELECT coalesce(min(e.occurred_at), NEW.sealed_at), coalesce(max(e.occurred_at), NEW.sealed_at) INTO NEW.first_at, NEW.last_at FROM audit_event e WHERE e.id = ANY(NEW.event_ids); RETURN NEW; END $function$
 INDEX CREATE INDEX access_link_complaint_idx ON public.access_link USING btree (complaint_id)
 INDEX CREATE INDEX access_link_mail_job_idx ON public.access_link USING btree (mail_job_id) WHERE (mail_job_id IS NOT NULL)
 INDEX CREATE INDEX article_correction_article_idx ON public.article_correction USING btree (article_id)
@@ -498,6 +504,7 @@ INDEX CREATE INDEX audit_event_action_time_idx ON public.audit_event USING btree
 INDEX CREATE INDEX audit_event_subject_idx ON public.audit_event USING btree (subject_type, subject_id, id)
 INDEX CREATE INDEX audit_event_time_idx ON public.audit_event USING btree (occurred_at, id)
 INDEX CREATE INDEX audit_seal_last_event_idx ON public.audit_seal USING btree ((event_ids[cardinality(event_ids)]))
+INDEX CREATE INDEX audit_seal_span_idx ON public.audit_seal USING btree (last_at) INCLUDE (first_at, first_id, last_id)
 INDEX CREATE INDEX case_timer_due_idx ON public.case_timer USING btree (due_at) WHERE (done_at IS NULL)
 INDEX CREATE INDEX complainant_warning_email_idx ON public.complainant_warning USING btree (email, created_at)
 INDEX CREATE INDEX complaint_appealed_at_idx ON public.complaint USING btree (appealed_at) INCLUDE (appeal_outcome, appeal_reversed) WHERE (appealed_at IS NOT NULL)
@@ -602,3 +609,4 @@ TRIGGER CREATE TRIGGER audit_event_no_truncate BEFORE TRUNCATE ON public.audit_e
 TRIGGER CREATE TRIGGER audit_event_no_update_delete BEFORE DELETE OR UPDATE ON public.audit_event FOR EACH ROW EXECUTE FUNCTION audit_refuse_change()
 TRIGGER CREATE TRIGGER audit_seal_no_truncate BEFORE TRUNCATE ON public.audit_seal FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change()
 TRIGGER CREATE TRIGGER audit_seal_no_update_delete BEFORE DELETE OR UPDATE ON public.audit_seal FOR EACH ROW EXECUTE FUNCTION audit_refuse_change()
+TRIGGER CREATE TRIGGER audit_seal_span BEFORE INSERT ON public.audit_seal FOR EACH ROW EXECUTE FUNCTION audit_seal_span()

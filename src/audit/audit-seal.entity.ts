@@ -14,6 +14,9 @@ import { Check, Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 @Index('audit_seal_prev_hash_key', ['prevHash'], { unique: true })
 // Expression index (TypeORM cannot declare it): finds the seals holding ids above a low-water mark.
 @Index('audit_seal_last_event_idx', { synchronize: false })
+@Check('audit_seal_span_check', 'first_id <= last_id AND first_at <= last_at')
+// (last_at) INCLUDE (first_at, first_id, last_id): the seals reaching a date, index-only.
+@Index('audit_seal_span_idx', { synchronize: false })
 export class AuditSeal {
   @PrimaryGeneratedColumn('increment', { type: 'bigint' })
   id: string;
@@ -39,4 +42,21 @@ export class AuditSeal {
 
   @Column({ name: 'sealed_at', type: 'timestamptz', default: () => 'now()' })
   sealedAt: Date;
+
+  /*
+   * The span: lowest and highest event id, earliest and latest occurred_at of the sealed events.
+   * Never written by the application: the audit_seal_span trigger derives them on INSERT. Outside
+   * the hash; they only let the audit log find a date range's ids from the seals.
+   */
+  @Column({ name: 'first_id', type: 'bigint', insert: false, update: false })
+  firstId: string;
+
+  @Column({ name: 'last_id', type: 'bigint', insert: false, update: false })
+  lastId: string;
+
+  @Column({ name: 'first_at', type: 'timestamptz', insert: false, update: false })
+  firstAt: Date;
+
+  @Column({ name: 'last_at', type: 'timestamptz', insert: false, update: false })
+  lastAt: Date;
 }

@@ -143,14 +143,11 @@ function auditStatement(
   return { text, values: p.values };
 }
 
-/** The lowest and highest id of the events in a date range. */
+/** Ids that hold every event of a date range (lo <= id <= hi). */
 interface IdBounds {
   lo: string;
   hi: string;
 }
-
-/** A date range of at most this many events gets its id bounds from one capped scan (≤ ~20 ms index-only). */
-const BOUNDED_RANGE_EVENTS = 100_000;
 
 @Injectable()
 export class ReportsRepository {
@@ -195,7 +192,7 @@ export class ReportsRepository {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      const ids = await this.idBounds(f, client, false);
+      const ids = await this.idBounds(f, client);
       const rows =
         ids === null ? [] : (await client.query<AuditRow>(auditStatement(f, f.cursor, 'desc', f.limit + 1, ids))).rows;
       await client.query('COMMIT');
@@ -209,52 +206,35 @@ export class ReportsRepository {
   }
 
   /**
-   * For a date range, the lowest and highest id of its events (exact: min and max over the range
-   * through audit_event_time_idx), so the keyset walk on id starts and stops at the range instead of
-   * passing every later (or earlier) event: the planner cannot know that ids follow occurred_at, and
-   * a day a year back cost 1.3–2.8 s at 10M events, a range at the start of the trail more.
-   * A range of at most BOUNDED_RANGE_EVENTS is read in one capped index-only scan. A wider one is
-   * aggregated in full (parallel, ~50 ms a million events) unless the newest-first walk starts in it
-   * anyway: at most BOUNDED_RANGE_EVENTS events are newer than its end (`whole`: the export, which
-   * reads the whole range, always gets bounds).
-   * Null: the range holds no event; undefined: no bounds.
+   * For a date range, id bounds holding every event of the range, so the keyset walk on id starts
+   * and stops at the range instead of passing every later (or earlier) event: the planner cannot
+   * know that ids follow occurred_at, and a day a year back cost 1.3–2.8 s at 10M events.
+   * The bounds come from the spans of the seals reaching into the range (audit_seal_span_idx, one
+   * index entry per thousand events, whatever the width of the range) and from the events not yet
+   * sealed: above the newest seal's low_water, a few seconds of events, read by id. An event of the
+   * range lies within the span of its seal, so nothing is missed; the bounds may also hold a few
+   * events of a seal's edge outside the range, which the page's own time filter leaves out.
+   * Null: the range holds no event; undefined: no range.
    */
-  private async idBounds(
-    f: AuditFilters,
-    db: Pick<Pool, 'query'> | PoolClient,
-    whole: boolean,
-  ): Promise<IdBounds | null | undefined> {
+  private async idBounds(f: AuditFilters, db: PoolClient): Promise<IdBounds | null | undefined> {
     if (!f.from && !f.to) return undefined;
-    const range = `occurred_at >= coalesce($1::timestamptz, '-infinity') AND occurred_at < coalesce($2::timestamptz, 'infinity')`;
-    const args = [f.from ?? null, f.to ?? null];
-    type Row = { lo: string | null; hi: string | null; n: number };
-    const bounds = (b: Row) => (b.lo === null || b.hi === null ? null : { lo: b.lo, hi: b.hi });
-    const [small] = (
-      await db.query<Row>(
-        `SELECT min(id)::text AS lo, max(id)::text AS hi, count(*)::int AS n
-           FROM (SELECT id FROM audit_event WHERE ${range} LIMIT ${BOUNDED_RANGE_EVENTS + 1}) r`,
-        args,
+    const from = f.from ?? '-infinity';
+    const to = f.to ?? 'infinity';
+    // A statement of its own, so the tail's scan below is planned for the actual low_water.
+    const [water] = (
+      await db.query<{ low_water: string }>(`SELECT low_water::text FROM audit_seal ORDER BY id DESC LIMIT 1`)
+    ).rows;
+    const [b] = (
+      await db.query<{ lo: string | null; hi: string | null }>(
+        `SELECT least(s.lo, t.lo)::text AS lo, greatest(s.hi, t.hi)::text AS hi
+           FROM (SELECT min(first_id) AS lo, max(last_id) AS hi FROM audit_seal
+                  WHERE last_at >= $1::timestamptz AND first_at < $2::timestamptz) s,
+                (SELECT min(id) AS lo, max(id) AS hi FROM audit_event
+                  WHERE id > $3::bigint AND occurred_at >= $1::timestamptz AND occurred_at < $2::timestamptz) t`,
+        [from, to, water?.low_water ?? '0'],
       )
     ).rows;
-    if (small.n <= BOUNDED_RANGE_EVENTS) return bounds(small);
-    if (!whole) {
-      if (!f.to) return undefined;
-      const [newer] = (
-        await db.query<{ n: number }>(
-          `SELECT count(*)::int AS n FROM (SELECT 1 FROM audit_event WHERE occurred_at >= $1 LIMIT ${BOUNDED_RANGE_EVENTS + 1}) r`,
-          [f.to],
-        )
-      ).rows;
-      if (newer.n <= BOUNDED_RANGE_EVENTS) return undefined;
-    }
-    // count(*) keeps the planner from turning min/max into walks of the primary key from either end.
-    const [all] = (
-      await db.query<Row>(
-        `SELECT min(id)::text AS lo, max(id)::text AS hi, count(*)::int AS n FROM audit_event WHERE ${range}`,
-        args,
-      )
-    ).rows;
-    return bounds(all);
+    return b.lo === null || b.hi === null ? null : { lo: b.lo, hi: b.hi };
   }
 
   /**
@@ -268,7 +248,7 @@ export class ReportsRepository {
     try {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       open = true;
-      const ids = await this.idBounds(f, client, true);
+      const ids = await this.idBounds(f, client);
       let after: string | undefined;
       for (;;) {
         if (ids === null) break; // the range holds no event
