@@ -1,5 +1,8 @@
 import { DataSource } from 'typeorm';
 import type { ParsedMail } from 'mailparser';
+import { Clock } from '../src/common/clock';
+import { TimerWorker } from '../src/complaints/timer-worker';
+import { MailWorker } from '../src/mail/mail-worker';
 import { startTestApp, TestApp } from './helpers/app';
 import { fileComplaint, filerEmail } from './helpers/filing';
 import { createStaff, signIn, tokenStaff } from './helpers/staff';
@@ -9,7 +12,8 @@ import type { StaffSession, TokenStaff } from './helpers/staff';
  * Staff send a case's message to a party again (a complainant who lost the receipt, an owner whose
  * notice failed): a new job with a new Message-ID and, where the message has a private link, a new
  * link; the earlier one keeps working. Never staff mail, another case's mail, or a second copy
- * while one still waits.
+ * while one still waits. A closed case's too (a party gets their link back to its status). The
+ * copy and its audit event are one transaction: a fault in either leaves neither and sends nothing.
  */
 describe('sending a case message again (API and page, real PostgreSQL and SMTP)', () => {
   let t: TestApp;
@@ -39,6 +43,28 @@ describe('sending a case message again (API and page, real PostgreSQL and SMTP)'
       await new Promise((r) => setTimeout(r, 100));
     }
     throw new Error(`${template} of ${reference} was not sent`);
+  };
+  const caseRow = async (reference: string) =>
+    (
+      await db.query<Array<{ id: string; state: string; version: number }>>(
+        `SELECT id, state, version FROM complaint WHERE reference = $1`,
+        [reference],
+      )
+    )[0];
+  const resentEvents = (reference: string) =>
+    db.query<Array<{ actor_id: string; payload: Record<string, unknown> }>>(
+      `SELECT e.actor_id, e.payload FROM audit_event e JOIN complaint c ON e.subject_id = c.id::text
+        WHERE c.reference = $1 AND e.action = 'mail.resent' ORDER BY e.id`,
+      [reference],
+    );
+  /** A staff step over the API at the case's current version. */
+  const move = async (reference: string, body: Record<string, unknown>) => {
+    const res = await fetch(`${t.baseUrl}/api/v1/complaints/${reference}/transitions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${moderator.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ version: (await caseRow(reference)).version, ...body }),
+    });
+    if (res.status !== 200) throw new Error(`${res.status} ${await res.text()}`);
   };
 
   beforeAll(async () => {
@@ -165,5 +191,116 @@ describe('sending a case message again (API and page, real PostgreSQL and SMTP)'
     });
     expect(forged.status).toBe(403);
     expect((await jobs(reference)).filter((j) => j.payload.resendOf === receipt.id)).toHaveLength(1);
+  });
+
+  it('sends a closed case’s receipt again: the complainant gets a link back to its status, the case is untouched', async () => {
+    const email = filerEmail('closed');
+    const { reference } = await fileComplaint(t.baseUrl, {
+      complainant: { name: 'Closed Filer', email },
+      items: [{ articleUrl, kind: 'article' }],
+    });
+    const receipt = await sent(reference, 'complaint-receipt');
+    const first = await t.sink.waitFor((m) => m.messageId === receipt.message_id);
+    // Decided (rejected), then nobody appealed: the appeal window's timer closes the case.
+    await move(reference, { to: 'in_review' });
+    await move(reference, { to: 'rejected', reason: 'The article reports the court’s ruling accurately.' });
+    const [window] = await db.query<Array<{ due_at: Date }>>(
+      `SELECT t.due_at FROM case_timer t JOIN complaint c ON c.id = t.complaint_id
+        WHERE c.reference = $1 AND t.kind = 'appeal_window_end' AND t.done_at IS NULL`,
+      [reference],
+    );
+    const clock = t.app.get(Clock);
+    const later = jest.spyOn(clock, 'now').mockReturnValue(new Date(new Date(window.due_at).getTime() + 60_000));
+    try {
+      await t.app.get(TimerWorker).drain();
+    } finally {
+      later.mockRestore();
+    }
+    const closed = await caseRow(reference);
+    expect(closed.state).toBe('closed');
+    await sent(reference, 'complaint-rejected');
+    await t.app.get(MailWorker).drain();
+    const before = t.sink.to(email).length;
+
+    const res = await resend(reference, receipt.id);
+    expect(res.status).toBe(201);
+    const { jobId } = (await res.json()) as { jobId: string };
+    const again = (await jobs(reference)).find((j) => j.id === jobId)!;
+    expect(again).toMatchObject({ template: 'complaint-receipt' });
+    const copy = await t.sink.waitFor((m) => m.messageId === again.message_id);
+    await t.app.get(MailWorker).drain();
+    expect(t.sink.to(email)).toHaveLength(before + 1);
+    expect(t.sink.count(again.message_id)).toBe(1);
+    expect(again.message_id).not.toBe(receipt.message_id);
+
+    const link = trackingLink(copy);
+    expect(link).toBeDefined();
+    expect(link).not.toBe(trackingLink(first));
+    const page = await fetch(`${link!}?lang=en`);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain(reference);
+    expect(html).toContain('This case is closed.');
+
+    expect(await resentEvents(reference)).toEqual([
+      {
+        actor_id: moderator.id,
+        payload: { reference, template: 'complaint-receipt', resendOf: receipt.id, copyOf: receipt.id, jobId },
+      },
+    ]);
+    expect(await caseRow(reference)).toEqual(closed);
+  });
+
+  it('a database fault while recording the resend leaves no copy and sends nothing; once it clears, one copy goes', async () => {
+    const email = filerEmail('fault');
+    const { reference } = await fileComplaint(t.baseUrl, {
+      complainant: { name: 'Fault Filer', email },
+      items: [{ articleUrl, kind: 'article' }],
+    });
+    const receipt = await sent(reference, 'complaint-receipt');
+    await t.sink.waitFor((m) => m.messageId === receipt.message_id);
+    const jobsBefore = (await jobs(reference)).length;
+    const mailsBefore = t.sink.to(email).length;
+
+    // The audit insert of the resend fails (the mail_job insert before it in the same transaction succeeds).
+    await db.query(`CREATE FUNCTION resend_fault() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.action = 'mail.resent' THEN RAISE EXCEPTION 'injected fault: audit insert of mail.resent'; END IF;
+        RETURN NEW;
+      END $$`);
+    try {
+      await db.query(
+        `CREATE TRIGGER resend_fault BEFORE INSERT ON audit_event FOR EACH ROW EXECUTE FUNCTION resend_fault()`,
+      );
+      const res = await resend(reference, receipt.id);
+      expect(res.status).toBe(500);
+      expect(await res.json()).toEqual({
+        statusCode: 500,
+        code: 'INTERNAL',
+        message: 'Internal error',
+        details: null,
+      });
+    } finally {
+      await db.query(`DROP TRIGGER IF EXISTS resend_fault ON audit_event`);
+      await db.query(`DROP FUNCTION IF EXISTS resend_fault()`);
+    }
+    expect(await jobs(reference)).toHaveLength(jobsBefore);
+    expect(await resentEvents(reference)).toEqual([]);
+    await new Promise((r) => setTimeout(r, 2000));
+    await t.app.get(MailWorker).drain();
+    expect(t.sink.to(email)).toHaveLength(mailsBefore);
+
+    // The fault gone, the same message goes again once.
+    const res = await resend(reference, receipt.id);
+    expect(res.status).toBe(201);
+    const { jobId } = (await res.json()) as { jobId: string };
+    const after = await jobs(reference);
+    expect(after).toHaveLength(jobsBefore + 1);
+    const again = after.find((j) => j.id === jobId)!;
+    expect(again.payload).toMatchObject({ resendOf: receipt.id });
+    await t.sink.waitFor((m) => m.messageId === again.message_id);
+    await t.app.get(MailWorker).drain();
+    expect(t.sink.to(email)).toHaveLength(mailsBefore + 1);
+    expect(await resentEvents(reference)).toHaveLength(1);
   });
 });
