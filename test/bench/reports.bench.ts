@@ -305,6 +305,8 @@ async function timePages(ds: DataSource, reports: ReportsService, label: (l: str
     ['cases: received in one month a year ago', { from: monthBefore, to: yearAgo }],
     ['cases: reference', { reference: mid.reference }],
     ['cases: complainant email', { complainant: mid.email }],
+    ['cases: part of an address (local part)', { complainant: mid.email.split('@')[0] }],
+    ['cases: part of a name', { complainant: 'ench 4242' }],
     ['cases: article slug', { article: 'bench' }],
   ];
   const audit: Array<[string, Record<string, string>]> = [
@@ -414,7 +416,9 @@ async function main(): Promise<void> {
         const client = await real.connect();
         let settings = '';
         return {
-          query: (text: string, values?: unknown[]) => {
+          query: (statement: string | { text: string; values: unknown[] }, args?: unknown[]) => {
+            const [text, values] =
+              typeof statement === 'string' ? [statement, args] : [statement.text, statement.values];
             if (text.startsWith('BEGIN')) settings = text.replace(/^BEGIN[^;]*;/, '').trim();
             else record(text, values ?? [], settings);
             return client.query(text, values);
