@@ -409,6 +409,25 @@ describe('audit trail: verification', () => {
     expect(r.firstBad?.problem).toMatch(/seal/);
   });
 
+  it.each([
+    ['moves its latest time back (an event then falls outside it)', `last_at = last_at - interval '1 hour'`],
+    ['moves its first id up', 'first_id = first_id + 1'],
+  ])('catches a seal span that no longer matches its events: %s', async (_label, change) => {
+    const t = await sealedTrail(`nd_audit_span_${change.slice(0, 5)}`, 6);
+    const c = await connect(t.url);
+    try {
+      await c.query('ALTER TABLE audit_seal DISABLE TRIGGER ALL');
+      await c.query(`ALTER TABLE audit_seal DROP CONSTRAINT audit_seal_span_check`);
+      await c.query(`UPDATE audit_seal SET ${change} WHERE id = (SELECT min(id) FROM audit_seal)`);
+    } finally {
+      await c.end();
+    }
+    const [first] = await t.ds.query<Array<{ id: string }>>(`SELECT min(id)::text AS id FROM audit_seal`);
+    const r = await t.verifier.verify();
+    expect(r.ok).toBe(false);
+    expect(r.firstBad).toMatchObject({ sealId: first.id, problem: expect.stringMatching(/span/) as unknown });
+  });
+
   it('verifies a trail of several hundred seals across the page size, and points at tampering in the middle, at the end and a removed seal', async () => {
     const t = await trail('nd_audit_many_seals');
     const seals = 5 * SEAL_PAGE + 7; // crosses the verifier's page size several times, and 10, 100

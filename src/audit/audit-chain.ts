@@ -79,12 +79,14 @@ export function sealHashSql(prevHash: string, body: string): string {
 
 /**
  * A subquery giving, for the events matching `where` (alias `e`), in id order: `ids` (bigint[]),
- * `body` (their canonical lines joined by "\n") and, if asked, `digests` (text[]). The aggregates read one
+ * `body` (their canonical lines joined by "\n"), `first_at` and `last_at` (their earliest and latest
+ * occurred_at: the seal's span) and, if asked, `digests` (text[]). The aggregates read one
  * ordered stream, so ids and body are in the same order; callers compare ids with the seal's
  * event_ids, which therefore also proves the body is in the seal's order.
  */
 export function sealedEventsSql(where: string, withDigests = false): string {
   const digests = withDigests ? `array_agg(${sha256Sql('t.line')})` : 'NULL::text[]';
-  return `(SELECT array_agg(t.id) AS ids, string_agg(t.line, E'\\n') AS body, ${digests} AS digests
-             FROM (SELECT e.id, ${EVENT_TEXT_SQL} AS line FROM audit_event e WHERE ${where} ORDER BY e.id) t)`;
+  return `(SELECT array_agg(t.id) AS ids, string_agg(t.line, E'\\n') AS body, ${digests} AS digests,
+                  min(t.at) AS first_at, max(t.at) AS last_at
+             FROM (SELECT e.id, e.occurred_at AS at, ${EVENT_TEXT_SQL} AS line FROM audit_event e WHERE ${where} ORDER BY e.id) t)`;
 }

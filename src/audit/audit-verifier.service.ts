@@ -113,11 +113,13 @@ export class AuditVerifier {
 
     // Content checks and the event counts, spread over the connections.
     const bad = new Set<string>();
+    const badSpan = new Set<string>();
     const tasks: Array<(qr: QueryRunner) => Promise<void>> = [];
     for (let i = 0; i < heads.length; i += SEAL_PAGE) {
       const page = heads.slice(i, i + SEAL_PAGE);
       tasks.push(async (qr) => {
-        for (const id of await this.badFormat2(qr, page[0].id, page[page.length - 1].id)) bad.add(id);
+        for (const r of await this.badFormat2(qr, page[0].id, page[page.length - 1].id))
+          (r.content ? bad : badSpan).add(r.id);
         const legacy = page.filter((h) => h.format === 1);
         if (legacy.length) for (const id of await this.badFormat1(qr, legacy)) bad.add(id);
       });
@@ -175,6 +177,11 @@ export class AuditVerifier {
         });
       if (bad.has(sealId)) return fail(await this.diagnose(main, seal, prevLowWater));
       if (duplicate?.sealId === sealId) return fail({ ...duplicate, problem: 'sealed twice' });
+      if (badSpan.has(sealId))
+        return fail({
+          sealId,
+          problem: 'seal span does not match its events (seal row altered; date filters could miss events)',
+        });
       if (seal.hash === expect) expected = true;
       prevHash = seal.hash;
       prevLowWater = lowWater;
@@ -205,25 +212,34 @@ export class AuditVerifier {
   }
 
   /**
-   * Format 2 seals in [fromId, toId] whose events no longer hash to the seal. Fast path: the
-   * events between the seal's first and last id, when that range holds exactly the seal's
-   * events (the common case: a range scan, no per-id lookups); otherwise the listed ids.
+   * Format 2 seals in [fromId, toId] whose events no longer hash to the seal (`content`), or whose
+   * span (first/last event id and occurred_at, migration 1766900000000) is not that of its events
+   * (`span` only: the audit log finds a date range's events through the spans, so an altered span
+   * could hide events from a date-filtered view while the chain still verified). Fast path: the
+   * events between the seal's first and last id, when that range holds exactly the seal's events
+   * (the common case: a range scan, no per-id lookups); otherwise the listed ids.
    */
-  private async badFormat2(qr: QueryRunner, fromId: string, toId: string): Promise<string[]> {
+  private async badFormat2(
+    qr: QueryRunner,
+    fromId: string,
+    toId: string,
+  ): Promise<Array<{ id: string; content: boolean }>> {
     const first = 's.event_ids[1]';
     const last = 's.event_ids[cardinality(s.event_ids)]';
-    const rows = (await qr.query(
-      `SELECT s.id::text AS id
+    return (await qr.query(
+      `SELECT s.id::text AS id, (b.body IS NULL OR ${sealHashSql('s.prev_hash', 'b.body')} <> s.hash) AS content
          FROM audit_seal s
          CROSS JOIN LATERAL ${sealedEventsSql(`${last} - ${first} < 2 * cardinality(s.event_ids) AND e.id BETWEEN ${first} AND ${last}`)} r
-         CROSS JOIN LATERAL (SELECT CASE WHEN r.ids = s.event_ids THEN r.body
-                   ELSE (SELECT l.body FROM ${sealedEventsSql('e.id = ANY(s.event_ids)')} l WHERE l.ids = s.event_ids)
-                 END AS body) b
+         LEFT JOIN LATERAL (
+                SELECT r.body, r.first_at, r.last_at WHERE r.ids = s.event_ids
+                UNION ALL
+                SELECT l.body, l.first_at, l.last_at FROM ${sealedEventsSql('e.id = ANY(s.event_ids)')} l
+                 WHERE r.ids IS DISTINCT FROM s.event_ids AND l.ids = s.event_ids) b ON true
         WHERE s.id BETWEEN $1 AND $2 AND s.format = 2
-          AND (b.body IS NULL OR ${sealHashSql('s.prev_hash', 'b.body')} <> s.hash)`,
+          AND (b.body IS NULL OR ${sealHashSql('s.prev_hash', 'b.body')} <> s.hash
+               OR (s.first_id, s.last_id, s.first_at, s.last_at) IS DISTINCT FROM (${first}, ${last}, b.first_at, b.last_at))`,
       [fromId, toId],
-    )) as Array<{ id: string }>;
-    return rows.map((r) => r.id);
+    )) as Array<{ id: string; content: boolean }>;
   }
 
   /** Format 1 seals (before migration 1764400000000) whose events no longer hash to the seal, in Node. */
