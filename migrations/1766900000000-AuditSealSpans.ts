@@ -3,8 +3,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 /**
  * The span of each seal: its lowest and highest event id and the earliest and latest occurred_at of
  * its events, so the audit log finds the id bounds of a date range from the seals (one index entry
- * per thousand events) instead of aggregating every event of the range (0.13–0.46 s for months at
- * 10M events).
+ * per thousand events, from the range's start to now) instead of aggregating every event of the
+ * range (0.13–0.46 s for months at 10M events).
  *
  * A BEFORE INSERT trigger derives the span from the events the seal names, whoever inserts it (the
  * sealer, a loader, an instance still on the previous release during an upgrade): a span is never
@@ -30,10 +30,14 @@ export class AuditSealSpans1766900000000 implements MigrationInterface {
       ALTER TABLE audit_seal
         ADD COLUMN first_id bigint, ADD COLUMN last_id bigint,
         ADD COLUMN first_at timestamptz, ADD COLUMN last_at timestamptz`);
-    // Seals refuse UPDATE; the backfill writes only the new columns, inside this migration's transaction.
+    // Seals refuse UPDATE; the backfill writes only the new columns. The migration runs in one
+    // transaction (migrate.ts), and the trigger is enabled again even if the backfill fails without one.
     await q.query(`ALTER TABLE audit_seal DISABLE TRIGGER audit_seal_no_update_delete`);
-    await q.query(SEAL_SPAN_BACKFILL_SQL);
-    await q.query(`ALTER TABLE audit_seal ENABLE TRIGGER audit_seal_no_update_delete`);
+    try {
+      await q.query(SEAL_SPAN_BACKFILL_SQL);
+    } finally {
+      await q.query(`ALTER TABLE audit_seal ENABLE TRIGGER audit_seal_no_update_delete`);
+    }
     await q.query(`
       ALTER TABLE audit_seal
         ALTER COLUMN first_id SET NOT NULL, ALTER COLUMN last_id SET NOT NULL,
@@ -53,6 +57,9 @@ export class AuditSealSpans1766900000000 implements MigrationInterface {
         FOR EACH ROW EXECUTE FUNCTION audit_seal_span()`);
     // The seals whose span reaches a date, with what the bounds need (index-only).
     await q.query(`CREATE INDEX audit_seal_span_idx ON audit_seal (last_at) INCLUDE (first_at, first_id, last_id)`);
+    // Statistics for the new columns (the backfill rewrote every row); VACUUM, which index-only scans
+    // need, cannot run in a transaction: autovacuum does it, or run it after a large upgrade (README).
+    await q.query(`ANALYZE audit_seal`);
   }
 
   public async down(q: QueryRunner): Promise<void> {

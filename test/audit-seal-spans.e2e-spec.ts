@@ -1,7 +1,9 @@
+import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { AuditSealSpans1766900000000 } from '../migrations/1766900000000-AuditSealSpans';
 import { AuditSealer } from '../src/audit/audit-sealer.service';
 import { startTestApp, TestApp } from './helpers/app';
+import { testDatabaseUrl } from './helpers/database';
 import { apiToken, createStaff } from './helpers/staff';
 
 interface AuditItem {
@@ -24,7 +26,7 @@ describe('audit log date ranges from seal spans (migration 1766900000000; API, r
   const tag = `sp${Date.now().toString(36)}`;
   /** n -> occurred_at of each planted event, in the order they were written (id order). */
   const planted: Array<{ n: number; at: string }> = [];
-  /** Seals before this spec's: other specs of the run may have tampered with their events on purpose. */
+  /** Seals before this spec's (the app's own events at start). */
   let priorSeal = '0';
 
   const add = async (events: Array<{ n: number; at: string }>) => {
@@ -159,13 +161,19 @@ describe('audit log date ranges from seal spans (migration 1766900000000; API, r
     const q = db.createQueryRunner();
     await q.connect();
     try {
+      // In a transaction, as migrate.ts runs each migration.
+      await q.startTransaction();
       await migration.down(q);
+      await q.commitTransaction();
+      await q.startTransaction();
       const [{ n }] = (await q.query(
         `SELECT count(*)::int AS n FROM information_schema.columns WHERE table_name = 'audit_seal' AND column_name = 'first_at'`,
       )) as Array<{ n: number }>;
       expect(n).toBe(0);
       await migration.up(q);
+      await q.commitTransaction();
     } finally {
+      if (q.isTransactionActive) await q.rollbackTransaction();
       await q.release();
     }
     expect(await spans()).toEqual(before);
@@ -177,5 +185,57 @@ describe('audit log date ranges from seal spans (migration 1766900000000; API, r
     await sealAll();
     expect(await spansDiffer()).toEqual([]);
     expect(await listed({ from: '2019-03-02', to: '2019-03-02' })).toEqual([2, 7, 12]);
+  });
+  it('an event that commits after a later id was sealed (out of id order) is found by its date, before and after it is sealed', async () => {
+    const older = new Client({ connectionString: testDatabaseUrl() });
+    const late = new Client({ connectionString: testDatabaseUrl() });
+    await older.connect();
+    await late.connect();
+    try {
+      // The older transaction takes its xid first; the late one then takes an id, and keeps it
+      // uncommitted while the older one writes a higher id and commits, and that id is sealed.
+      await older.query('BEGIN');
+      await older.query('SELECT pg_current_xact_id()');
+      await late.query('BEGIN');
+      const insert = (c: Client, n: number, at: string) =>
+        c.query<{ id: string }>(
+          `INSERT INTO audit_event (occurred_at, actor_type, action, subject_type, subject_id, payload)
+           VALUES ($1, 'system', $2, 'test', $3, jsonb_build_object('n', $4::int)) RETURNING id::text AS id`,
+          [at, `${tag}.event`, tag, n],
+        );
+      const [a] = (await insert(late, 13, '2019-03-02T15:00:00Z')).rows;
+      const [b] = (await insert(older, 14, '2019-04-04T10:00:00Z')).rows;
+      await older.query('COMMIT');
+      planted.push({ n: 14, at: '2019-04-04T10:00:00Z' });
+      expect(BigInt(b.id)).toBeGreaterThan(BigInt(a.id));
+      let sealedB = false;
+      for (let i = 0; i < 100 && !sealedB; i++) {
+        await sealer.sealNow();
+        const [r] = await db.query<Array<{ n: number }>>(
+          `SELECT count(*)::int AS n FROM audit_seal WHERE $1::bigint = ANY(event_ids)`,
+          [b.id],
+        );
+        sealedB = r.n === 1;
+        if (!sealedB) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(sealedB).toBe(true);
+      await late.query('COMMIT');
+      planted.push({ n: 13, at: '2019-03-02T15:00:00Z' });
+      const [{ lowWater }] = await db.query<Array<{ lowWater: string }>>(
+        `SELECT low_water::text AS "lowWater" FROM audit_seal ORDER BY id DESC LIMIT 1`,
+      );
+      expect(BigInt(lowWater)).toBeLessThan(BigInt(a.id)); // the late event is in the unsealed tail
+      const march2 = { from: '2019-03-02', to: '2019-03-02' };
+      expect(await listed(march2)).toEqual([2, 7, 12, 13]);
+      expect(await exported(march2)).toEqual([2, 7, 12, 13]);
+      expect(await listed({ to: '2019-03-31' })).toEqual(expected(undefined, '2019-04-01T00:00:00Z'));
+      await sealAll();
+      expect(await spansDiffer()).toEqual([]);
+      expect(await listed(march2)).toEqual([2, 7, 12, 13]);
+      expect(await listed({ from: '2019-04-01' })).toEqual(expected('2019-04-01T00:00:00Z', undefined));
+    } finally {
+      await older.end();
+      await late.end();
+    }
   });
 });

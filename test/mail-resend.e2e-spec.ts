@@ -68,7 +68,7 @@ describe('sending a case message again (API and page, real PostgreSQL and SMTP)'
   };
 
   beforeAll(async () => {
-    t = await startTestApp();
+    t = await startTestApp({ TIMER_WORKER: 'false' });
     db = t.app.get(DataSource);
     moderator = await tokenStaff(db, 'moderator', 'Resend Moderator');
     const list = (await (await fetch(`${t.baseUrl}/api/v1/articles?limit=1`)).json()) as {

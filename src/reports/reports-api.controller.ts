@@ -84,7 +84,12 @@ export class ReportsApiController {
   @Get('cases')
   @ApiOperation({ summary: 'Every case in any state, newest received first, keyset-paginated on (received_at, id)' })
   @ApiQuery({ name: 'reference', required: false, description: 'Reference or its beginning' })
-  @ApiQuery({ name: 'complainant', required: false, description: 'Part of the complainant’s name or email' })
+  @ApiQuery({
+    name: 'complainant',
+    required: false,
+    description:
+      'Part of the complainant’s name or email; a whole address (local@domain.tld) matches exactly that address, case-insensitively',
+  })
   @ApiQuery({ name: 'article', required: false, description: 'An article slug or URL named by an item' })
   @ApiQuery({ name: 'legalBasis', required: false, enum: LEGAL_BASES })
   @ApiQuery({ name: 'state', required: false, description: `Comma-separated: ${COMPLAINT_STATES.join(', ')}` })

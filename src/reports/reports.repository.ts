@@ -209,9 +209,12 @@ export class ReportsRepository {
    * For a date range, id bounds holding every event of the range, so the keyset walk on id starts
    * and stops at the range instead of passing every later (or earlier) event: the planner cannot
    * know that ids follow occurred_at, and a day a year back cost 1.3–2.8 s at 10M events.
-   * The bounds come from the spans of the seals reaching into the range (audit_seal_span_idx, one
-   * index entry per thousand events, whatever the width of the range) and from the events not yet
-   * sealed: above the newest seal's low_water, a few seconds of events, read by id. An event of the
+   * The bounds come from the spans of the seals reaching into the range (audit_seal_span_idx,
+   * index-only: one entry per thousand events from the range's start to now, 0.7 ms for a whole
+   * 10M trail) and from the events not yet sealed: above the newest seal's low_water, normally a few
+   * seconds of events, read by id; should low_water stall (a sealer down, a writer's transaction
+   * left open), count(*) leaves the planner free to read the range from audit_event_time_idx
+   * instead when that is smaller (min/max alone become walks of the primary key). An event of the
    * range lies within the span of its seal, so nothing is missed; the bounds may also hold a few
    * events of a seal's edge outside the range, which the page's own time filter leaves out.
    * Null: the range holds no event; undefined: no range.
@@ -229,7 +232,7 @@ export class ReportsRepository {
         `SELECT least(s.lo, t.lo)::text AS lo, greatest(s.hi, t.hi)::text AS hi
            FROM (SELECT min(first_id) AS lo, max(last_id) AS hi FROM audit_seal
                   WHERE last_at >= $1::timestamptz AND first_at < $2::timestamptz) s,
-                (SELECT min(id) AS lo, max(id) AS hi FROM audit_event
+                (SELECT min(id) AS lo, max(id) AS hi, count(*) AS n FROM audit_event
                   WHERE id > $3::bigint AND occurred_at >= $1::timestamptz AND occurred_at < $2::timestamptz) t`,
         [from, to, water?.low_water ?? '0'],
       )
