@@ -323,6 +323,7 @@ COLUMN staff_user.email text NOT NULL
 COLUMN staff_user.failed_logins integer NOT NULL DEFAULT 0
 COLUMN staff_user.id uuid NOT NULL DEFAULT gen_random_uuid()
 COLUMN staff_user.last_login_at timestamp with time zone
+COLUMN staff_user.locale text NOT NULL DEFAULT 'zh-CN'::text
 COLUMN staff_user.locked_until timestamp with time zone
 COLUMN staff_user.password_hash text
 COLUMN staff_user.role text NOT NULL
@@ -486,6 +487,7 @@ CONSTRAINT staff_invitation.staff_invitation_pkey PRIMARY KEY (id)
 CONSTRAINT staff_invitation.staff_invitation_token_hash_check CHECK ((token_hash ~ '^[0-9a-f]{64}$'::text))
 CONSTRAINT staff_invitation.staff_invitation_user_id_fkey FOREIGN KEY (user_id) REFERENCES staff_user(id) ON DELETE CASCADE
 CONSTRAINT staff_session.staff_session_pkey PRIMARY KEY (sid)
+CONSTRAINT staff_user.staff_user_locale_check CHECK ((locale = ANY (ARRAY['zh-CN'::text, 'en'::text])))
 CONSTRAINT staff_user.staff_user_pkey PRIMARY KEY (id)
 CONSTRAINT staff_user.staff_user_role_check CHECK ((role = ANY (ARRAY['moderator'::text, 'admin'::text])))
 CONSTRAINT staff_user.staff_user_status_check CHECK ((status = ANY (ARRAY['invited'::text, 'active'::text, 'disabled'::text])))

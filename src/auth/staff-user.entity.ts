@@ -1,4 +1,5 @@
 import { Check, Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import type { Locale } from '../complaints/legal-basis';
 
 export type StaffRole = 'moderator' | 'admin';
 export type StaffStatus = 'invited' | 'active' | 'disabled';
@@ -6,6 +7,7 @@ export type StaffStatus = 'invited' | 'active' | 'disabled';
 @Entity('staff_user')
 @Check('staff_user_role_check', `role IN ('moderator', 'admin')`)
 @Check('staff_user_status_check', `status IN ('invited', 'active', 'disabled')`)
+@Check('staff_user_locale_check', `locale IN ('zh-CN', 'en')`)
 @Index('staff_user_email_key', { synchronize: false })
 @Index('staff_user_api_token_key', { synchronize: false })
 export class StaffUser {
@@ -23,6 +25,10 @@ export class StaffUser {
 
   @Column({ type: 'text', default: 'active' })
   status: StaffStatus;
+
+  /** The language of every mail to this person; they choose it on /staff/account. */
+  @Column({ type: 'text', default: 'zh-CN' })
+  locale: Locale;
 
   @Column({ name: 'password_hash', type: 'text', nullable: true, select: false })
   passwordHash?: string | null;
