@@ -1,5 +1,6 @@
 import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
 import type { Request } from 'express';
+import type { Locale } from '../complaints/legal-basis';
 import type { StaffRole } from './staff-user.entity';
 
 export const IS_PUBLIC = 'notice-desk:public';
@@ -17,6 +18,8 @@ export interface StaffPrincipal {
   email: string;
   displayName: string;
   role: StaffRole;
+  /** The language of this person's mail (staff_user.locale), chosen on /staff/account. */
+  locale: Locale;
   /** 'session' for the browser (CSRF applies), 'token' for a personal API token. */
   via: 'session' | 'token';
 }

@@ -49,32 +49,43 @@ export class StaffInvitationsService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** Creates the invited account and mails its owner the link (in `locale`). */
+  /**
+   * Creates the invited account with `locale` as its language (all its mail, from this invitation
+   * on, until its owner changes it on /staff/account) and mails its owner the link.
+   */
   async invite(
     input: { email: string; displayName?: string; role: string },
     admin: StaffPrincipal,
     locale: MailLocale,
   ): Promise<{ user: StaffUserRow; expiresAt: Date }> {
     const out = await this.db.transaction(async (tx) => {
-      const user = await this.users.insertIn(tx, input, 'invited', null, { actorType: 'admin', actorId: admin.id });
-      const expiresAt = await this.issue(tx, user, admin, locale);
+      const user = await this.users.insertIn(tx, { ...input, locale }, 'invited', null, {
+        actorType: 'admin',
+        actorId: admin.id,
+      });
+      const expiresAt = await this.issue(tx, user, admin, user.locale);
       return { user, expiresAt };
     });
     this.signal.kick();
     return out;
   }
 
-  /** A new link for an account still waiting for its owner; earlier links stop working. */
-  async resend(userId: string, admin: StaffPrincipal, locale: MailLocale): Promise<{ expiresAt: Date }> {
+  /**
+   * A new link for an account still waiting for its owner; earlier links stop working. The mail
+   * is in the account's language; a `locale` given (the API's) first replaces that language.
+   */
+  async resend(userId: string, admin: StaffPrincipal, locale: MailLocale | null): Promise<{ expiresAt: Date }> {
     const user = await this.users.findById(userId);
     if (!user) throw new NotFoundError('No such staff account');
     const expiresAt = await this.db.transaction(async (tx) => {
-      const [row] = await tx.query<Array<{ status: string }>>(
-        `SELECT status FROM staff_user WHERE id = $1 FOR UPDATE`,
+      const [row] = await tx.query<Array<{ status: string; locale: MailLocale }>>(
+        `SELECT status, locale FROM staff_user WHERE id = $1 FOR UPDATE`,
         [userId],
       );
       if (row?.status !== 'invited') throw new ConflictError('The account is not waiting for an invitation');
-      return this.issue(tx, user, admin, locale);
+      if (locale && locale !== row.locale)
+        await tx.query(`UPDATE staff_user SET locale = $2, updated_at = now() WHERE id = $1`, [userId, locale]);
+      return this.issue(tx, user, admin, locale ?? row.locale);
     });
     this.signal.kick();
     return { expiresAt };
@@ -154,6 +165,7 @@ export class StaffInvitationsService {
         role: user.role,
         invitation: row.id,
         expiresAt: new Date(row.expiresAt).toISOString(),
+        locale,
       },
     });
     await this.outbox.send(tx, INVITATION_TEMPLATE, user.email, locale, {

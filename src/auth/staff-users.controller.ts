@@ -12,6 +12,8 @@ const actorOf = (user: StaffPrincipal): StaffActor => ({ actorType: 'admin', act
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 const DONE = new Set(['disabled', 'enabled', 'role', 'token_revoked', 'invited']);
 const mailLocale = (v: unknown): MailLocale => (v === 'en' ? 'en' : 'zh-CN');
+/** A resend's language when the caller names one, else null: the account's own. */
+const givenLocale = (v: unknown): MailLocale | null => (v === 'en' || v === 'zh-CN' ? v : null);
 
 interface InviteForm {
   email: string;
@@ -98,14 +100,17 @@ export class StaffUsersController {
     res.redirect(303, '/staff/users?done=token_revoked');
   }
 
-  /** Mails a new invitation link to an account still waiting for its owner (earlier links stop working). */
+  /**
+   * Mails a new invitation link to an account still waiting for its owner (earlier links stop
+   * working), in the language the account was invited in: the admin's page language is theirs.
+   */
   @Post(':id/invitation')
   async resendInvitation(
     @Param('id') id: string,
     @CurrentUser() user: StaffPrincipal,
     @Res() res: Response,
   ): Promise<void> {
-    await this.invitations.resend(id, user, mailLocale(res.locals.locale));
+    await this.invitations.resend(id, user, null);
     res.redirect(303, '/staff/users?done=invited');
   }
 
@@ -163,7 +168,7 @@ export class StaffUsersApiController {
   @HttpCode(201)
   @ApiOperation({
     summary:
-      "Invite a colleague: { email, displayName?, role, locale?: 'zh-CN' | 'en' }. The account waits ('invited') until its owner chooses a password through the single-use link mailed to them (72 h); no password is returned (admin)",
+      "Invite a colleague: { email, displayName?, role, locale?: 'zh-CN' | 'en' } (the account's language for all its mail, default zh-CN). The account waits ('invited') until its owner chooses a password through the single-use link mailed to them (72 h); no password is returned (admin)",
   })
   async invite(
     @Body() body: Record<string, unknown> | undefined,
@@ -179,13 +184,16 @@ export class StaffUsersApiController {
 
   @Post(':id/invitation')
   @HttpCode(201)
-  @ApiOperation({ summary: "Mail a new invitation link to an 'invited' account; earlier links stop working (admin)" })
+  @ApiOperation({
+    summary:
+      "Mail a new invitation link to an 'invited' account; earlier links stop working. { locale?: 'zh-CN' | 'en' } replaces the account's language, else the mail is in it (admin)",
+  })
   async resendInvitation(
     @Param('id') id: string,
     @Body() body: Record<string, unknown> | undefined,
     @CurrentUser() user: StaffPrincipal,
   ): Promise<{ invitation: { expiresAt: Date } }> {
-    return { invitation: await this.invitations.resend(id, user, mailLocale(body?.locale)) };
+    return { invitation: await this.invitations.resend(id, user, givenLocale(body?.locale)) };
   }
 
   @Post(':id/disable')

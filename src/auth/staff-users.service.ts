@@ -6,6 +6,8 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { ConflictError, DomainError, ErrorCode, NotFoundError, ValidationError } from '../common/domain-error';
 import { hashToken } from '../common/tokens';
+import { isLocale } from '../complaints/legal-basis';
+import type { Locale } from '../complaints/legal-basis';
 import type { StaffPrincipal } from './auth.decorators';
 import type { StaffRole, StaffStatus } from './staff-user.entity';
 
@@ -30,6 +32,8 @@ export interface StaffUserRow {
   displayName: string;
   role: StaffRole;
   status: StaffStatus;
+  /** The language of the mail this person gets. */
+  locale: Locale;
   hasToken: boolean;
   failedLogins: number;
   lockedUntil: Date | null;
@@ -47,7 +51,7 @@ export class SignInFailed extends DomainError {
 // OWASP's argon2id baseline (19 MiB, 2 passes, 1 lane): ~20 ms a hash on a small machine.
 const HASH_OPTIONS = { type: argon2.argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
 
-const COLUMNS = `id, email, display_name AS "displayName", role, status, (api_token_hash IS NOT NULL) AS "hasToken",
+const COLUMNS = `id, email, display_name AS "displayName", role, status, locale, (api_token_hash IS NOT NULL) AS "hasToken",
   failed_logins AS "failedLogins", locked_until AS "lockedUntil", last_login_at AS "lastLoginAt", created_at AS "createdAt"`;
 
 export const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
@@ -112,7 +116,7 @@ export class StaffUsersService {
    */
   async insertIn(
     tx: EntityManager,
-    input: { email: string; displayName?: string; role: string },
+    input: { email: string; displayName?: string; role: string; locale?: Locale },
     status: StaffStatus,
     passwordHash: string | null,
     actor: StaffActor,
@@ -127,9 +131,9 @@ export class StaffUsersService {
     if (!isRole(input.role)) fields.push({ field: 'role', rule: 'oneOf', message: 'moderator or admin' });
     if (fields.length) throw new ValidationError(fields);
     const rows = await tx.query<StaffUserRow[]>(
-      `INSERT INTO staff_user (email, display_name, role, status, password_hash) VALUES ($1, $2, $3, $4, $5)
+      `INSERT INTO staff_user (email, display_name, role, status, password_hash, locale) VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT DO NOTHING RETURNING ${COLUMNS}`,
-      [email, displayName, input.role, status, passwordHash],
+      [email, displayName, input.role, status, passwordHash, input.locale ?? 'zh-CN'],
     );
     if (!rows[0])
       throw new ConflictError('A staff account with this email exists', [{ field: 'email', rule: 'taken' }]);
@@ -138,7 +142,7 @@ export class StaffUsersService {
       action: 'staff.created',
       subjectType: 'staff_user',
       subjectId: rows[0].id,
-      payload: { email, role: input.role, status },
+      payload: { email, role: input.role, status, locale: rows[0].locale },
     });
     return rows[0];
   }
@@ -163,12 +167,13 @@ export class StaffUsersService {
           displayName: string;
           role: StaffRole;
           status: StaffStatus;
+          locale: Locale;
           passwordHash: string | null;
           failedLogins: number;
           locked: boolean;
         }>
       >(
-        `SELECT id, email, display_name AS "displayName", role, status, password_hash AS "passwordHash",
+        `SELECT id, email, display_name AS "displayName", role, status, locale, password_hash AS "passwordHash",
                 failed_logins AS "failedLogins", (locked_until IS NOT NULL AND locked_until > now()) AS locked
            FROM staff_user WHERE lower(email) = $1 FOR UPDATE`,
         [email],
@@ -248,6 +253,7 @@ export class StaffUsersService {
         email: user.email,
         displayName: user.displayName,
         role: user.role,
+        locale: user.locale,
         via: 'session',
       } satisfies StaffPrincipal;
     });
@@ -273,7 +279,7 @@ export class StaffUsersService {
   async principalById(id: string, via: StaffPrincipal['via'] = 'session'): Promise<StaffPrincipal | null> {
     if (!isUuid(id)) return null;
     const rows = await this.db.query<Array<Omit<StaffPrincipal, 'via'>>>(
-      `SELECT id, email, display_name AS "displayName", role FROM staff_user WHERE id = $1 AND status = 'active'`,
+      `SELECT id, email, display_name AS "displayName", role, locale FROM staff_user WHERE id = $1 AND status = 'active'`,
       [id],
     );
     return rows[0] ? { ...rows[0], via } : null;
@@ -283,7 +289,7 @@ export class StaffUsersService {
   async principalByToken(token: string): Promise<StaffPrincipal | null> {
     if (!TOKEN_PATTERN.test(token)) return null;
     const rows = await this.db.query<Array<Omit<StaffPrincipal, 'via'>>>(
-      `SELECT id, email, display_name AS "displayName", role FROM staff_user WHERE api_token_hash = $1 AND status = 'active'`,
+      `SELECT id, email, display_name AS "displayName", role, locale FROM staff_user WHERE api_token_hash = $1 AND status = 'active'`,
       [hashToken(token)],
     );
     return rows[0] ? { ...rows[0], via: 'token' } : null;
@@ -383,6 +389,28 @@ export class StaffUsersService {
         payload: { otherSessionsEnded: Array.isArray(ended) ? ended[1] : 0 },
       });
     });
+  }
+
+  /**
+   * A staff member chooses the language of their own mail (and of their pages: the caller sets the
+   * lang cookie). 422 on field `locale` for anything but zh-CN or en; audit staff.locale_changed
+   * when it changes. Returns the locale now stored.
+   */
+  async setLocale(principal: StaffPrincipal, locale: unknown): Promise<Locale> {
+    if (!isLocale(locale)) throw new ValidationError([{ field: 'locale', rule: 'oneOf', message: "'zh-CN' or 'en'" }]);
+    await this.db.transaction(async (tx) => {
+      const user = await this.lockUser(tx, principal.id);
+      if (user.locale === locale) return;
+      await tx.query(`UPDATE staff_user SET locale = $2, updated_at = now() WHERE id = $1`, [principal.id, locale]);
+      await this.audit.append(tx, {
+        ...selfActor(principal),
+        action: 'staff.locale_changed',
+        subjectType: 'staff_user',
+        subjectId: principal.id,
+        payload: { from: user.locale, to: locale },
+      });
+    });
+    return locale;
   }
 
   /** Disables an account, drops its API token and ends every session of it, in one transaction. */
