@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
+import { DESK_LOCALE } from '../auth/staff-recipients.repository';
+import type { MailAddress } from '../auth/staff-recipients.repository';
 import { Clock } from '../common/clock';
 import { DomainError, ErrorCode, NotFoundError, ValidationError } from '../common/domain-error';
 import { hashToken } from '../common/tokens';
@@ -209,11 +211,12 @@ export class CounterNoticeService {
             files: stored.map((f) => ({ sha256: f.sha256, sizeBytes: f.sizeBytes, contentType: f.contentType })),
           },
         });
+        const staff = await this.staffAddress(tx, l.id);
         await this.mail.send(
           tx,
           'owner-response-received',
-          await this.staffAddress(tx, l.id),
-          'zh-CN',
+          staff.email,
+          staff.locale,
           {
             reference: l.reference,
             kind: 'fix',
@@ -337,11 +340,12 @@ export class CounterNoticeService {
             files: stored.map((f) => ({ sha256: f.sha256, sizeBytes: f.sizeBytes, contentType: f.contentType })),
           },
         });
+        const staff = await this.staffAddress(tx, c.id);
         await this.mail.send(
           tx,
           'owner-response-received',
-          await this.staffAddress(tx, c.id),
-          'zh-CN',
+          staff.email,
+          staff.locale,
           {
             reference: c.reference,
             kind: 'litigation_proof',
@@ -446,11 +450,11 @@ export class CounterNoticeService {
     return ids;
   }
 
-  private async staffAddress(tx: Pick<DataSource, 'query'>, complaintId: string): Promise<string> {
-    const [s] = await tx.query<Array<{ email: string }>>(
-      `SELECT s.email FROM complaint c JOIN staff_user s ON s.id = c.assignee_id WHERE c.id = $1`,
+  private async staffAddress(tx: Pick<DataSource, 'query'>, complaintId: string): Promise<MailAddress> {
+    const [s] = await tx.query<MailAddress[]>(
+      `SELECT s.email, s.locale FROM complaint c JOIN staff_user s ON s.id = c.assignee_id WHERE c.id = $1`,
       [complaintId],
     );
-    return s?.email ?? this.config.contactEmail;
+    return s ?? { email: this.config.contactEmail, locale: DESK_LOCALE };
   }
 }

@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service';
 import { RemediesService } from '../articles/remedies.service';
+import { DESK_LOCALE, staffRecipient } from '../auth/staff-recipients.repository';
+import type { MailAddress } from '../auth/staff-recipients.repository';
 import { APP_CONFIG } from '../config/config';
 import type { AppConfig } from '../config/config';
 import { WorkingDays } from '../calendar/working-days.service';
@@ -250,20 +252,17 @@ export class EdgeEffects {
       }
       case 'complaint-info-answered>assignee': {
         if (!c.assignee_id) return;
-        const [staff] = await tx.query<Array<{ email: string; display_name: string }>>(
-          `SELECT email, display_name FROM staff_user WHERE id = $1`,
-          [c.assignee_id],
-        );
+        const staff = await staffRecipient(tx, c.assignee_id);
         if (!staff) return;
         const text = input.answer?.text.trim() ?? '';
         await send(
           tx,
           'complaint-info-answered',
           staff.email,
-          'zh-CN',
+          staff.locale,
           {
             reference: c.reference,
-            moderatorName: staff.display_name,
+            moderatorName: staff.displayName,
             caseUrl: `${this.config.publicBaseUrl}/staff/complaints/${c.reference}`,
             answerExcerpt: text.slice(0, 500),
             fileCount: input.answer?.files.length ?? 0,
@@ -308,11 +307,12 @@ export class EdgeEffects {
       case 'owner-response-received>assignee': {
         const cn = ctx.counterNoticeRow ?? null;
         const filing = input.counterNotice;
+        const staff = await this.staffAddress(ctx);
         await send(
           tx,
           'owner-response-received',
-          await this.staffAddress(ctx),
-          'zh-CN',
+          staff.email,
+          staff.locale,
           {
             reference: c.reference,
             kind: 'counter_notice',
@@ -448,16 +448,10 @@ export class EdgeEffects {
     }
   }
 
-  /** Where staff notices go: the case's assignee, else the desk's contact address. */
-  private async staffAddress(ctx: EdgeContext): Promise<string> {
-    if (ctx.c.assignee_id) {
-      const [staff] = await ctx.tx.query<Array<{ email: string; display_name: string }>>(
-        `SELECT email, display_name FROM staff_user WHERE id = $1`,
-        [ctx.c.assignee_id],
-      );
-      if (staff) return staff.email;
-    }
-    return this.config.contactEmail;
+  /** Where staff notices go: the case's assignee in their language, else the desk's contact address. */
+  private async staffAddress(ctx: EdgeContext): Promise<MailAddress> {
+    const staff = ctx.c.assignee_id ? await staffRecipient(ctx.tx, ctx.c.assignee_id) : null;
+    return staff ?? { email: this.config.contactEmail, locale: DESK_LOCALE };
   }
 
   /** A fresh owner link lasts as long as the appeal window (APPEAL_MONTHS). */

@@ -80,12 +80,4 @@ export class SlaBreachRepository {
       recipients,
     ]);
   }
-
-  /** Active admins' addresses: who hears of breaches. */
-  async admins(tx: EntityManager): Promise<string[]> {
-    const rows = await tx.query<Array<{ email: string }>>(
-      `SELECT email FROM staff_user WHERE role = 'admin' AND status = 'active' ORDER BY email`,
-    );
-    return rows.map((r) => r.email);
-  }
 }

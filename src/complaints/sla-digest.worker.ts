@@ -1,6 +1,8 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
+import { activeAdmins, DESK_LOCALE } from '../auth/staff-recipients.repository';
+import type { MailAddress } from '../auth/staff-recipients.repository';
 import { Clock } from '../common/clock';
 import { PollLoop } from '../common/poll-loop';
 import { APP_CONFIG } from '../config/config';
@@ -62,8 +64,8 @@ export class SlaDigestWorker implements OnApplicationBootstrap, OnModuleDestroy 
       await this.breaches.closeStale(tx, now);
       const cases = await this.breaches.claimUnreported(tx, this.batchSize);
       if (!cases.length) return 0;
-      const admins = await this.breaches.admins(tx);
-      const to = admins.length ? admins : [this.config.contactEmail];
+      const admins = await activeAdmins(tx);
+      const to: MailAddress[] = admins.length ? admins : [{ email: this.config.contactEmail, locale: DESK_LOCALE }];
       const payload = {
         reference: cases.length === 1 ? cases[0].reference : null,
         cases: cases.map((c) => ({
@@ -75,8 +77,9 @@ export class SlaDigestWorker implements OnApplicationBootstrap, OnModuleDestroy 
         queueUrl: `${this.config.publicBaseUrl}/staff/queue?overdue=true`,
       };
       const complaintId = cases.length === 1 ? cases[0].complaint_id : null;
-      // Staff have no language setting yet: the desk's language, as every staff mail.
-      for (const address of to) await this.mail.send(tx, 'deadline-breached', address, 'zh-CN', payload, complaintId);
+      // Each admin in their own language (staff_user.locale); the contact address in the desk's.
+      for (const { email, locale } of to)
+        await this.mail.send(tx, 'deadline-breached', email, locale, payload, complaintId);
       for (const c of cases) {
         await this.audit.append(tx, {
           actorType: 'system',

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditVerification, AuditVerifier } from '../audit/audit-verifier.service';
+import { activeAdmins, withContact } from '../auth/staff-recipients.repository';
 import { Clock } from '../common/clock';
 import { APP_CONFIG } from '../config/config';
 import type { AppConfig } from '../config/config';
@@ -164,12 +165,7 @@ export class IntegrityService {
       );
       if (!claim) return null;
       const recorded = await this.record(tx, claim.id, result);
-      const admins = (
-        await tx.query<Array<{ email: string }>>(
-          `SELECT email FROM staff_user WHERE role = 'admin' AND status = 'active' ORDER BY email`,
-        )
-      ).map((r) => r.email);
-      const to = [...new Set([...admins, this.config.contactEmail])];
+      const to = withContact(await activeAdmins(tx), this.config.contactEmail);
       const payload = {
         broken: !recorded.ok,
         lastHash: recorded.lastHash,
@@ -183,8 +179,8 @@ export class IntegrityService {
         problem: recorded.problem,
         pageUrl: `${this.config.publicBaseUrl}/staff/integrity`,
       };
-      // Staff have no language setting yet: the desk's language, as every staff mail.
-      for (const address of to) await this.mail.send(tx, 'audit-seal-digest', address, 'zh-CN', payload, null);
+      // Each admin in their own language (staff_user.locale); CONTACT_EMAIL in the desk's.
+      for (const { email, locale } of to) await this.mail.send(tx, 'audit-seal-digest', email, locale, payload, null);
       return recorded;
     });
   }
