@@ -102,7 +102,7 @@ export class StaffUsersService {
    * (StaffInvitationsService): nobody else ever learns their password.
    */
   async create(
-    input: { email: string; displayName?: string; role: string; password: string },
+    input: { email: string; displayName?: string; role: string; password: string; locale?: Locale },
     actor: StaffActor,
   ): Promise<StaffUserRow> {
     checkPassword(input.password);

@@ -3,6 +3,7 @@ import { AuditService } from '../../src/audit/audit.service';
 import type { StaffRole } from '../../src/auth/staff-user.entity';
 import { StaffUsersService } from '../../src/auth/staff-users.service';
 import { hashToken, newToken } from '../../src/common/tokens';
+import type { Locale } from '../../src/complaints/legal-basis';
 
 export interface TestStaff {
   id: string;
@@ -27,17 +28,17 @@ function service(db: DataSource): StaffUsersService {
 
 /**
  * Creates an active staff account the way `npm run user:create` does (argon2id, audit event).
- * Every field is optional: a unique email, role 'moderator' and DEFAULT_TEST_PASSWORD.
+ * Every field is optional: a unique email, role 'moderator', DEFAULT_TEST_PASSWORD and locale zh-CN.
  */
 export async function createStaff(
   db: DataSource,
-  opts: { email?: string; role?: StaffRole; password?: string; displayName?: string } = {},
+  opts: { email?: string; role?: StaffRole; password?: string; displayName?: string; locale?: Locale } = {},
 ): Promise<TestStaff> {
   const email = (opts.email ?? `staff-${process.pid}-${Date.now()}-${seq++}@desk.example.test`).toLowerCase();
   const role = opts.role ?? 'moderator';
   const password = opts.password ?? DEFAULT_TEST_PASSWORD;
   const user = await service(db).create(
-    { email, role, password, displayName: opts.displayName },
+    { email, role, password, displayName: opts.displayName, locale: opts.locale },
     { actorType: 'system', actorId: null },
   );
   return { id: user.id, email, password, role };
