@@ -119,7 +119,7 @@ export interface MailPayloads {
     validDays: number;
   };
   /**
-   * To each admin: cases that passed their due time since the last digest (SlaDigestWorker),
+   * To each admin, in their locale: cases that passed their due time since the last digest (SlaDigestWorker),
    * each once per missed due time. `reference` is the case's when the digest names only one.
    */
   'deadline-breached': {
@@ -128,7 +128,7 @@ export interface MailPayloads {
     queueUrl: string;
   };
   /**
-   * To each active admin and CONTACT_EMAIL, once a day (IntegrityService.runScheduled): the
+   * To each active admin (their locale) and CONTACT_EMAIL (zh-CN), once a day (IntegrityService.runScheduled): the
    * audit trail verified, up to which event, and the newest seal hash, so a copy lives outside
    * the database. `broken`: the chain no longer verifies; the first bad event/seal and why.
    */
