@@ -158,9 +158,23 @@ describe('staff locale: every staff mail in its reader’s language (real Postgr
     expect(user.locale).toBe('en');
     expect(await localeOf(user.id)).toBe('en');
 
-    // Page: the admin's page language, English here, Chinese by default.
+    // Page: the language chosen on the form; without one, the admin's page language (English here,
+    // Chinese by default).
     const pageEn = invitee('page-en');
     const pageZh = invitee('page-zh');
+    const chosenEn = invitee('chosen-en');
+    const page = await fetch(`${t.baseUrl}/staff/users`, { headers: { cookie: zhSession.cookie } });
+    expect(await page.text()).toMatch(/<select[^>]*name="locale"[\s\S]*?<option value="zh-CN" selected>中文/);
+    expect(
+      (
+        await form('/staff/users', zhSession.cookie, {
+          _csrf: zhSession.csrfToken,
+          email: chosenEn,
+          role: 'moderator',
+          locale: 'en',
+        })
+      ).status,
+    ).toBe(201);
     expect(
       (
         await form('/staff/users?lang=en', zhSession.cookie, {
@@ -176,13 +190,17 @@ describe('staff locale: every staff mail in its reader’s language (real Postgr
     ).toBe(201);
     const rows = await db.query<Array<{ email: string; locale: string }>>(
       `SELECT email, locale FROM staff_user WHERE email = ANY($1) ORDER BY email`,
-      [[pageEn, pageZh]],
+      [[pageEn, pageZh, chosenEn]],
     );
-    expect(rows).toEqual([
-      { email: pageEn, locale: 'en' },
-      { email: pageZh, locale: 'zh-CN' },
-    ]);
+    expect(rows).toEqual(
+      [
+        { email: pageEn, locale: 'en' },
+        { email: pageZh, locale: 'zh-CN' },
+        { email: chosenEn, locale: 'en' },
+      ].sort((a, b) => (a.email < b.email ? -1 : 1)),
+    );
     await drainMail();
+    expect(invitations(chosenEn)).toEqual([EN_SUBJECT]);
     expect(invitations(apiEmail)).toEqual([EN_SUBJECT]);
     expect(invitations(pageEn)).toEqual([EN_SUBJECT]);
     expect(invitations(pageZh)).toEqual([ZH_SUBJECT]);

@@ -19,13 +19,15 @@ interface InviteForm {
   email: string;
   displayName: string;
   role: string;
+  /** The invitee's language: their invitation mail, and every mail the desk sends them afterwards. */
+  locale: MailLocale;
 }
 
 /**
  * The admin's staff page. GET /staff/users renders templates/views/staff/users.hbs with:
  *   title, currentPath, csrfToken (res.locals), staff (res.locals: the signed-in admin)
  *   users     [{ id, email, displayName, role, status, lastLoginAt, locked, hasToken, isSelf, roleOptions: [{ value, selected }] }]
- *   invite    { email, displayName, role, roleOptions } (kept on an error)
+ *   invite    { email, displayName, role, locale, roleOptions, localeOptions } (kept on an error)
  *   errors    [{ field, rule }] of the invite form; hasErrors
  *   invited   { email, expiresAt } after an invitation was mailed, else null
  *   done      'disabled' | 'enabled' | 'role' | 'token_revoked' | 'invited' | null
@@ -56,10 +58,11 @@ export class StaffUsersController {
       email: str(body?.email).trim(),
       displayName: str(body?.displayName).trim(),
       role: str(body?.role),
+      // Chosen on the form; the admin's page language when the form does not say.
+      locale: givenLocale(body?.locale) ?? mailLocale(res.locals.locale),
     };
     try {
-      // The mail goes out in the language of the admin's page; the page itself has no password in it.
-      const { user: created, expiresAt } = await this.invitations.invite(form, user, mailLocale(res.locals.locale));
+      const { user: created, expiresAt } = await this.invitations.invite(form, user, form.locale);
       await this.render(res, 201, user, { invited: { email: created.email, expiresAt } });
     } catch (err) {
       if (err instanceof ValidationError)
@@ -127,7 +130,7 @@ export class StaffUsersController {
   ): Promise<void> {
     const list = await this.users.list();
     const now = Date.now();
-    const form = v.form ?? { email: '', displayName: '', role: 'moderator' };
+    const form = v.form ?? { email: '', displayName: '', role: 'moderator', locale: mailLocale(res.locals.locale) };
     res.setHeader('Cache-Control', 'no-store');
     res.status(status).render('staff/users', {
       title: res.locals.locale === 'en' ? 'Staff accounts' : '工作人员账户',
@@ -139,7 +142,11 @@ export class StaffUsersController {
         isDisabled: u.status === 'disabled',
         roleOptions: STAFF_ROLES.map((r) => ({ value: r, selected: r === u.role })),
       })),
-      invite: { ...form, roleOptions: STAFF_ROLES.map((r) => ({ value: r, selected: r === form.role })) },
+      invite: {
+        ...form,
+        roleOptions: STAFF_ROLES.map((r) => ({ value: r, selected: r === form.role })),
+        localeOptions: (['zh-CN', 'en'] as const).map((l) => ({ value: l, selected: l === form.locale })),
+      },
       errors: v.errors ?? [],
       hasErrors: Boolean(v.errors?.length),
       invited: v.invited ?? null,
