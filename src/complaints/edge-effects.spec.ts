@@ -96,8 +96,8 @@ function recorder() {
   const tx = {
     query: (sql: string) => {
       const s = sql.replace(/\s+/g, ' ').trim();
-      if (/^SELECT email, display_name FROM staff_user/.test(s))
-        return Promise.resolve([{ email: STAFF_EMAIL, display_name: 'Mod' }]);
+      if (/^SELECT email, display_name AS "displayName", locale FROM staff_user/.test(s))
+        return Promise.resolve([{ email: STAFF_EMAIL, displayName: 'Mod', locale: 'zh-CN' }]);
       if (/^UPDATE complaint_item SET remedy/.test(s)) {
         if (!done.includes('remedies:apply')) unknown.push('complaint_item update without remedies');
         return Promise.resolve([]);
