@@ -503,6 +503,7 @@ INDEX CREATE INDEX access_link_mail_job_idx ON public.access_link USING btree (m
 INDEX CREATE INDEX article_correction_article_idx ON public.article_correction USING btree (article_id)
 INDEX CREATE INDEX article_published_at_idx ON public.article USING btree (published_at DESC)
 INDEX CREATE INDEX audit_event_action_time_idx ON public.audit_event USING btree (action, occurred_at, id)
+INDEX CREATE INDEX audit_event_actor_idx ON public.audit_event USING btree (actor_id, id) WHERE (actor_id IS NOT NULL)
 INDEX CREATE INDEX audit_event_subject_idx ON public.audit_event USING btree (subject_type, subject_id, id)
 INDEX CREATE INDEX audit_event_time_idx ON public.audit_event USING btree (occurred_at, id)
 INDEX CREATE INDEX audit_seal_last_event_idx ON public.audit_seal USING btree ((event_ids[cardinality(event_ids)]))

@@ -11,6 +11,8 @@ export type AuditActorType = 'complainant' | 'content_owner' | 'moderator' | 'ad
 @Index('audit_event_subject_idx', ['subjectType', 'subjectId', 'id'])
 @Index('audit_event_action_time_idx', ['action', 'occurredAt', 'id'])
 @Index('audit_event_time_idx', ['occurredAt', 'id'])
+// The audit log filtered by actor, newest first (migration 1766920000000).
+@Index('audit_event_actor_idx', ['actorId', 'id'], { where: 'actor_id IS NOT NULL' })
 export class AuditEvent {
   @PrimaryGeneratedColumn('increment', { type: 'bigint' })
   id: string;
