@@ -25,6 +25,7 @@ import { loadConfig } from '../../src/config/config';
 import { freePort } from '../helpers/app';
 import { startDovecot } from '../helpers/dovecot';
 import { SmtpSink } from '../helpers/smtp-sink';
+import { percentile as pct } from './stats';
 
 const env = process.env;
 const COUNT = Number(env.BENCH_COUNT ?? 10_000);
@@ -33,10 +34,6 @@ const DB = `notice_desk_bench_inbox_${process.pid}`;
 const LANES = Number(env.BENCH_APPEND_CONNECTIONS ?? 4);
 const BACKLOG = env.BENCH_BACKLOG === '1';
 const pdf = Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n');
-
-function pct(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
 
 async function main(): Promise<void> {
   const server = env.DATABASE_URL;

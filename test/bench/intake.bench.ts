@@ -32,6 +32,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { EMBEDDED_DATABASE_URL } from '../../src/database/embedded-postgres';
+import { percentile } from './stats';
 
 const ROOT = join(__dirname, '..', '..');
 const FLOOR_SCRIPT = join(__dirname, 'intake-floor.pgbench.sql');
@@ -55,8 +56,6 @@ interface Figures {
 }
 
 const rate = (f: Figures) => f.ok / f.seconds;
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
 function print(f: Figures): void {
   const cpu = f.cpuMsPerOp === undefined ? '' : `   CPU ${f.cpuMsPerOp.toFixed(2)} ms/complaint`;

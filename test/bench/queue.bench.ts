@@ -25,6 +25,7 @@ import { dataSourceOptions } from '../../src/database/data-source';
 import { startEmbeddedPostgres } from '../../src/database/embedded-postgres';
 import { parseQueueQuery, QUEUE_STATES, QueueService } from '../../src/moderation/queue.service';
 import type { QueuePage, QueueStatement } from '../../src/moderation/queue.service';
+import { percentile } from './stats';
 
 const env = process.env;
 const DB = 'notice_desk_bench_queue';
@@ -211,8 +212,7 @@ async function drive(label: string, op: () => Promise<QueuePage>): Promise<Figur
   );
   const seconds = (performance.now() - t0) / 1000;
   latencies.sort((a, b) => a - b);
-  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN;
-  return { label, ok: latencies.length, seconds, p50: pct(50), p99: pct(99), rows };
+  return { label, ok: latencies.length, seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), rows };
 }
 
 function print(f: Figures, sample: QueuePage): void {

@@ -33,6 +33,7 @@ import { AuditVerifier } from '../../src/audit/audit-verifier.service';
 import { encodeCaseCursor, parseAuditQuery, parseCaseQuery } from '../../src/reports/reports.filters';
 import { ReportsRepository } from '../../src/reports/reports.repository';
 import { ReportsService } from '../../src/reports/reports.service';
+import { percentile } from './stats';
 
 const env = process.env;
 const DB = env.BENCH_DB ?? 'notice_desk_bench_reports';
@@ -269,8 +270,7 @@ async function timeCalls(label: string, call: () => Promise<number>): Promise<Pa
     times.push(performance.now() - t);
   }
   times.sort((a, b) => a - b);
-  const at = (q: number) => times[Math.min(times.length - 1, Math.ceil(q * times.length) - 1)];
-  return { label, calls: times.length, rows, p50: at(0.5), p99: at(0.99) };
+  return { label, calls: times.length, rows, p50: percentile(times, 50), p99: percentile(times, 99) };
 }
 
 /**
