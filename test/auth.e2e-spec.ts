@@ -776,10 +776,21 @@ describe('staff accounts: sign-in, sessions, lockout, tokens, CSRF (real Postgre
       NOTICE_DESK_PASSWORD: 'too short',
     });
     await expect(short).rejects.toMatchObject({ code: 1 });
-    const created = await cli('user-create.cli.ts', ['--email', email, '--role', 'admin', '--name', 'CLI Admin'], {
-      NOTICE_DESK_PASSWORD: 'a long enough password',
-    });
-    expect(created.stdout).toContain(`${email} (admin) created`);
+    await expect(
+      cli('user-create.cli.ts', ['--email', email, '--role', 'admin', '--locale', 'fr'], {
+        NOTICE_DESK_PASSWORD: 'a long enough password',
+      }),
+    ).rejects.toMatchObject({ code: 2 });
+    const created = await cli(
+      'user-create.cli.ts',
+      ['--email', email, '--role', 'admin', '--name', 'CLI Admin', '--locale', 'en'],
+      { NOTICE_DESK_PASSWORD: 'a long enough password' },
+    );
+    expect(created.stdout).toContain(`${email} (admin, en) created`);
+    const [{ locale }] = await db.query<Array<{ locale: string }>>(`SELECT locale FROM staff_user WHERE email = $1`, [
+      email,
+    ]);
+    expect(locale).toBe('en');
     // user:token needs the account's own password: the console alone does not get anyone's token.
     await expect(
       cli('user-token.cli.ts', ['--email', email], { NOTICE_DESK_PASSWORD: 'not the password at all' }),

@@ -4,7 +4,7 @@ import { parseFlags, promptHidden, UsageError, withStaffUsers } from './staff-cl
 import { checkPassword, isRole, MIN_PASSWORD_LENGTH } from './staff-users.service';
 
 const USAGE =
-  'usage: npm run user:create -- --email <email> --role <moderator|admin> [--name <name>]\n' +
+  'usage: npm run user:create -- --email <email> --role <moderator|admin> [--name <name>] [--locale <zh-CN|en>]\n' +
   `The password comes from NOTICE_DESK_PASSWORD, or is asked for (hidden); at least ${MIN_PASSWORD_LENGTH} characters.`;
 
 /**
@@ -21,15 +21,18 @@ async function main(): Promise<number> {
   const role = flags.role;
   if (!email || !role) throw new UsageError('--email and --role are required');
   if (!isRole(role)) throw new UsageError('--role must be moderator or admin');
+  // The language of the mail the desk sends this person (they can change it on /staff/account).
+  const locale = flags.locale ?? 'zh-CN';
+  if (locale !== 'zh-CN' && locale !== 'en') throw new UsageError('--locale must be zh-CN or en');
   // Read by the CLI only, never by the app: a one-off secret for scripted setups.
   const password = process.env.NOTICE_DESK_PASSWORD || (await promptHidden('Password: '));
   checkPassword(password);
   if (!process.env.NOTICE_DESK_PASSWORD && (await promptHidden('Again: ')) !== password)
     throw new UsageError('the passwords differ');
   const user = await withStaffUsers((users) =>
-    users.create({ email, displayName: flags.name, role, password }, { actorType: 'system', actorId: null }),
+    users.create({ email, displayName: flags.name, role, password, locale }, { actorType: 'system', actorId: null }),
   );
-  console.log(`user:create: ${user.email} (${user.role}) created, id ${user.id}`);
+  console.log(`user:create: ${user.email} (${user.role}, ${locale}) created, id ${user.id}`);
   return 0;
 }
 
