@@ -201,6 +201,14 @@ describe('staff locale: every staff mail in its reader’s language (real Postgr
     );
     await drainMail();
     expect(invitations(chosenEn)).toEqual([EN_SUBJECT]);
+    // The account list shows each person's language under their address.
+    const list = await (await fetch(`${t.baseUrl}/staff/users`, { headers: { cookie: zhSession.cookie } })).text();
+    expect(list).toMatch(
+      new RegExp(`${chosenEn.replace(/[.]/g, '\\.')}</span><br><span class="small muted"><span data-locale="en"`),
+    );
+    expect(list).toMatch(
+      new RegExp(`${pageZh.replace(/[.]/g, '\\.')}</span><br><span class="small muted"><span data-locale="zh-CN"`),
+    );
     expect(invitations(apiEmail)).toEqual([EN_SUBJECT]);
     expect(invitations(pageEn)).toEqual([EN_SUBJECT]);
     expect(invitations(pageZh)).toEqual([ZH_SUBJECT]);
