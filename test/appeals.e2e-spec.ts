@@ -530,4 +530,59 @@ describe('appeals, withdrawal and the appeal window (HTTP, PostgreSQL, SMTP)', (
     expect(confirmation).toHaveLength(1);
     expect(confirmation[0].text).not.toContain('WHAT WAS UNDONE');
   });
+  it('an owner who reads English is told of a withdrawal, an appeal and its outcome in English (article.owner_locale)', async () => {
+    const article = articles[8];
+    const owner = await ownerOf(article);
+    await db.query(`UPDATE article SET owner_locale = 'en' WHERE slug = $1`, [article.slug]);
+    try {
+      const decided = async () => {
+        const c = await file(article, {
+          locale: 'zh-CN',
+          basis: 'accuracy',
+          items: [{ articleUrl: article.url, kind: 'article' }],
+        });
+        await ok(await move(mod1, c.reference, { to: 'in_review' }));
+        await ok(
+          await move(mod1, c.reference, {
+            to: 'actioned',
+            reason: '日期有误。',
+            remedies: [{ item: 0, remedy: 'add_correction', text: 'Corrected: the date.' }],
+          }),
+        );
+        return c;
+      };
+      const withdrawn = await decided();
+      await ok(await api(null, 'POST', `/api/v1/track/${withdrawn.token}/withdraw`, { confirm: true }));
+      const told = (await mails(owner, withdrawn.reference)).filter((m) => m.subject?.includes('was withdrawn'));
+      expect(told).toHaveLength(1);
+      expect(told[0].text).toContain('WHAT CHANGES');
+
+      const appealed = await decided();
+      const link = await ownerLink(owner, appealed.reference);
+      await ok(
+        await api(null, 'POST', `/api/v1/respond/${link}/appeal`, { appeal: 'The date came from the organiser.' }),
+      );
+      expect(
+        (await mails(owner, appealed.reference)).filter((m) => m.subject?.includes('We have received your appeal')),
+      ).toHaveLength(1);
+      await ok(
+        await move(admin1, appealed.reference, {
+          to: 'actioned',
+          reason: '主办方已更正其公告。',
+          remedies: [{ item: 0, remedy: 'add_correction' }],
+        }),
+      );
+      expect(
+        (await mails(owner, appealed.reference)).filter((m) => m.subject?.includes('The appeal has been decided')),
+      ).toHaveLength(1);
+      // Nothing to this owner in Chinese (but the article's own title, quoted).
+      expect(
+        (await mails(owner, withdrawn.reference))
+          .concat(await mails(owner, appealed.reference))
+          .filter((m) => /[\u4e00-\u9fff]/.test((m.subject ?? '').replace(/"[^"]*"/g, ''))),
+      ).toEqual([]);
+    } finally {
+      await db.query(`UPDATE article SET owner_locale = 'zh-CN' WHERE slug = $1`, [article.slug]);
+    }
+  });
 });

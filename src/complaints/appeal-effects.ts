@@ -183,7 +183,7 @@ export class AppealEffects {
           tx,
           'owner-withdrawn',
           email,
-          'zh-CN',
+          items[0].owner_locale ?? 'zh-CN',
           {
             ...base,
             ownerName: owner.recipientName,
@@ -197,7 +197,7 @@ export class AppealEffects {
           tx,
           'appeal-received',
           email,
-          'zh-CN',
+          items[0].owner_locale ?? 'zh-CN',
           { ...base, ...owner, recipient: 'content_owner', appellant, responseUrl: null, responseUntil: until },
           c.id,
         );
@@ -206,7 +206,7 @@ export class AppealEffects {
           tx,
           'appeal-decided',
           email,
-          'zh-CN',
+          items[0].owner_locale ?? 'zh-CN',
           {
             ...base,
             ...owner,
