@@ -3,8 +3,10 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 /**
  * staff_user.locale: the language a staff member reads, for every mail the desk sends them
  * (deadline digests, integrity digests, case notices, invitations) and set on /staff/account.
- * Until now all staff mail went out in Chinese. Accounts that were invited take the language of
- * their latest invitation mail (the only trace of a choice made for them); others keep zh-CN.
+ * Until now all staff mail went out in Chinese. Accounts still waiting on an invitation take the
+ * language of their latest invitation mail (the language they were invited in); everyone else keeps
+ * zh-CN and chooses on /staff/account: an accepted invitation was written in the inviting admin's
+ * page language, which says nothing about what its reader prefers.
  */
 export class StaffLocale1766910000000 implements MigrationInterface {
   name = 'StaffLocale1766910000000';
@@ -20,7 +22,7 @@ export class StaffLocale1766910000000 implements MigrationInterface {
                 FROM mail_job m
                WHERE m.template = 'staff-invitation'
                ORDER BY lower(m.to_address), m.created_at DESC) last
-       WHERE last.email = u.email`);
+       WHERE last.email = lower(u.email) AND u.status = 'invited'`);
   }
 
   public async down(q: QueryRunner): Promise<void> {

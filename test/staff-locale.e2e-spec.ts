@@ -157,6 +157,16 @@ describe('staff locale: every staff mail in its reader’s language (real Postgr
     const { user } = (await res.json()) as { user: { id: string; locale: string } };
     expect(user.locale).toBe('en');
     expect(await localeOf(user.id)).toBe('en');
+    // A language the desk does not write is refused, not quietly made Chinese (no account, no mail).
+    const oddEmail = invitee('api-fr');
+    const odd = await json('POST', '/api/v1/staff/users', csrf, {
+      email: oddEmail,
+      role: 'moderator',
+      locale: 'en-US',
+    });
+    expect(odd.status).toBe(422);
+    expect(await odd.json()).toMatchObject({ code: 'VALIDATION', details: [{ field: 'locale' }] });
+    expect(await db.query(`SELECT 1 FROM staff_user WHERE email = $1`, [oddEmail])).toEqual([]);
 
     // Page: the language chosen on the form; without one, the admin's page language (English here,
     // Chinese by default).
@@ -248,7 +258,9 @@ describe('staff locale: every staff mail in its reader’s language (real Postgr
       await fetch(`${t.baseUrl}/staff/account?done=locale`, { headers: { cookie: `${s.cookie}; lang=en` } })
     ).text();
     expect(confirmed).toContain('data-done="locale"');
-    expect(confirmed).toContain('Saved: the desk now writes to you in English, and these pages are in English.');
+    expect(confirmed).toContain(
+      'Saved: the desk now writes to you in English, and these pages are in English in this browser.',
+    );
     expect(confirmed).toMatch(/id="locale-en" name="locale" value="en" checked/);
     const [event] = await db.query<Array<{ actor_id: string; payload: unknown }>>(
       `SELECT actor_id, payload FROM audit_event WHERE action = 'staff.locale_changed' AND subject_id = $1`,
@@ -262,7 +274,7 @@ describe('staff locale: every staff mail in its reader’s language (real Postgr
     const zh = await (
       await fetch(`${t.baseUrl}/staff/account?done=locale`, { headers: { cookie: `${s.cookie}; lang=zh-CN` } })
     ).text();
-    expect(zh).toContain('已保存：系统今后用中文给您发邮件，页面也显示为中文。');
+    expect(zh).toContain('已保存：系统今后用中文给您发邮件，本浏览器中的页面也显示为中文。');
 
     const odd = await form('/staff/account/locale', s.cookie, { _csrf: s.csrfToken, locale: 'fr' });
     expect(odd.status).toBe(422);
@@ -271,7 +283,7 @@ describe('staff locale: every staff mail in its reader’s language (real Postgr
   });
 
   // Last: it reverts and re-applies the migration on this suite's database, resetting every locale.
-  it('the migration gives invited accounts the language of their latest invitation mail, others zh-CN', async () => {
+  it('the migration gives accounts still invited the language of their latest invitation mail, others zh-CN', async () => {
     const q = db.createQueryRunner();
     await q.connect();
     const tag = Date.now();
@@ -289,7 +301,7 @@ describe('staff locale: every staff mail in its reader’s language (real Postgr
         `INSERT INTO mail_job (template, locale, to_address, message_id, payload, state, sent_at, created_at)
          SELECT 'staff-invitation', v.locale, v.address, '<inv-' || gen_random_uuid() || '@desk.example.test>', '{}',
                 'sent', now(), now() - v.age
-           FROM (VALUES ('en', $1, interval '2 days'), ('zh-CN', $1, interval '1 day'),
+           FROM (VALUES ('zh-CN', $1, interval '2 days'), ('en', upper($1), interval '1 day'),
                         ('en', $2, interval '1 day')) AS v(locale, address, age)`,
         [twice, once],
       );
@@ -301,10 +313,12 @@ describe('staff locale: every staff mail in its reader’s language (real Postgr
       `SELECT email, locale FROM staff_user WHERE email = ANY($1) ORDER BY email`,
       [[twice, once, never]],
     );
+    // twice: still invited, its latest invitation (to the address in capitals) in English. once:
+    // accepted; its invitation was in the inviting admin's page language, which says nothing of theirs.
     expect(rows).toEqual([
       { email: never, locale: 'zh-CN' },
-      { email: once, locale: 'en' },
-      { email: twice, locale: 'zh-CN' },
+      { email: once, locale: 'zh-CN' },
+      { email: twice, locale: 'en' },
     ]);
     await expect(db.query(`UPDATE staff_user SET locale = 'fr' WHERE email = $1`, [never])).rejects.toThrow(
       /staff_user_locale_check/,

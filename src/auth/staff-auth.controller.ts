@@ -88,7 +88,7 @@ export class StaffAuthController {
   /** For API clients that use the session cookie: who is signed in, and the CSRF token to send as x-csrf-token. */
   @Get('api/v1/session')
   @ApiOperation({ summary: 'The signed-in staff member and, for a session, the CSRF token for x-csrf-token' })
-  @ApiOkResponse({ description: '{ user: { id, email, displayName, role, via }, csrfToken: string | null }' })
+  @ApiOkResponse({ description: '{ user: { id, email, displayName, role, locale, via }, csrfToken: string | null }' })
   session(
     @CurrentUser() user: StaffPrincipal,
     @Req() req: Request,

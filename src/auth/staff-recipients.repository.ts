@@ -28,9 +28,15 @@ export async function activeAdmins(db: Db): Promise<StaffRecipient[]> {
   );
 }
 
-/** One staff member (a case's assignee), whatever their status, or null. */
+/**
+ * One staff member (a case's assignee) who can still read the desk's mail, or null: a disabled
+ * account reads nothing, so callers fall back to the contact address.
+ */
 export async function staffRecipient(db: Db, id: string): Promise<StaffRecipient | null> {
-  const [row] = await db.query<StaffRecipient[]>(`SELECT ${COLUMNS} FROM staff_user WHERE id = $1`, [id]);
+  const [row] = await db.query<StaffRecipient[]>(
+    `SELECT ${COLUMNS} FROM staff_user WHERE id = $1 AND status = 'active'`,
+    [id],
+  );
   return row ?? null;
 }
 

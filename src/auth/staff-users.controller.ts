@@ -14,6 +14,16 @@ const DONE = new Set(['disabled', 'enabled', 'role', 'token_revoked', 'invited']
 const mailLocale = (v: unknown): MailLocale => (v === 'en' ? 'en' : 'zh-CN');
 /** A resend's language when the caller names one, else null: the account's own. */
 const givenLocale = (v: unknown): MailLocale | null => (v === 'en' || v === 'zh-CN' ? v : null);
+/**
+ * The API's `locale`: absent is null; anything but 'zh-CN' or 'en' is refused (422) rather than
+ * quietly becoming Chinese, since it is the person's language for all their mail from then on.
+ */
+const apiLocale = (v: unknown): MailLocale | null => {
+  if (v === undefined || v === null) return null;
+  const locale = givenLocale(v);
+  if (!locale) throw new ValidationError([{ field: 'locale', rule: 'oneOf', message: "'zh-CN' or 'en'" }]);
+  return locale;
+};
 
 interface InviteForm {
   email: string;
@@ -184,7 +194,7 @@ export class StaffUsersApiController {
     const { user: created, expiresAt } = await this.invitations.invite(
       { email: str(body?.email), displayName: str(body?.displayName), role: str(body?.role) },
       user,
-      mailLocale(body?.locale),
+      apiLocale(body?.locale) ?? 'zh-CN',
     );
     return { user: created, invitation: { expiresAt } };
   }
@@ -200,7 +210,7 @@ export class StaffUsersApiController {
     @Body() body: Record<string, unknown> | undefined,
     @CurrentUser() user: StaffPrincipal,
   ): Promise<{ invitation: { expiresAt: Date } }> {
-    return { invitation: await this.invitations.resend(id, user, givenLocale(body?.locale)) };
+    return { invitation: await this.invitations.resend(id, user, apiLocale(body?.locale)) };
   }
 
   @Post(':id/disable')
