@@ -517,6 +517,30 @@ describe('counter-notices and restoration (HTTP, PostgreSQL, SMTP)', () => {
     expect(await mails(owner, '相关内容已恢复')).toHaveLength(1);
   });
 
+  it('the assignee hears of the owner’s fix and counter-notice in their own language (staff_user.locale)', async () => {
+    const [x] = withImage().slice(3, 4);
+    const owner = await own([x.slug], 'Photo Desk English');
+    const c = await actioned('cn-copyright', 'zh-CN', [{ slug: x.slug, image: true }]);
+    const token = linkIn(await one(owner, c.reference), 'respond');
+    await db.query(`UPDATE staff_user SET locale = 'en' WHERE email = $1`, [modEmail]);
+    try {
+      expect((await multipart(`/api/v1/respond/${token}/fix`, { fix: 'We replaced the caption.' }, 1)).status).toBe(
+        200,
+      );
+      const fix = await one(modEmail, `[${c.reference}] The content owner sent a fix`);
+      expect(fix.text).toContain('We replaced the caption.');
+      const filed = await multipart(`/api/v1/respond/${token}/counter-notice`, {
+        ...cnCopyrightNotice(['0']),
+        locale: 'en',
+      });
+      expect(filed.status).toBe(201);
+      await one(modEmail, `[${c.reference}] Counter-notice filed: review it`);
+      expect(await mails(modEmail, c.reference)).toHaveLength(2);
+    } finally {
+      await db.query(`UPDATE staff_user SET locale = 'zh-CN' WHERE email = $1`, [modEmail]);
+    }
+  });
+
   it('restoration reverses only the items the counter-notice names; another owner’s stay as decided', async () => {
     const [x, y] = withImage().slice(8, 10);
     expect(y).toBeDefined();

@@ -233,6 +233,12 @@ describe('staff locale: every staff mail in its reader’s language (real Postgr
     const resent = await json('POST', `/api/v1/staff/users/${user.id}/invitation`, csrf, { locale: 'zh-CN' });
     expect(resent.status).toBe(201);
     expect(await localeOf(user.id)).toBe('zh-CN');
+    // Audited as the owner's own change is, with the admin as actor.
+    const changed = await db.query<Array<{ actor_type: string; payload: unknown }>>(
+      `SELECT actor_type, payload FROM audit_event WHERE action = 'staff.locale_changed' AND subject_id = $1`,
+      [user.id],
+    );
+    expect(changed).toEqual([{ actor_type: 'admin', payload: { from: 'en', to: 'zh-CN' } }]);
     await drainMail();
     expect(invitations(apiEmail)).toEqual([EN_SUBJECT, EN_SUBJECT, ZH_SUBJECT]);
   });

@@ -83,8 +83,18 @@ export class StaffInvitationsService {
         [userId],
       );
       if (row?.status !== 'invited') throw new ConflictError('The account is not waiting for an invitation');
-      if (locale && locale !== row.locale)
+      if (locale && locale !== row.locale) {
         await tx.query(`UPDATE staff_user SET locale = $2, updated_at = now() WHERE id = $1`, [userId, locale]);
+        // The same event as the owner's own change on /staff/account, with the admin as actor.
+        await this.audit.append(tx, {
+          actorType: 'admin',
+          actorId: admin.id,
+          action: 'staff.locale_changed',
+          subjectType: 'staff_user',
+          subjectId: userId,
+          payload: { from: row.locale, to: locale },
+        });
+      }
       return this.issue(tx, user, admin, locale ?? row.locale);
     });
     this.signal.kick();
