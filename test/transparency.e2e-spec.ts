@@ -173,6 +173,12 @@ describe('reports: yearly transparency report', () => {
     // The same section as JSON and as CSV, over the API and from the page's download link, labels in the language asked.
     const one = await json<SectionJson>('/api/v1/reports/transparency/actions-by-category?year=2021');
     expect(one).toEqual(actions);
+    // Each section alone (computed without the others) is the report's own.
+    for (const s of report.sections)
+      expect([s.section, await json<SectionJson>(`/api/v1/reports/transparency/${s.section}?year=2021`)]).toEqual([
+        s.section,
+        s,
+      ]);
     const apiCsv = await get('/api/v1/reports/transparency/actions-by-category.csv?year=2021&lang=en');
     expect([apiCsv.status, apiCsv.headers.get('content-type')]).toEqual([200, 'text/csv; charset=utf-8']);
     expect(apiCsv.headers.get('content-disposition')).toBe(

@@ -74,7 +74,7 @@ async function exportSection(
   split: { section: string; format: 'csv' | 'json' },
   period: ReportPeriod,
 ): Promise<void> {
-  const s = transparencySection(await transparency.report(period, localeOf(res)), split.section);
+  const s = transparencySection(await transparency.report(period, localeOf(res), split.section), split.section);
   sendSection(res, split.format === 'csv' ? sectionCsv(s) : sectionJson(s, period), split.format, s.key, period);
 }
 

@@ -56,19 +56,31 @@ export class TransparencyService {
     return parsePeriod(yearQuery(query), now);
   }
 
-  async report(period: ReportPeriod, locale: Locale): Promise<TransparencyReport> {
+  /**
+   * The year's report. With `only` (one section's download) just that section is computed, and the
+   * statements it needs run (misuse also needs the outcomes); the summary is then not meaningful and
+   * `sections` holds that one section, or none for a key the report has not.
+   */
+  async report(period: ReportPeriod, locale: Locale, only?: string): Promise<TransparencyReport> {
     const t = (k: string) => translate(locale, k);
     const span = { from: period.from, to: period.to };
+    const need = (...keys: string[]) => only === undefined || keys.includes(only);
+    const none = <T>(v: T) => Promise.resolve(v);
     const [reused, byBasis, byOutcome, appealTimes, warnings, byCategory] = await Promise.all([
-      Promise.all(REUSED.map((k) => this.figures.section(k, period, locale))),
-      this.repo.appealsByBasis(span),
-      this.repo.appealsByOutcome(span),
-      this.repo.appealTimes(span),
-      this.repo.misuseWarnings(span),
-      this.repo.actionsByCategory(span, CATEGORY_DEFAULTS),
+      Promise.all(
+        REUSED.map((k) =>
+          need(k, ...(k === 'outcomes' ? ['misuse'] : [])) ? this.figures.section(k, period, locale) : none(undefined),
+        ),
+      ),
+      need('appeals-by-basis') ? this.repo.appealsByBasis(span) : none([]),
+      need('appeals-by-outcome') ? this.repo.appealsByOutcome(span) : none([]),
+      need('appeal-times') ? this.repo.appealTimes(span) : none({ cases: 0, median_hours: null, p90_hours: null }),
+      need('misuse') ? this.repo.misuseWarnings(span) : none(0),
+      need('actions-by-category') ? this.repo.actionsByCategory(span, CATEGORY_DEFAULTS) : none([]),
     ]);
     const [basis, outcomes, remedies, times, appeals] = reused;
-    const value = (s: AnySection, row: string, col: string) => s.rows.find((r) => r.key === row)?.values[col] ?? null;
+    const value = (s: AnySection | undefined, row: string, col: string) =>
+      s?.rows.find((r) => r.key === row)?.values[col] ?? null;
     const basisBy = new Map(byBasis.map((r) => [r.key, r]));
     const basisKeys = [...LEGAL_BASES, ...byBasis.map((r) => r.key).filter((k) => !LEGAL_BASES.includes(k as never))];
     const outcomeBy = new Map(byOutcome.map((r) => [r.key, r.n]));
@@ -170,7 +182,7 @@ export class TransparencyService {
       year: Number(period.firstDay.slice(0, 4)),
       period,
       summary: {
-        notices_received: basis.rows.reduce((n, r) => n + (r.values.complaints ?? 0), 0),
+        notices_received: (basis?.rows ?? []).reduce((n, r) => n + (r.values.complaints ?? 0), 0),
         notices_decided: decided,
         notices_upheld: value(outcomes, 'actioned', 'cases'),
         notices_rejected: value(outcomes, 'rejected', 'cases'),
@@ -184,7 +196,9 @@ export class TransparencyService {
         out_of_court_disputes: STATEMENTS.out_of_court_disputes.disputes,
         misuse_warnings: warnings,
       },
-      sections: [basis, outcomes, remedies, actions, times, appeals, ...added],
+      sections: [basis, outcomes, remedies, actions, times, appeals, ...added].filter(
+        (x): x is AnySection => x !== undefined && need(x.key),
+      ),
     };
   }
 }
