@@ -91,6 +91,23 @@ describe('appeals, withdrawal and the appeal window (HTTP, PostgreSQL, SMTP)', (
         article.slug,
       ])
     )[0].email;
+  /** An accuracy complaint (Chinese) on the whole article, upheld by mod1 with a correction note. */
+  const correctedOn = async (article: Article, reason: string, text: string) => {
+    const c = await file(article, {
+      locale: 'zh-CN',
+      basis: 'accuracy',
+      items: [{ articleUrl: article.url, kind: 'article' }],
+    });
+    await ok(await move(mod1, c.reference, { to: 'in_review' }));
+    await ok(
+      await move(mod1, c.reference, {
+        to: 'actioned',
+        reason,
+        remedies: [{ item: 0, remedy: 'add_correction', text }],
+      }),
+    );
+    return c;
+  };
   const webhooks = async (reference: string) =>
     (
       await db.query<Array<{ event: string }>>(
@@ -268,19 +285,7 @@ describe('appeals, withdrawal and the appeal window (HTTP, PostgreSQL, SMTP)', (
   it('an owner’s appeal dismissed leaves the remedies as they stand: no second correction note, no webhook again', async () => {
     const article = articles[1];
     const owner = await ownerOf(article);
-    const c = await file(article, {
-      locale: 'zh-CN',
-      basis: 'accuracy',
-      items: [{ articleUrl: article.url, kind: 'article' }],
-    });
-    await ok(await move(mod1, c.reference, { to: 'in_review' }));
-    await ok(
-      await move(mod1, c.reference, {
-        to: 'actioned',
-        reason: '文中论坛日期有误。',
-        remedies: [{ item: 0, remedy: 'add_correction', text: '更正：论坛于11月12日举行。' }],
-      }),
-    );
+    const c = await correctedOn(article, '文中论坛日期有误。', '更正：论坛于11月12日举行。');
     expect(await webhooks(c.reference)).toEqual(['article.corrected']);
     // A complainant whose request was granted in full has nothing to appeal.
     expect(await code(await api(null, 'POST', `/api/v1/track/${c.token}/appeal`, { appeal: 'more' }))).toEqual({
@@ -535,22 +540,7 @@ describe('appeals, withdrawal and the appeal window (HTTP, PostgreSQL, SMTP)', (
     const owner = await ownerOf(article);
     await db.query(`UPDATE article SET owner_locale = 'en' WHERE slug = $1`, [article.slug]);
     try {
-      const decided = async () => {
-        const c = await file(article, {
-          locale: 'zh-CN',
-          basis: 'accuracy',
-          items: [{ articleUrl: article.url, kind: 'article' }],
-        });
-        await ok(await move(mod1, c.reference, { to: 'in_review' }));
-        await ok(
-          await move(mod1, c.reference, {
-            to: 'actioned',
-            reason: '日期有误。',
-            remedies: [{ item: 0, remedy: 'add_correction', text: 'Corrected: the date.' }],
-          }),
-        );
-        return c;
-      };
+      const decided = () => correctedOn(article, '日期有误。', 'Corrected: the date.');
       const withdrawn = await decided();
       await ok(await api(null, 'POST', `/api/v1/track/${withdrawn.token}/withdraw`, { confirm: true }));
       const told = (await mails(owner, withdrawn.reference)).filter((m) => m.subject?.includes('was withdrawn'));

@@ -67,6 +67,18 @@ describe('sending a case message again (API and page, real PostgreSQL and SMTP)'
     if (res.status !== 200) throw new Error(`${res.status} ${await res.text()}`);
   };
 
+  /** A complaint filed by a new complainant, once its receipt has reached them: the job and the mail. */
+  const filedAndReceived = async (tag: string, name: string) => {
+    const email = filerEmail(tag);
+    const { reference } = await fileComplaint(t.baseUrl, {
+      complainant: { name, email },
+      items: [{ articleUrl, kind: 'article' }],
+    });
+    const receipt = await sent(reference, 'complaint-receipt');
+    const first = await t.sink.waitFor((m) => m.messageId === receipt.message_id);
+    return { email, reference, receipt, first };
+  };
+
   beforeAll(async () => {
     t = await startTestApp({ TIMER_WORKER: 'false' });
     db = t.app.get(DataSource);
@@ -81,13 +93,7 @@ describe('sending a case message again (API and page, real PostgreSQL and SMTP)'
   });
 
   it('queues the receipt again with a new Message-ID and a new tracking link; both links open the case', async () => {
-    const email = filerEmail('resend');
-    const { reference } = await fileComplaint(t.baseUrl, {
-      complainant: { name: 'Resend Filer', email },
-      items: [{ articleUrl, kind: 'article' }],
-    });
-    const receipt = await sent(reference, 'complaint-receipt');
-    const first = await t.sink.waitFor((m) => m.messageId === receipt.message_id);
+    const { email, reference, receipt, first } = await filedAndReceived('resend', 'Resend Filer');
 
     const res = await resend(reference, receipt.id);
     expect(res.status).toBe(201);
@@ -194,13 +200,7 @@ describe('sending a case message again (API and page, real PostgreSQL and SMTP)'
   });
 
   it('sends a closed case’s receipt again: the complainant gets a link back to its status, the case is untouched', async () => {
-    const email = filerEmail('closed');
-    const { reference } = await fileComplaint(t.baseUrl, {
-      complainant: { name: 'Closed Filer', email },
-      items: [{ articleUrl, kind: 'article' }],
-    });
-    const receipt = await sent(reference, 'complaint-receipt');
-    const first = await t.sink.waitFor((m) => m.messageId === receipt.message_id);
+    const { email, reference, receipt, first } = await filedAndReceived('closed', 'Closed Filer');
     // Decided (rejected), then nobody appealed: the appeal window's timer closes the case.
     await move(reference, { to: 'in_review' });
     await move(reference, { to: 'rejected', reason: 'The article reports the court’s ruling accurately.' });
@@ -252,13 +252,7 @@ describe('sending a case message again (API and page, real PostgreSQL and SMTP)'
   });
 
   it('a database fault while recording the resend leaves no copy and sends nothing; once it clears, one copy goes', async () => {
-    const email = filerEmail('fault');
-    const { reference } = await fileComplaint(t.baseUrl, {
-      complainant: { name: 'Fault Filer', email },
-      items: [{ articleUrl, kind: 'article' }],
-    });
-    const receipt = await sent(reference, 'complaint-receipt');
-    await t.sink.waitFor((m) => m.messageId === receipt.message_id);
+    const { email, reference, receipt } = await filedAndReceived('fault', 'Fault Filer');
     const jobsBefore = (await jobs(reference)).length;
     const mailsBefore = t.sink.to(email).length;
 
