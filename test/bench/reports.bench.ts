@@ -33,6 +33,7 @@ import { AuditVerifier } from '../../src/audit/audit-verifier.service';
 import { encodeCaseCursor, parseAuditQuery, parseCaseQuery } from '../../src/reports/reports.filters';
 import { ReportsRepository } from '../../src/reports/reports.repository';
 import { ReportsService } from '../../src/reports/reports.service';
+import { TransparencyService } from '../../src/reports/transparency.service';
 import { percentile } from './stats';
 
 const env = process.env;
@@ -48,8 +49,8 @@ const PAGE_P99_MS = 50;
 const VERIFY_RUNS = Number(env.BENCH_VERIFY_RUNS ?? 2);
 const VERIFY_JOBS = Number(env.BENCH_JOBS ?? 2);
 const VERIFY_TARGET = 200_000;
-/** Which parts to run (comma-separated): sections, pages, verify. */
-const PARTS = (env.BENCH_PARTS ?? 'sections,pages,verify').split(',');
+/** Which parts to run (comma-separated): sections, pages, verify, transparency. */
+const PARTS = (env.BENCH_PARTS ?? 'sections,pages,verify,transparency').split(',');
 
 const SEAL_SIZE = 1000;
 
@@ -446,6 +447,26 @@ async function main(): Promise<void> {
       times.sort((a, b) => a - b);
       results.push({ section, median: times[Math.floor(times.length / 2)], worst: times[times.length - 1], rows });
     }
+    // The yearly transparency report whole (the page, its JSON) and each section's download alone.
+    const transparencyTimes: Array<{ label: string; median: number; worst: number }> = [];
+    if (PARTS.includes('transparency')) {
+      const transparency = new TransparencyService(figures, new FiguresRepository(ds));
+      const keys = (await transparency.report(period, 'en')).sections.map((s) => s.key);
+      for (const only of [undefined, ...keys]) {
+        const times: number[] = [];
+        for (let i = 0; i < ITERATIONS; i++) {
+          const t = performance.now();
+          await transparency.report(period, 'en', only);
+          times.push(performance.now() - t);
+        }
+        times.sort((a, b) => a - b);
+        transparencyTimes.push({
+          label: only ?? 'the whole report',
+          median: times[Math.floor(times.length / 2)],
+          worst: times[times.length - 1],
+        });
+      }
+    }
     const pages = PARTS.includes('pages') ? await timePages(ds, reports, (label) => (current = label)) : [];
     const verification = PARTS.includes('verify') ? await timeVerification(ds) : [];
     for (const [label, s] of recorded) {
@@ -472,6 +493,12 @@ async function main(): Promise<void> {
       console.log(
         `${r.section.padEnd(22)} median ${r.median.toFixed(1).padStart(8)} ms   worst ${r.worst.toFixed(1).padStart(8)} ms   ` +
           `${String(r.rows).padStart(3)} rows   ${r.worst <= TARGET_MS ? 'ok' : r.worst <= BUDGET_MS ? `over the ${TARGET_MS} ms target` : `OVER ${BUDGET_MS} ms`}`,
+      );
+    if (transparencyTimes.length)
+      console.log(`\n=== transparency report for the year: whole, then each section alone ===`);
+    for (const r of transparencyTimes)
+      console.log(
+        `${r.label.padEnd(22)} median ${r.median.toFixed(1).padStart(8)} ms   worst ${r.worst.toFixed(1).padStart(8)} ms`,
       );
     console.log(
       `\n=== case search and audit-log pages (${PAGE_RUNS} calls each at most, ${PAGE_SECONDS} s at most) ===`,
